@@ -1,0 +1,57 @@
+"""Changes of state in the directory. Views call these; nothing else writes."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ent.directory.models import ActivationCode, User, hash_activation_code
+from ent.errors import InvalidActivationCode
+
+
+def do_issue_activation_code(user: User, *, by: User | None = None, reset_password=False) -> str:
+    """Issue a new one-time code for `user` and revoke the previous ones.
+
+    Returns the clear code, which is never stored: it is shown once or printed on
+    a login letter. With reset_password, the current password stops working too
+    (a staff member resetting a pupil's access)."""
+    code = ActivationCode.generate_code()
+    now = timezone.now()
+    with transaction.atomic():
+        ActivationCode.objects.filter(user=user).usable().update(revoked_at=now)
+        ActivationCode.objects.create(
+            user=user,
+            code_hash=hash_activation_code(code),
+            expires_at=ActivationCode.default_expiry(),
+            created_by=by,
+        )
+        if reset_password:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+    return code
+
+
+def check_activation_code(username: str, code: str) -> ActivationCode:
+    """The usable code matching username + code, or InvalidActivationCode."""
+    user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
+    if user is None or not code:
+        raise InvalidActivationCode()
+    for candidate in ActivationCode.objects.filter(user=user).usable():
+        if candidate.matches(code):
+            return candidate
+    raise InvalidActivationCode()
+
+
+def do_activate_account(code_id: int, password: str) -> User:
+    """Set the password chosen on first visit and burn the code (single use, even
+    when two tabs submit at once: the row is locked)."""
+    with transaction.atomic():
+        code = ActivationCode.objects.select_for_update().select_related("user").filter(id=code_id).first()
+        if code is None or not code.is_usable:
+            raise InvalidActivationCode()
+        user = code.user
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        now = timezone.now()
+        code.used_at = now
+        code.save(update_fields=["used_at"])
+        ActivationCode.objects.filter(user=user).usable().update(revoked_at=now)
+    return user

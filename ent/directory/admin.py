@@ -1,0 +1,101 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from ent.directory import models
+
+
+@admin.register(models.User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "last_name", "first_name", "email", "is_active", "is_staff")
+    list_filter = ("is_active", "is_staff", "is_superuser", "staff_roles__role", "staff_roles__school")
+    search_fields = ("username", "first_name", "last_name", "email", "external_id")
+    fieldsets = BaseUserAdmin.fieldsets + ((_("School"), {"fields": ("phone", "external_id", "birth_date")}),)
+
+
+@admin.register(models.Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(models.TerritoryAdmin)
+class TerritoryAdminRoleAdmin(admin.ModelAdmin):
+    list_display = ("user", "territory")
+    list_filter = ("territory",)
+    search_fields = ("user__username", "user__last_name")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(models.School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ("name", "uai", "commune", "kind", "territory")
+    list_filter = ("kind", "territory", "commune")
+    search_fields = ("name", "uai", "commune")
+
+
+@admin.register(models.SchoolYear)
+class SchoolYearAdmin(admin.ModelAdmin):
+    list_display = ("school", "name", "starts_on", "ends_on", "is_current", "is_closed")
+    list_filter = ("is_current", "is_closed", "school")
+
+
+@admin.register(models.SchoolClass)
+class SchoolClassAdmin(admin.ModelAdmin):
+    list_display = ("name", "level", "school", "year")
+    list_filter = ("school", "year__is_current", "level")
+    search_fields = ("name", "school__name")
+
+
+@admin.register(models.Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "school", "year")
+    list_filter = ("school",)
+    search_fields = ("name",)
+    autocomplete_fields = ("members",)
+
+
+@admin.register(models.Subject)
+class SubjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "school")
+    list_filter = ("school",)
+    search_fields = ("name", "code")
+
+
+@admin.register(models.Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("pupil", "school_class", "left_on")
+    list_filter = ("school_class__school", "school_class")
+    search_fields = ("pupil__username", "pupil__last_name", "school_class__name")
+    autocomplete_fields = ("pupil",)
+
+
+@admin.register(models.Guardianship)
+class GuardianshipAdmin(admin.ModelAdmin):
+    list_display = ("guardian", "pupil", "is_legal_guardian", "may_justify_absences", "receives_messages")
+    list_filter = ("is_legal_guardian", "may_justify_absences", "receives_messages")
+    search_fields = ("guardian__last_name", "guardian__username", "pupil__last_name", "pupil__username")
+    autocomplete_fields = ("guardian", "pupil")
+
+
+@admin.register(models.TeachingAssignment)
+class TeachingAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("teacher", "school_class", "group", "subject")
+    list_filter = ("school_class__school", "subject")
+    search_fields = ("teacher__last_name", "teacher__username")
+    autocomplete_fields = ("teacher",)
+
+
+@admin.register(models.StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin):
+    list_display = ("user", "school", "role")
+    list_filter = ("role", "school")
+    search_fields = ("user__last_name", "user__username")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(models.ActivationCode)
+class ActivationCodeAdmin(admin.ModelAdmin):
+    list_display = ("user", "created_at", "expires_at", "used_at", "revoked_at")
+    search_fields = ("user__username",)
+    readonly_fields = ("code_hash",)

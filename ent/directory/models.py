@@ -1,0 +1,362 @@
+"""The directory: territories, schools, years, classes, groups, subjects, people
+and the links between them (enrolment, guardianship, teaching, staff roles)."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from ent.directory.querysets import (
+    PersonQuerySet,
+    SchoolClassQuerySet,
+    SchoolQuerySet,
+)
+
+
+class PersonManager(UserManager.from_queryset(PersonQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person. Children log in with a username and have no email; adults may
+    use their email or their username."""
+
+    email = models.EmailField(_("email address"), blank=True, default="")
+    phone = models.CharField(_("mobile phone"), max_length=32, blank=True, default="")
+    # Stable id from the national databases (INE for pupils, ONDE/SIECLE ids for
+    # adults) so that re-importing the same file changes nothing.
+    external_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    # Accounts seeded by `seed_demo`; only these may skip MFA, and only in demo mode.
+    is_demo = models.BooleanField(default=False, editable=False)
+
+    objects = PersonManager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            # Email is optional, but two accounts never share one (login by email).
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="user_email_unique_when_set"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def roles(self):
+        """What this person is, where: computed once per request in a fixed number
+        of queries (see ent.directory.roles)."""
+        from ent.directory.roles import compute_roles
+
+        return compute_roles(self)
+
+
+class Territory(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(unique=True)
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TerritoryAdmin(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="territory_admin_roles")
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="admins")
+
+    class Meta:
+        verbose_name = _("territory administrator")
+        verbose_name_plural = _("territory administrators")
+        constraints = [models.UniqueConstraint(fields=["user", "territory"], name="territory_admin_unique")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.territory}"
+
+
+uai_validator = RegexValidator(r"^[0-9]{7}[A-Z]$", _("A UAI is 7 digits followed by an upper-case letter."))
+
+
+class School(models.Model):
+    class Kind(models.TextChoices):
+        PRIMARY = "primary", _("primary school")
+        SECONDARY = "secondary", _("secondary school")
+
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="schools")
+    name = models.CharField(_("name"), max_length=200)
+    uai = models.CharField(_("UAI"), max_length=8, unique=True, validators=[uai_validator])
+    commune = models.CharField(_("commune"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_primary(self):
+        return self.kind == self.Kind.PRIMARY
+
+
+class SchoolYear(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="years")
+    name = models.CharField(_("name"), max_length=20, help_text="2026-2027")
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    is_current = models.BooleanField(_("current"), default=False)
+    # A closed year is kept read-only after the rollover.
+    is_closed = models.BooleanField(_("closed"), default=False)
+
+    class Meta:
+        verbose_name = _("school year")
+        verbose_name_plural = _("school years")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school"], condition=Q(is_current=True), name="one_current_year_per_school"
+            ),
+            models.UniqueConstraint(fields=["school", "name"], name="school_year_name_unique"),
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="school_year_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.school} {self.name}"
+
+
+class SchoolClass(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes")
+    year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="classes")
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=20, blank=True, default="")
+    external_id = models.CharField(max_length=64, blank=True, default="")
+
+    objects = SchoolClassQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("class")
+        verbose_name_plural = _("classes")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["year", "name"], name="class_name_unique_per_year")]
+
+    def __str__(self):
+        return self.name
+
+
+class Group(models.Model):
+    """Pupils across classes (an option, a language group, a support group)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="groups")
+    year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("name"), max_length=100)
+    members = models.ManyToManyField(User, related_name="pupil_groups", blank=True)
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["year", "name"], name="group_name_unique_per_year")]
+
+    def __str__(self):
+        return self.name
+
+
+class Subject(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="subjects")
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["school", "code"], name="subject_code_unique_per_school")]
+
+    def __str__(self):
+        return self.name
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def current(self):
+        """Enrolments of the current year that have not ended."""
+        return self.filter(left_on__isnull=True, school_class__year__is_current=True)
+
+
+class Enrollment(models.Model):
+    pupil = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrollments")
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, related_name="enrollments")
+    # Set when the pupil leaves the school: their access ends.
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["pupil", "school_class"], name="enrollment_unique")]
+        indexes = [models.Index(fields=["school_class", "left_on"])]
+
+    def __str__(self):
+        return f"{self.pupil} → {self.school_class}"
+
+
+class Guardianship(models.Model):
+    guardian = models.ForeignKey(User, on_delete=models.CASCADE, related_name="guardianships")
+    pupil = models.ForeignKey(User, on_delete=models.CASCADE, related_name="guardians_links")
+    is_legal_guardian = models.BooleanField(_("legal guardian"), default=True)
+    may_justify_absences = models.BooleanField(_("may justify absences"), default=True)
+    receives_messages = models.BooleanField(_("receives messages"), default=True)
+    relationship = models.CharField(_("relationship"), max_length=50, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("guardianship")
+        verbose_name_plural = _("guardianships")
+        constraints = [
+            models.UniqueConstraint(fields=["guardian", "pupil"], name="guardianship_unique"),
+            models.CheckConstraint(condition=~Q(guardian=models.F("pupil")), name="guardian_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.guardian} ⇢ {self.pupil}"
+
+
+class TeachingAssignment(models.Model):
+    """A teacher teaches a class or a group, optionally one subject (primary
+    teachers teach everything)."""
+
+    teacher = models.ForeignKey(User, on_delete=models.CASCADE, related_name="teaching_assignments")
+    school_class = models.ForeignKey(
+        SchoolClass, null=True, blank=True, on_delete=models.CASCADE, related_name="teaching_assignments"
+    )
+    group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.CASCADE, related_name="teaching_assignments"
+    )
+    subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("teaching assignment")
+        verbose_name_plural = _("teaching assignments")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(school_class__isnull=False, group__isnull=True)
+                    | Q(school_class__isnull=True, group__isnull=False)
+                ),
+                name="teaching_class_xor_group",
+            ),
+            models.UniqueConstraint(
+                fields=["teacher", "school_class", "group", "subject"],
+                name="teaching_assignment_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher} — {self.school_class or self.group} {self.subject or ''}".strip()
+
+
+class StaffRole(models.Model):
+    class Role(models.TextChoices):
+        DIRECTION = "direction", _("direction")
+        VIE_SCOLAIRE = "vie_scolaire", _("vie scolaire")
+        REFERENT = "referent", _("référent numérique")
+        SECRETARY = "secretary", _("secretary")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [models.UniqueConstraint(fields=["user", "school", "role"], name="staff_role_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} @ {self.school}"
+
+    @property
+    def is_direction(self):
+        return self.role == self.Role.DIRECTION
+
+    @property
+    def is_vie_scolaire(self):
+        return self.role == self.Role.VIE_SCOLAIRE
+
+    @property
+    def is_referent(self):
+        return self.role == self.Role.REFERENT
+
+
+# Unambiguous alphabet for codes printed on paper (no 0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def _hash_code(code: str) -> str:
+    normalized = code.replace("-", "").replace(" ", "").upper()
+    return hmac.new(settings.SECRET_KEY.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+class ActivationCodeQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ActivationCode(models.Model):
+    """A one-time code printed on a login letter: username + code lets the person
+    choose a password. Only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activation_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ActivationCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        indexes = [models.Index(fields=["user", "used_at"])]
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+    @staticmethod
+    def generate_code() -> str:
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        return f"{raw[:4]}-{raw[4:]}"
+
+    @classmethod
+    def default_expiry(cls):
+        return timezone.now() + timedelta(days=settings.ACTIVATION_CODE_DAYS)
+
+    def matches(self, code: str) -> bool:
+        return hmac.compare_digest(self.code_hash, _hash_code(code))
+
+    @property
+    def is_usable(self):
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+def hash_activation_code(code: str) -> str:
+    return _hash_code(code)

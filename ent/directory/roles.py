@@ -1,0 +1,164 @@
+"""What a person is, and where, computed in one query.
+
+A person may hold several roles at once (a teacher who is also a parent, a
+parent with children in two schools). Every access rule starts from these ids.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import BigIntegerField, CharField, F, Value
+from django.db.models.functions import Concat
+
+
+@dataclass(frozen=True)
+class Roles:
+    user_id: int | None = None
+    pupil_class_ids: frozenset = frozenset()
+    pupil_group_ids: frozenset = frozenset()
+    pupil_school_ids: frozenset = frozenset()
+    child_ids: frozenset = frozenset()
+    children_school_ids: frozenset = frozenset()
+    # child id -> frozenset of class ids, for per-child pages.
+    child_class_ids: dict = field(default_factory=dict)
+    taught_class_ids: frozenset = frozenset()
+    taught_group_ids: frozenset = frozenset()
+    teacher_school_ids: frozenset = frozenset()
+    # school id -> frozenset of StaffRole.Role values
+    staff: dict = field(default_factory=dict)
+    admin_territory_ids: frozenset = frozenset()
+
+    @property
+    def is_pupil(self):
+        return bool(self.pupil_class_ids)
+
+    @property
+    def is_parent(self):
+        return bool(self.child_ids)
+
+    @property
+    def is_teacher(self):
+        return bool(self.taught_class_ids or self.taught_group_ids)
+
+    @property
+    def is_staff(self):
+        return bool(self.staff)
+
+    @property
+    def is_admin(self):
+        return bool(self.admin_territory_ids)
+
+    @property
+    def needs_mfa(self):
+        return self.is_staff or self.is_admin
+
+    def staff_school_ids(self, *roles):
+        """Schools where the person holds any of `roles` (any staff role if none given)."""
+        if not roles:
+            return frozenset(self.staff)
+        wanted = set(roles)
+        return frozenset(sid for sid, held in self.staff.items() if held & wanted)
+
+    @property
+    def school_ids(self):
+        """Every school this person belongs to, in any role."""
+        return self.pupil_school_ids | self.children_school_ids | self.teacher_school_ids | frozenset(self.staff)
+
+
+NO_ROLES = Roles()
+
+
+def compute_roles(user) -> Roles:
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return NO_ROLES
+    from ent.directory.models import (
+        Enrollment,
+        Group,
+        StaffRole,
+        TeachingAssignment,
+        TerritoryAdmin,
+    )
+
+    def row(qs, kind, a, b, c):
+        def col(expr):
+            if isinstance(expr, int):
+                return Value(expr, output_field=BigIntegerField())
+            return F(expr)
+
+        kind_expr = kind if not isinstance(kind, str) else Value(kind, output_field=CharField())
+        return qs.order_by().annotate(k=kind_expr, a=col(a), b=col(b), c=col(c)).values_list("k", "a", "b", "c")
+
+    # One UNION ALL: each branch is one kind of link, so the cost does not depend
+    # on how many roles the person holds.
+    parts = [
+        row(Enrollment.objects.current().filter(pupil=user), "E", "school_class_id", "school_class__school_id", 0),
+        row(Group.objects.filter(members=user, year__is_current=True), "G", "id", "school_id", 0),
+        row(
+            Enrollment.objects.current().filter(pupil__guardians_links__guardian=user),
+            "C",
+            "pupil_id",
+            "school_class__school_id",
+            "school_class_id",
+        ),
+        row(
+            TeachingAssignment.objects.filter(teacher=user, school_class__year__is_current=True),
+            "T",
+            "school_class_id",
+            "school_class__school_id",
+            0,
+        ),
+        row(
+            TeachingAssignment.objects.filter(teacher=user, group__year__is_current=True),
+            "TG",
+            "group_id",
+            "group__school_id",
+            0,
+        ),
+        row(
+            StaffRole.objects.filter(user=user),
+            Concat(Value("S:"), F("role"), output_field=CharField()),
+            "school_id",
+            0,
+            0,
+        ),
+        row(TerritoryAdmin.objects.filter(user=user), "A", "territory_id", 0, 0),
+    ]
+    rows = parts[0].union(*parts[1:], all=True)
+
+    acc = {k: set() for k in ("E", "ES", "G", "C", "CS", "T", "TG", "TS")}
+    child_classes: dict[int, set] = {}
+    staff: dict[int, set] = {}
+    admin = set()
+    for kind, a, b, c in rows:
+        if kind == "E":
+            acc["E"].add(a)
+            acc["ES"].add(b)
+        elif kind == "G":
+            acc["G"].add(a)
+        elif kind == "C":
+            acc["C"].add(a)
+            acc["CS"].add(b)
+            child_classes.setdefault(a, set()).add(c)
+        elif kind == "T":
+            acc["T"].add(a)
+            acc["TS"].add(b)
+        elif kind == "TG":
+            acc["TG"].add(a)
+            acc["TS"].add(b)
+        elif kind.startswith("S:"):
+            staff.setdefault(a, set()).add(kind[2:])
+        elif kind == "A":
+            admin.add(a)
+    return Roles(
+        user_id=user.pk,
+        pupil_class_ids=frozenset(acc["E"]),
+        pupil_group_ids=frozenset(acc["G"]),
+        pupil_school_ids=frozenset(acc["ES"]),
+        child_ids=frozenset(acc["C"]),
+        children_school_ids=frozenset(acc["CS"]),
+        child_class_ids={k: frozenset(v) for k, v in child_classes.items()},
+        taught_class_ids=frozenset(acc["T"]),
+        taught_group_ids=frozenset(acc["TG"]),
+        teacher_school_ids=frozenset(acc["TS"]),
+        staff={k: frozenset(v) for k, v in staff.items()},
+        admin_territory_ids=frozenset(admin),
+    )

@@ -1,0 +1,3 @@
+"""WebSocket routes of the project; each app adds its own patterns here."""
+
+websocket_urlpatterns = []

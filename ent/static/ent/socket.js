@@ -1,0 +1,1 @@
+// Live updates over the WebSocket (ent/notify owns this file).

@@ -1,0 +1,27 @@
+"""Settings for the test suite: the production settings with what tests need.
+
+PostgreSQL and Redis are used when DATABASE_URL / REDIS_URL are set (CI sets
+them), SQLite and in-memory layers otherwise. Celery runs eagerly except in the
+one test that starts a real worker.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnop")
+os.environ.setdefault("EMAIL_URL", "locmem://")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+from ent.settings import *  # noqa: E402,F403
+from ent.settings import STORAGES  # noqa: E402
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+# Tests render templates with DEBUG off: no collectstatic manifest there.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# S3 tests start their own server on a free port (tests/conftest.py sets these).
+S3_ENDPOINT = os.environ.get("S3_ENDPOINT", "127.0.0.1:18333")
+S3_PUBLIC_ENDPOINT = S3_ENDPOINT
+S3_BUCKET = "ent-test"

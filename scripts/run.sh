@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `make run`: the demo on embedded defaults. Starts the S3 server and the ASGI
+# server, seeds the demo, and stops everything it started on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=$PWD/.venv/bin
+
+export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
+export ENT_DEMO_MODE="${ENT_DEMO_MODE:-true}"
+PORT="${PORT:-8000}"
+S3_PORT="${S3_PORT:-8333}"
+export S3_ENDPOINT="${S3_ENDPOINT:-127.0.0.1:$S3_PORT}"
+export S3_ACCESS_KEY="${S3_ACCESS_KEY:-ent-dev-access}"
+export S3_SECRET_KEY="${S3_SECRET_KEY:-ent-dev-secret-key}"
+export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
+
+mkdir -p var
+# weed keeps its flags in its data dir and reloads them: always a fresh one.
+rm -rf var/s3-*
+S3_DIR="var/s3-$(date +%s)"
+mkdir -p "$S3_DIR"
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo
+  echo "Stopping..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+echo "Starting the S3 server (weed mini) on $S3_ENDPOINT ..."
+AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
+  "$BIN/weed" mini -dir="$S3_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3.port="$S3_PORT" \
+  -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 \
+  >"$S3_DIR.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://$S3_ENDPOINT/" || true)
+  [ "$code" != "000" ] && break
+  sleep 0.2
+done
+if [ "$code" = "000" ]; then
+  echo "The S3 server did not start; see $S3_DIR.log (is port $S3_PORT busy?)" >&2
+  exit 1
+fi
+
+"$BIN/python" manage.py migrate --noinput
+"$BIN/python" manage.py compilemessages --ignore .venv >/dev/null 2>&1 || true
+"$BIN/python" manage.py seed_demo
+
+cat <<MSG
+
+  ENT is running at http://127.0.0.1:$PORT/
+  Demo logins (password: ent-demo-2026):
+    admin      territory administrator
+    direction  head of the secondary school
+    cpe        vie scolaire (school office)
+    referent   référent numérique
+    prof       teacher of eleve's class
+    parent     parent of two children in two schools (eleve is one of them)
+    eleve      pupil
+    parent2    another family (a child in eleve's class)
+    prof2      a teacher of the other school
+  Ctrl-C stops everything.
+
+MSG
+
+"$BIN/uvicorn" ent.asgi:application --host 127.0.0.1 --port "$PORT" --lifespan off --no-access-log &
+pids+=($!)
+wait "${pids[-1]}"
