@@ -87,7 +87,8 @@ TEMPLATES = [
 ]
 
 # Database
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ent.sqlite3'}")
+# env_secret: the URL holds the password, so DATABASE_URL_FILE (a Docker secret) works too.
+DATABASE_URL = env_secret("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ent.sqlite3'}")
 try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 except Exception as exc:  # dj_database_url raises several types on bad input
@@ -167,13 +168,17 @@ S3_SECRET_KEY = env_secret("S3_SECRET_KEY", "ent-dev-secret-key")
 S3_BUCKET = env_str("S3_BUCKET", "ent")
 S3_REGION = env_str("S3_REGION", "us-east-1")
 S3_SECURE = env_bool("S3_SECURE", False)
+# Presigned URLs use https when browsers reach the store through TLS, even if the
+# app talks plain http to it on a private network (docker-compose).
+S3_PUBLIC_SECURE = env_bool("S3_PUBLIC_SECURE", S3_SECURE)
 # The address browsers use for presigned URLs when it differs from S3_ENDPOINT
 # (in docker-compose the web container reaches "minio:9000", browsers do not).
 S3_PUBLIC_ENDPOINT = env_str("S3_PUBLIC_ENDPOINT", "") or S3_ENDPOINT
 S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 300, minimum=10)
 
 # Email
-EMAIL_URL = env_str("EMAIL_URL", "console://")
+# env_secret: an smtp:// URL holds the password (EMAIL_URL_FILE works too).
+EMAIL_URL = env_secret("EMAIL_URL", "console://")
 globals().update(parse_email_url(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ENT <no-reply@ent.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -234,6 +239,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the app (nginx = 1): allauth then takes the client IP
+# from X-Forwarded-For, otherwise every login would share the proxy's rate limit.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # Internationalisation: French first, English second.
 LANGUAGE_CODE = "fr"

@@ -45,7 +45,7 @@ def public_client() -> Minio:
         settings.S3_PUBLIC_ENDPOINT,
         access_key=settings.S3_ACCESS_KEY,
         secret_key=settings.S3_SECRET_KEY,
-        secure=settings.S3_SECURE,
+        secure=settings.S3_PUBLIC_SECURE,
         region=settings.S3_REGION,
     )
 

@@ -25,3 +25,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 S3_ENDPOINT = os.environ.get("S3_ENDPOINT", "127.0.0.1:18333")
 S3_PUBLIC_ENDPOINT = S3_ENDPOINT
 S3_BUCKET = "ent-test"
+# WhiteNoise warns on every request when STATIC_ROOT is missing.
+os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
