@@ -93,6 +93,25 @@ MATRIX: dict[str, Route] = {
     "set_language": Route(expect(302, anonymous=302), method="post", data=lambda w: {"language": "en"}),
 }
 
+
+def _load_app_entries():
+    """Each app declares its own routes in tests/security/matrix_<app>.py as
+    `ROUTES = {name: Route(...)}`, so parallel work never edits one shared table."""
+    import importlib
+    import pkgutil
+
+    import tests.security as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("matrix_"):
+            module = importlib.import_module(f"tests.security.{info.name}")
+            clash = set(module.ROUTES) & set(MATRIX)
+            assert not clash, f"{info.name} redefines {clash}"
+            MATRIX.update(module.ROUTES)
+
+
+_load_app_entries()
+
 # Routes deliberately outside the matrix, each with the reason.
 EXEMPT_PREFIXES = {
     "admin:": "Django admin: its own permission system (is_staff), not a family-facing page",
