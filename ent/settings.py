@@ -8,6 +8,7 @@ that `make run` starts on 127.0.0.1:8333.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "ent.directory.middleware.RequireMFAMiddleware",
 ]
 
@@ -81,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ent.directory.context_processors.ent_context",
+                "ent.notify.context_processors.unread",
             ],
         },
     },
@@ -160,6 +163,25 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Paris"
+# Digests at NOTIFY_DIGEST_HOUR (daily; weekly on Fridays); every 15 minutes, what
+# quiet hours or the night held back and is now due (the task sends only due rows).
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 18, minimum=0)
+CELERY_BEAT_SCHEDULE = {
+    "notify-daily-digest": {
+        "task": "notify.send_digests",
+        "schedule": crontab(minute=0, hour=NOTIFY_DIGEST_HOUR),
+        "args": ("daily",),
+    },
+    "notify-weekly-digest": {
+        "task": "notify.send_digests",
+        "schedule": crontab(minute=0, hour=NOTIFY_DIGEST_HOUR, day_of_week="fri"),
+        "args": ("weekly",),
+    },
+    "notify-release-due": {"task": "notify.release_due", "schedule": crontab(minute="*/15")},
+    # Absences: the daily absenteeism safety net, and the nightly retention purge.
+    "absences-check-absenteeism": {"task": "absences.check_absenteeism", "schedule": crontab(minute=30, hour=18)},
+    "absences-purge-expired": {"task": "absences.purge_expired", "schedule": crontab(minute=30, hour=3)},
+}
 
 # Object store (S3 API: MinIO in production, `weed mini` locally and in tests)
 S3_ENDPOINT = env_str("S3_ENDPOINT", "127.0.0.1:8333")
@@ -176,6 +198,17 @@ S3_PUBLIC_SECURE = env_bool("S3_PUBLIC_SECURE", S3_SECURE)
 S3_PUBLIC_ENDPOINT = env_str("S3_PUBLIC_ENDPOINT", "") or S3_ENDPOINT
 S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 300, minimum=10)
 
+# Antivirus (clamd): a Unix socket, or a host and port. Unset: files wait, unscanned
+# and never offered, until a scanner is configured.
+CLAMD_SOCKET = env_str("CLAMD_SOCKET", "")
+CLAMD_HOST = env_str("CLAMD_HOST", "")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
+
+# Resources (media app): sizes in bytes.
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 2 * 1024**3, minimum=1)
+MEDIA_QUOTA_TEACHER_BYTES = env_int("MEDIA_QUOTA_TEACHER_BYTES", 5 * 1024**3, minimum=0)
+MEDIA_QUOTA_SCHOOL_BYTES = env_int("MEDIA_QUOTA_SCHOOL_BYTES", 100 * 1024**3, minimum=0)
+
 # Email
 # env_secret: an smtp:// URL holds the password (EMAIL_URL_FILE works too).
 EMAIL_URL = env_secret("EMAIL_URL", "console://")
@@ -188,6 +221,14 @@ SMS_BACKEND = env_str("SMS_BACKEND", "console")
 SMS_API_URL = env_str("SMS_API_URL", "")
 SMS_API_KEY = env_secret("SMS_API_KEY", "")
 SMS_SENDER = env_str("SMS_SENDER", "ENT")
+
+# Notifications: nothing leaves by email or SMS during the night, not even urgent
+# kinds; each person's quiet hours (default 20:00-07:00) hold back the rest.
+NOTIFY_NIGHT_START_HOUR = env_int("NOTIFY_NIGHT_START_HOUR", 22, minimum=0)
+NOTIFY_NIGHT_END_HOUR = env_int("NOTIFY_NIGHT_END_HOUR", 7, minimum=0)
+# Transient email/SMS failures are retried with exponential backoff from this base.
+NOTIFY_MAX_RETRIES = env_int("NOTIFY_MAX_RETRIES", 5, minimum=0)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1)
 
 # Authentication
 AUTH_USER_MODEL = "directory.User"
@@ -230,13 +271,37 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+# Secure by default in production; `make run` (DEBUG) and the tests turn these off.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Container health checks call plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = False
+# Preload only with a long max-age (a commitment browsers ship in their lists).
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS >= 31536000)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy: no inline script or style anywhere, nothing from
+# another origin except the object store's presigned URLs (downloads, videos,
+# direct uploads).
+_S3_ORIGIN = ("https://" if S3_PUBLIC_SECURE else "http://") + S3_PUBLIC_ENDPOINT
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", _S3_ORIGIN],
+        "media-src": ["'self'", _S3_ORIGIN],
+        "connect-src": ["'self'", _S3_ORIGIN],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Reverse proxies in front of the app (nginx = 1): allauth then takes the client IP

@@ -7,8 +7,14 @@ admin.site.site_header = "ENT — administration"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("notifications/", include("ent.notify.urls")),
+    path("messages/", include("messaging.urls")),
+    path("ressources/", include("media.urls")),
+    path("cahier/", include("homework.urls")),
+    path("absences/", include("absences.urls")),
     path("", include("ent.directory.urls")),
 ]

@@ -2,7 +2,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -30,6 +30,14 @@ def _check_redis():
 def _check_s3():
     if not storage.ping():
         raise RuntimeError("object store unreachable")
+
+
+@never_cache
+@require_GET
+def livez(request):
+    """Liveness: the process answers, without touching any service. Also the
+    benchmark's baseline (the framework's ceiling on this machine)."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @never_cache

@@ -130,6 +130,13 @@ def s3(s3_server, settings):
     settings.S3_ACCESS_KEY = S3_ACCESS_KEY
     settings.S3_SECRET_KEY = S3_SECRET_KEY
     settings.S3_BUCKET = f"ent-test-{os.getpid()}-{time.monotonic_ns() % 10**9}"
+    # Let pages load presigned URLs of this server (Content-Security-Policy).
+    origin = f"http://{s3_server.endpoint}"
+    directives = {
+        name: [origin if v.startswith("http://127.0.0.1:") else v for v in values]
+        for name, values in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"].items()
+    }
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}
     storage.reset_clients()
     storage.ensure_bucket()
     yield storage

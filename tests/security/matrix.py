@@ -90,6 +90,7 @@ MATRIX: dict[str, Route] = {
     ),
     # Operations
     "healthz": Route(expect(None, anonymous=None), note="service status, no personal data: any status"),
+    "livez": Route(expect(200, anonymous=200), note="liveness: no data at all"),
     "set_language": Route(expect(302, anonymous=302), method="post", data=lambda w: {"language": "en"}),
 }
 

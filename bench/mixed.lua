@@ -1,0 +1,42 @@
+-- wrk script: replays prepared requests (one per line: METHOD \t PATH \t COOKIE \t BODY),
+-- each thread from its own offset, and prints the figures as one JSON line.
+local requests = {}
+local counter = 0
+local thread_offset = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local path = os.getenv("BENCH_REQUESTS")
+  for line in io.lines(path) do
+    local method, url, cookie, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t?(.*)$")
+    local headers = { ["Cookie"] = cookie, ["Accept-Encoding"] = "gzip" }
+    if method == "POST" then
+      headers["Content-Type"] = "application/x-www-form-urlencoded"
+      local token = cookie:match("csrftoken=([^;]+)")
+      headers["X-CSRFToken"] = token
+      headers["Referer"] = "http://127.0.0.1/"
+    end
+    table.insert(requests, wrk.format(method, url, headers, body ~= "" and body or nil))
+  end
+  counter = (id or 0) * 7919
+end
+
+function request()
+  counter = counter + 1
+  return requests[(counter % #requests) + 1]
+end
+
+function done(summary, latency, requests_)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format(
+    'BENCH_JSON {"requests": %d, "duration_us": %d, "errors": %d, "status_errors": %d, ' ..
+    '"p50_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d, "bytes": %d}\n',
+    summary.requests, summary.duration, errors, summary.errors.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, summary.bytes))
+end

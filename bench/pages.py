@@ -1,0 +1,60 @@
+"""The pages the load benchmark drives, each with how to call it for a user and
+how to grow that user's data (to compare query counts with 1 and 500 rows).
+
+A page whose app is not installed yet (URL name missing) is reported as
+missing rather than failing the run.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass
+class Page:
+    name: str
+    role: str  # which bench users call it: parent, pupil, teacher, vie_scolaire
+    weight: int  # share of the mixed workload
+    requests: Callable  # (user, ctx) -> list of (method, path, body)
+    grow: Callable | None = None  # (user, ctx, n) -> None: add n rows this page shows
+
+
+def _get(name, **kwargs):
+    def build(user, ctx):
+        return [("GET", reverse(name, kwargs=kwargs or None), "")]
+
+    return build
+
+
+def _grow_children(user, ctx, n):
+    from ent.directory.models import Enrollment, Guardianship, User
+
+    klass = ctx.classes[0]
+    kids = User.objects.bulk_create([User(username=f"grow_{user.id}_{i}") for i in range(n)])
+    Enrollment.objects.bulk_create([Enrollment(pupil=k, school_class=klass) for k in kids])
+    Guardianship.objects.bulk_create([Guardianship(guardian=user, pupil=k) for k in kids])
+
+
+def all_pages():
+    pages = [
+        Page("parent_home", "parent", 3, _get("home"), _grow_children),
+    ]
+    # Feature apps contribute their pages from <app>/bench.py: `bench_pages()`.
+    import importlib
+
+    for app in ("homework", "absences", "messaging", "media"):
+        try:
+            module = importlib.import_module(f"{app}.bench")
+        except ModuleNotFoundError:
+            continue
+        if hasattr(module, "bench_pages"):
+            pages.extend(module.bench_pages(Page))
+    return pages
+
+
+def available(page, user, ctx):
+    try:
+        return bool(page.requests(user, ctx))
+    except NoReverseMatch:
+        return False

@@ -1,0 +1,118 @@
+"""Runs inside Django (bench settings): sessions for bench users, the request
+files wrk replays, and each page's query count with small and large data."""
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import django
+
+
+def _session_cookie(user):
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store["ent_mfa_ok"] = True  # bench staff are not measured on the MFA step
+    store.create()
+    csrf = secrets.token_hex(16)  # 32 characters: Django takes it as an unmasked secret
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}; csrftoken={csrf}"
+
+
+def users_for(role, ctx, limit):
+    from ent.directory.models import User
+
+    if role == "parent":
+        ids = [g for gs in ctx.guardians_by_pupil.values() for g in gs]
+    elif role == "pupil":
+        ids = [p for ps in ctx.pupils_by_class.values() for p in ps]
+    elif role == "teacher":
+        ids = [t for ts in ctx.teachers_by_class.values() for t in ts]
+    elif role == "vie_scolaire":
+        ids = [s["vie_scolaire"] for s in ctx.staff_by_school.values()]
+    else:
+        raise ValueError(role)
+    ids = list(dict.fromkeys(ids))[:limit]
+    return list(User.objects.filter(id__in=ids).order_by("id"))
+
+
+def query_counts(page, user, ctx, rows=500):
+    """Queries of the page for this user with its data as is, then with `rows`
+    more rows; the extra rows are rolled back."""
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    session = client.session
+    session["ent_mfa_ok"] = True
+    session.save()
+    method, path, body = page.requests(user, ctx)[0]
+    if method != "GET" or page.grow is None:
+        return None, None
+
+    def count():
+        client.get(path)  # warm caches (roles, translations) like a real session
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200, (page.name, response.status_code)
+        return len(captured)
+
+    with transaction.atomic():
+        small = count()
+        page.grow(user, ctx, rows)
+        user.__dict__.pop("roles", None)
+        large = count()
+        transaction.set_rollback(True)
+    return small, large
+
+
+def main():
+    out = Path(sys.argv[1])
+    users_per_role = int(sys.argv[2])
+    django.setup()
+    from bench.pages import all_pages, available
+    from bench.seed import load_context
+    from ent.directory.models import Territory
+
+    ctx = load_context(Territory.objects.get(slug="bench"))
+    pages = all_pages()
+    report = {"pages": {}, "missing": []}
+    cookies = {}
+    mixed = []
+    for page in pages:
+        users = users_for(page.role, ctx, users_per_role)
+        if not users or not available(page, users[0], ctx):
+            report["missing"].append(page.name)
+            continue
+        lines = []
+        for user in users:
+            cookie = cookies.get(user.id) or cookies.setdefault(user.id, _session_cookie(user))
+            for method, path, body in page.requests(user, ctx):
+                lines.append(f"{method}\t{path}\t{cookie}\t{body}")
+        (out / f"{page.name}.txt").write_text("\n".join(lines) + "\n")
+        small, large = query_counts(page, users[0], ctx)
+        report["pages"][page.name] = {
+            "requests_file": str(out / f"{page.name}.txt"),
+            "queries_small": small,
+            "queries_large": large,
+            "weight": page.weight,
+        }
+        mixed.extend(lines * page.weight)
+    # Interleave pages so every connection sees the mix, not long runs of one page.
+    import random
+
+    random.Random(7).shuffle(mixed)
+    (out / "mixed.txt").write_text("\n".join(mixed) + "\n")
+    (out / "prepare.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+"""`make bench`: the lockdown-Monday load test on loopback.
+
+1. builds (once) a territory dataset in its own PostgreSQL database,
+2. starts the production layout: gunicorn WSGI workers for pages (and uvicorn
+   for WebSockets when the messaging benchmark runs),
+3. measures a minimal baseline view (/livez) in the same run, each main page
+   alone, then the mixed workload at 50, 100 and 200 connections with wrk,
+4. writes bench/results/latest.json and prints a Markdown table.
+
+--quick runs a tiny version of everything (the smoke test in `make test`).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+GOALS = {"requests_per_s": 400, "p95_ms": 150, "p99_ms": 400}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, env, **kw):
+    return subprocess.run(cmd, env=env, cwd=ROOT, check=True, **kw)
+
+
+def ensure_database(name):
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name):
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bench_env(db_name, redis_db, workdir):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE", "REDIS"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="ent.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="bench-only-secret-key-7f3a9c1e5b2d8f4a6c0e9b7d5f3a1c8e",  # noqa: S106
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
+        DATABASE_CONN_MAX_AGE="600",
+        REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        STATIC_ROOT=str(workdir / "static"),
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+class Sampler:
+    """CPU seconds and RSS of a process tree, from /proc."""
+
+    def __init__(self, root_pid):
+        self.root = root_pid
+
+    def pids(self):
+        found = {self.root}
+        changed = True
+        stats = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    stats[int(entry.name)] = int(fields[1])  # ppid
+                except OSError:
+                    continue
+        while changed:
+            changed = False
+            for pid, ppid in stats.items():
+                if ppid in found and pid not in found:
+                    found.add(pid)
+                    changed = True
+        return found
+
+    def snapshot(self):
+        tick = os.sysconf("SC_CLK_TCK")
+        cpu, rss = 0.0, 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                cpu += (int(fields[11]) + int(fields[12])) / tick
+                status = Path(f"/proc/{pid}/status").read_text()
+                rss += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024
+            except (OSError, AttributeError):
+                continue
+        return cpu, rss
+
+
+def wrk(url, requests_file, connections, duration, threads=2):
+    env = {**os.environ, "BENCH_REQUESTS": str(requests_file)} if requests_file else dict(os.environ)
+    cmd = [
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(ROOT / "bench" / ("mixed.lua" if requests_file else "plain.lua")),
+        url,
+    ]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("BENCH_JSON "))
+    raw = json.loads(line[len("BENCH_JSON ") :])
+    seconds = raw["duration_us"] / 1e6
+    return {
+        "connections": connections,
+        "requests": raw["requests"],
+        "requests_per_s": round(raw["requests"] / seconds, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 1),
+        "p95_ms": round(raw["p95_us"] / 1000, 1),
+        "p99_ms": round(raw["p99_us"] / 1000, 1),
+        "errors": raw["errors"],
+        "kb_per_request": round(raw["bytes"] / max(raw["requests"], 1) / 1024, 1),
+    }
+
+
+def measured(sampler, fn):
+    cpu0, _ = sampler.snapshot()
+    t0 = time.monotonic()
+    result = fn()
+    cpu1, rss = sampler.snapshot()
+    elapsed = time.monotonic() - t0
+    result["server_cpu_cores"] = round((cpu1 - cpu0) / elapsed, 2)
+    result["server_rss_mb"] = round(rss / 2**20, 1)
+    return result
+
+
+def wait_http(url, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (loopback only)
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def meets_goals(r):
+    return (
+        r["requests_per_s"] >= GOALS["requests_per_s"]
+        and r["p95_ms"] <= GOALS["p95_ms"]
+        and r["p99_ms"] <= GOALS["p99_ms"]
+        and r["errors"] == 0
+    )
+
+
+def markdown(report):
+    lines = [
+        f"Baseline `/livez` (same server, no database): **{report['baseline']['requests_per_s']} req/s**",
+        "",
+        "| run | conns | req/s | × baseline | p50 ms | p95 ms | p99 ms | errors "
+        "| queries 1 / 500 rows | CPU cores | RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    base = report["baseline"]["requests_per_s"] or 1
+    for name, r in report["pages"].items():
+        lines.append(
+            f"| {name} | {r['connections']} | {r['requests_per_s']} | {r['requests_per_s'] / base:.2f} | "
+            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
+            f"{r.get('queries_small')} / {r.get('queries_large')} | {r['server_cpu_cores']} | "
+            f"{r['server_rss_mb']} |"
+        )
+    for r in report["mixed_runs"]:
+        lines.append(
+            f"| mixed | {r['connections']} | {r['requests_per_s']} | {r['requests_per_s'] / base:.2f} | "
+            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | | "
+            f"{r['server_cpu_cores']} | {r['server_rss_mb']} |"
+        )
+    if report.get("missing_pages"):
+        lines += ["", "Pages not measured yet (their app has no bench hook): " + ", ".join(report["missing_pages"])]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny dataset and short runs (smoke test)")
+    parser.add_argument("--connections", default="50,100,200")
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    parser.add_argument("--db", default="ent_bench")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.json"))
+    args = parser.parse_args(argv)
+
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install -y wrk")
+    quick = args.quick
+    db_name = args.db + ("_quick" if quick else "")
+    workdir = ROOT / "var" / ("bench-quick" if quick else "bench")
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = bench_env(db_name, 11 if quick else 10, workdir)
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("DATABASE", "REDIS"))})
+    if quick:
+        drop_database(db_name)
+    ensure_database(db_name)
+    py = str(BIN / "python")
+    run([py, "manage.py", "migrate", "--noinput", "-v0"], env)
+    run([py, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    seed_args = (
+        ["--schools", "2", "--pupils", "100", "--guardians", "150", "--teachers", "10", "--scale", "0.05"]
+        if quick
+        else []
+    )
+    run([py, "-m", "bench.seed", *seed_args], env)
+    run([py, "-m", "bench.prepare", str(workdir), "20" if quick else "400"], env)
+    prepared = json.loads((workdir / "prepare.json").read_text())
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "ent.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "sync",
+            "--max-requests",
+            "0",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            "",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_http(base_url + "/livez")
+        sampler = Sampler(server.pid)
+        duration = 2 if quick else args.duration
+        conns = [5] if quick else [int(c) for c in args.connections.split(",")]
+        # Warm every worker (imports, template caches, DB connections).
+        wrk(base_url + "/", workdir / "mixed.txt", 10, 1 if quick else 3)
+        baseline = measured(sampler, lambda: wrk(base_url + "/livez", None, conns[0], duration))
+        pages = {}
+        for name, info in prepared["pages"].items():
+            r = measured(sampler, lambda info=info: wrk(base_url + "/", info["requests_file"], conns[0], duration))
+            r.update(queries_small=info["queries_small"], queries_large=info["queries_large"])
+            pages[name] = r
+        mixed_runs = [
+            measured(sampler, lambda c=c: wrk(base_url + "/", workdir / "mixed.txt", c, duration)) for c in conns
+        ]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(20)
+
+    passing = [r for r in mixed_runs if meets_goals(r)]
+    best = max(passing or mixed_runs, key=lambda r: r["requests_per_s"])
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    report = {
+        "mixed": {k: best[k] for k in ("connections", "requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors")}
+        | {"meets_goals": bool(passing), "goals": GOALS},
+        "mixed_runs": mixed_runs,
+        "baseline": {"requests_per_s": baseline["requests_per_s"], "p50_ms": baseline["p50_ms"]},
+        "pages": pages,
+        "missing_pages": prepared["missing"],
+        "websocket": None,
+        "layout": {"pages": f"gunicorn sync x{args.workers}", "websockets": "uvicorn (ent.asgi)"},
+        "machine": {
+            "cores": os.cpu_count(),
+            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+            "python": platform.python_version(),
+            "commit": commit,
+        },
+        "quick": quick,
+    }
+    ws_script = ROOT / "bench" / "ws_bench.py"
+    if ws_script.exists():
+        try:
+            out = subprocess.run(
+                [py, str(ws_script), "--json", *(["--quick"] if quick else [])],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=True,
+            ).stdout
+            report["websocket"] = json.loads(out.strip().splitlines()[-1])
+        except (subprocess.SubprocessError, ValueError, IndexError) as exc:
+            report["websocket"] = {"error": str(exc)[:500]}
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    table = markdown(report)
+    output.with_suffix(".md").write_text(table + "\n")
+    print(table)
+    print(f"\nwritten: {output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""A small run of the benchmark harness: it builds a tiny dataset, starts the
+production layout, drives it with wrk and writes the report. The real
+benchmark (`make bench`) is not part of the test suite."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="the benchmark runs on PostgreSQL + Redis (CI sets DATABASE_URL and REDIS_URL)")
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (.ci/run installs it)")
+def test_bench_quick_run_writes_a_report(tmp_path):
+    output = tmp_path / "latest.json"
+    result = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--output", str(output)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(output.read_text())
+    for key in ("connections", "requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors"):
+        assert key in report["mixed"]
+    assert report["baseline"]["requests_per_s"] > 0
+    assert report["mixed"]["errors"] == 0
+    assert report["pages"], "no page measured"
+    for name, page in report["pages"].items():
+        assert page["requests_per_s"] > 0, name
+        assert page["queries_small"] == page["queries_large"], f"{name}: query count grows with data"
+    assert report["machine"]["cores"] >= 1
+    assert "| mixed |" in output.with_suffix(".md").read_text()
