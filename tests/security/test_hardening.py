@@ -27,7 +27,11 @@ def test_check_deploy_with_production_settings_reports_nothing():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -92,8 +96,9 @@ def test_password_change_ends_other_sessions(world):
     for c in (phone, laptop):
         assert c.post("/accounts/login/", {"login": "parent_t", "password": PASSWORD}).status_code == 302
     new = "another-strong-passphrase-77"
-    response = laptop.post(reverse("account_change_password"),
-                           {"oldpassword": PASSWORD, "password1": new, "password2": new})
+    response = laptop.post(
+        reverse("account_change_password"), {"oldpassword": PASSWORD, "password1": new, "password2": new}
+    )
     assert response.status_code == 302
     assert laptop.get(reverse("home")).status_code == 200  # the session that changed it stays
     response = phone.get(reverse("home"))
