@@ -13,12 +13,32 @@ export S3_ENDPOINT="${S3_ENDPOINT:-127.0.0.1:$S3_PORT}"
 export S3_ACCESS_KEY="${S3_ACCESS_KEY:-ent-dev-access}"
 export S3_SECRET_KEY="${S3_SECRET_KEY:-ent-dev-secret-key}"
 export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
+# weed mini opens more ports than the S3 one (HTTP + gRPC at port+10000 each); if
+# one is busy it silently moves, so these are checked below and can be overridden.
+WEED_MASTER_PORT="${WEED_MASTER_PORT:-9333}"
+WEED_VOLUME_PORT="${WEED_VOLUME_PORT:-8080}"
+WEED_FILER_PORT="${WEED_FILER_PORT:-8888}"
+WEED_ADMIN_PORT="${WEED_ADMIN_PORT:-23646}"
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+weed_ports=("$S3_PORT" "$WEED_MASTER_PORT" "$WEED_VOLUME_PORT" "$WEED_FILER_PORT" "$WEED_ADMIN_PORT")
+for p in "$PORT" "${weed_ports[@]}" $(for w in "${weed_ports[@]}"; do echo $((w + 10000)); done); do
+  if port_busy "$p"; then
+    echo "Port $p is already in use (the S3 server also takes each of its ports + 10000)." >&2
+    echo "Stop what uses it, or choose other ports, e.g.:" >&2
+    echo "  PORT=8000 S3_PORT=8333 WEED_MASTER_PORT=9333 WEED_VOLUME_PORT=8080 WEED_FILER_PORT=8888 WEED_ADMIN_PORT=23646 make run" >&2
+    exit 1
+  fi
+done
 
 mkdir -p var
-# weed keeps its flags in its data dir and reloads them: always a fresh one.
+# The S3 data persists across runs, like the SQLite database next to it (files
+# the demo uploaded stay downloadable). weed also saves its flags there and would
+# reload them over ours: that file goes. (var/s3-* are fresh dirs of older runs.)
 rm -rf var/s3-*
-S3_DIR="var/s3-$(date +%s)"
+S3_DIR="var/s3"
 mkdir -p "$S3_DIR"
+rm -f "$S3_DIR/mini.options"
 
 pids=()
 cleanup() {
@@ -33,6 +53,8 @@ trap cleanup EXIT INT TERM
 echo "Starting the S3 server (weed mini) on $S3_ENDPOINT ..."
 AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
   "$BIN/weed" mini -dir="$S3_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3.port="$S3_PORT" \
+  -master.port="$WEED_MASTER_PORT" -volume.port="$WEED_VOLUME_PORT" -filer.port="$WEED_FILER_PORT" \
+  -admin.port="$WEED_ADMIN_PORT" \
   -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 \
   >"$S3_DIR.log" 2>&1 &
 pids+=($!)
