@@ -213,3 +213,25 @@ def test_reset_code_wrong_method(client, world, login_as):
 def test_anonymous_is_sent_to_login(client, world):
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_staff_set_up_mfa_right_after_login_without_typing_the_password_again(client, world):
+    response = client.post("/accounts/login/", {"login": "cpe_t", "password": PASSWORD})
+    assert response.status_code == 302
+    response = client.get(reverse("home"))
+    assert response.url == reverse("mfa_activate_totp")
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+
+
+def test_changing_an_existing_mfa_setup_still_asks_for_the_password(client, world, login_as):
+    Authenticator.objects.create(user=world.vie_scolaire, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    login_as(world.vie_scolaire)
+    response = client.get(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
+
+
+def test_first_mfa_setup_long_after_login_asks_for_the_password(client, world, login_as):
+    login_as(world.vie_scolaire, mfa_done=False)  # a session without a fresh login record
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.url.startswith(reverse("account_reauthenticate"))

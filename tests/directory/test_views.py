@@ -29,7 +29,7 @@ def test_home_for_every_persona(client, world, login_as, persona):
     login_as(user)
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert "Your account is not linked" not in response.content.decode()
+    assert 'id="not-linked"' not in response.content.decode()
 
 
 def test_home_content_per_role(client, world, login_as):

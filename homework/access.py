@@ -1,0 +1,403 @@
+"""Who may see and change what in the homework diary: the one place for these rules.
+
+Lists come from `Entry.objects.visible_to(user)` / `diary_for_pupil(...)`; single
+objects from the `access_*` functions, which raise Http404 both for a missing
+object and for one the person may not see. A person who may see an object but
+not change it (a parent on a tick, the direction on an edit form) gets
+PermissionDenied (403): the page exists for them, the action does not.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from ent.directory.models import Enrollment, Group, SchoolClass, StaffRole, User
+
+# Staff who read every diary of their school; only the direction puts a visa and
+# asks for the year's archive.
+READER_ROLES = (StaffRole.Role.DIRECTION, StaffRole.Role.VIE_SCOLAIRE)
+VISA_ROLES = (StaffRole.Role.DIRECTION,)
+
+
+def _roles(user):
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return user.roles
+
+
+def _int_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def published_q(now=None):
+    return Q(publish_at__isnull=True) | Q(publish_at__lte=now or timezone.now())
+
+
+def _groups_of_pupils(pupil_ids):
+    """Current groups of these pupils, as a subquery (no round trip)."""
+    return Group.members.through.objects.filter(user_id__in=pupil_ids, group__year__is_current=True).values("group_id")
+
+
+class EntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        roles = _roles(user)
+        if roles is None:
+            return self.none()
+        now = timezone.now()
+        q = Q(pk__in=[])
+        family_classes = set(roles.pupil_class_ids)
+        for class_ids in roles.child_class_ids.values():
+            family_classes |= class_ids
+        family_target = Q(school_class_id__in=family_classes)
+        if roles.pupil_group_ids:
+            family_target |= Q(group_id__in=roles.pupil_group_ids)
+        if roles.child_ids:
+            family_target |= Q(group_id__in=_groups_of_pupils(roles.child_ids))
+        if family_classes or roles.pupil_group_ids or roles.child_ids:
+            # Families see an entry only once it is published.
+            q |= family_target & published_q(now)
+        if roles.is_teacher:
+            taught = Q(school_class_id__in=roles.taught_class_ids) | Q(group_id__in=roles.taught_group_ids)
+            # A scheduled entry is its author's until it is published.
+            q |= taught & (published_q(now) | Q(author_id=roles.user_id))
+        readers = roles.staff_school_ids(*READER_ROLES)
+        if readers:
+            q |= Q(school_id__in=readers)
+        return self.filter(q)
+
+    def for_pupil(self, pupil_id, class_ids):
+        """What one pupil has to do: published entries of their classes and groups."""
+        return self.filter(
+            Q(school_class_id__in=class_ids) | Q(group_id__in=_groups_of_pupils([pupil_id])),
+            published_q(),
+        )
+
+
+# --- The pupil a family page is about ---------------------------------------------------------
+
+
+def family_pupil(user, selected_child_id=None):
+    """(pupil, read_only) for the week page: a pupil's own diary, or for a parent
+    the child chosen in the header (request.session["child_id"]), else their
+    first child by first name. None for anyone else."""
+    roles = _roles(user)
+    if roles is None:
+        return None
+    if roles.is_pupil:
+        return user, False
+    if roles.is_parent:
+        children = list(User.objects.filter(id__in=roles.child_ids).order_by("first_name", "id"))
+        chosen = next((c for c in children if c.id == selected_child_id), children[0])
+        return chosen, True
+    return None
+
+
+def pupil_class_ids(user, pupil):
+    """Current classes of a pupil the person may see the diary of (self or child)."""
+    roles = user.roles
+    if pupil.id == roles.user_id and roles.is_pupil:
+        return roles.pupil_class_ids
+    if pupil.id in roles.child_ids:
+        return roles.child_class_ids.get(pupil.id, frozenset())
+    raise Http404
+
+
+def diary_for_pupil(user, pupil):
+    from homework.models import Entry
+
+    return Entry.objects.for_pupil(pupil.id, pupil_class_ids(user, pupil))
+
+
+def access_feed_pupil(user, pupil_id) -> User:
+    """A pupil whose calendar feed this person may hold: themselves, or their child."""
+    pupil_id = _int_id(pupil_id)
+    roles = _roles(user)
+    if roles is None:
+        raise Http404
+    is_self = pupil_id == roles.user_id and roles.is_pupil
+    is_child = pupil_id in roles.child_ids
+    if not (is_self or is_child):
+        raise Http404
+    return user if is_self else User.objects.get(id=pupil_id)
+
+
+def feed_pupils(user) -> list:
+    """The pupils whose feed the person may have: self (pupil) and children (parent)."""
+    roles = user.roles
+    pupils = []
+    if roles.is_pupil:
+        pupils.append(user)
+    if roles.child_ids:
+        pupils += list(User.objects.filter(id__in=roles.child_ids).order_by("first_name", "id"))
+    return pupils
+
+
+def access_feed_by_token(token):
+    from homework.models import CalendarFeed
+
+    feed = (
+        CalendarFeed.objects.select_related("pupil", "owner")
+        .filter(token=str(token)[:64], revoked_at__isnull=True, owner__is_active=True)
+        .first()
+    )
+    if feed is None:
+        raise Http404
+    # The address stops working when the holder loses the right to it (a child
+    # leaves, a guardianship ends), not only when it is revoked.
+    if feed.owner_id != feed.pupil_id and feed.pupil_id not in feed.owner.roles.child_ids:
+        raise Http404
+    if feed.owner_id == feed.pupil_id and not feed.owner.roles.is_pupil:
+        raise Http404
+    return feed
+
+
+# --- Classes and groups (a diary's "target") ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A class or a group: what an entry is posted for."""
+
+    school_class: SchoolClass | None = None
+    group: Group | None = None
+
+    @property
+    def obj(self):
+        return self.school_class or self.group
+
+    @property
+    def slug(self):
+        return f"c{self.school_class.id}" if self.school_class else f"g{self.group.id}"
+
+    @property
+    def school(self):
+        return self.obj.school
+
+    @property
+    def is_group(self):
+        return self.group is not None
+
+    def entries_q(self):
+        return Q(school_class_id=self.school_class.id) if self.school_class else Q(group_id=self.group.id)
+
+    def pupil_ids(self):
+        """Current pupils, as a subquery."""
+        if self.school_class:
+            return Enrollment.objects.current().filter(school_class_id=self.school_class.id).values("pupil_id")
+        return Group.members.through.objects.filter(group_id=self.group.id).values("user_id")
+
+    def __str__(self):
+        return self.obj.name
+
+
+def parse_target(slug):
+    slug = str(slug or "")
+    if len(slug) < 2 or slug[0] not in "cg":
+        raise Http404
+    return slug[0], _int_id(slug[1:])
+
+
+def _reads_target(roles, kind, obj_id, school_id):
+    if kind == "c" and obj_id in roles.taught_class_ids:
+        return True
+    if kind == "g" and obj_id in roles.taught_group_ids:
+        return True
+    return school_id in roles.staff_school_ids(*READER_ROLES)
+
+
+def access_target(user, slug, *, for_write=False, for_visa=False) -> Target:
+    """A class ("c12") or group ("g3") whose diary the person reads: its teachers
+    and the school's direction and vie scolaire. Writing is for its teachers,
+    visas for the direction."""
+    kind, obj_id = parse_target(slug)
+    roles = _roles(user)
+    if roles is None:
+        raise Http404
+    if kind == "c":
+        obj = SchoolClass.objects.select_related("school", "year").filter(id=obj_id, year__is_current=True).first()
+    else:
+        obj = Group.objects.select_related("school", "year").filter(id=obj_id, year__is_current=True).first()
+    if obj is None:
+        raise Http404
+    if not _reads_target(roles, kind, obj_id, obj.school_id):
+        raise Http404
+    if for_write and not can_write_target(user, kind, obj_id):
+        raise PermissionDenied
+    if for_visa and obj.school_id not in roles.staff_school_ids(*VISA_ROLES):
+        raise PermissionDenied
+    return Target(school_class=obj) if kind == "c" else Target(group=obj)
+
+
+def can_write_target(user, kind, obj_id):
+    roles = user.roles
+    return obj_id in (roles.taught_class_ids if kind == "c" else roles.taught_group_ids)
+
+
+def writable_targets(user) -> list[Target]:
+    """The classes and groups a teacher may post for (copy destinations)."""
+    roles = user.roles
+    classes = SchoolClass.objects.filter(id__in=roles.taught_class_ids).select_related("school").order_by("name")
+    groups = Group.objects.filter(id__in=roles.taught_group_ids).select_related("school").order_by("name")
+    return [Target(school_class=c) for c in classes] + [Target(group=g) for g in groups]
+
+
+def readable_targets(user) -> list[Target]:
+    """Every diary the person may open: taught classes and groups, and for the
+    direction and vie scolaire every class and group of their school."""
+    roles = _roles(user)
+    if roles is None:
+        return []
+    readers = roles.staff_school_ids(*READER_ROLES)
+    classes = (
+        SchoolClass.objects.filter(Q(id__in=roles.taught_class_ids) | Q(school_id__in=readers), year__is_current=True)
+        .select_related("school")
+        .order_by("school__name", "name")
+    )
+    groups = (
+        Group.objects.filter(Q(id__in=roles.taught_group_ids) | Q(school_id__in=readers), year__is_current=True)
+        .select_related("school")
+        .order_by("school__name", "name")
+    )
+    return [Target(school_class=c) for c in classes] + [Target(group=g) for g in groups]
+
+
+def subjects_for(user, target: Target):
+    """Subjects a teacher may post for this class/group: those of their teaching
+    assignments there, or every subject of the school for a teacher assigned
+    without a subject (primary teachers teach everything)."""
+    from ent.directory.models import Subject, TeachingAssignment
+
+    assignments = TeachingAssignment.objects.filter(
+        teacher=user, school_class=target.school_class, group=target.group
+    ).values_list("subject_id", flat=True)
+    subject_ids = list(assignments)
+    if None in subject_ids:
+        return Subject.objects.filter(school_id=target.school.id)
+    return Subject.objects.filter(id__in=subject_ids)
+
+
+# --- Entries and what hangs on them ----------------------------------------------------------------
+
+
+def access_entry(user, entry_id, *, for_write=False):
+    """An entry the person sees. Writing (edit, copy, delete) is for its author
+    while they still teach that class or group."""
+    from homework.models import Entry
+
+    entry_id = _int_id(entry_id)
+    entry = (
+        Entry.objects.visible_to(user)
+        .select_related("school", "school_class", "group", "subject", "author")
+        .filter(id=entry_id)
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    if for_write and not can_edit_entry(user, entry):
+        raise PermissionDenied
+    return entry
+
+
+def can_edit_entry(user, entry) -> bool:
+    if entry.author_id != user.id:
+        return False
+    kind = "c" if entry.school_class_id else "g"
+    return can_write_target(user, kind, entry.school_class_id or entry.group_id)
+
+
+def is_teacher_of(user, entry) -> bool:
+    roles = user.roles
+    if entry.school_class_id:
+        return entry.school_class_id in roles.taught_class_ids
+    return entry.group_id in roles.taught_group_ids
+
+
+def can_see_history(user, entry) -> bool:
+    """The edit history is for the class's teachers and the school's readers."""
+    return is_teacher_of(user, entry) or entry.school_id in user.roles.staff_school_ids(*READER_ROLES)
+
+
+def is_in_audience(user, entry) -> bool:
+    """The person is a pupil this entry is for."""
+    roles = user.roles
+    if entry.school_class_id:
+        return entry.school_class_id in roles.pupil_class_ids
+    return entry.group_id in roles.pupil_group_ids
+
+
+def access_pupil_entry(user, entry_id):
+    """An entry the person, as a pupil, ticks or hands in. Those who may see it
+    but are not its pupils (parents, teachers, direction) get 403."""
+    entry = access_entry(user, entry_id)
+    if not is_in_audience(user, entry):
+        raise PermissionDenied
+    return entry
+
+
+def access_attachment(user, attachment_id):
+    from homework.models import Attachment
+
+    attachment_id = _int_id(attachment_id)
+    attachment = (
+        Attachment.objects.filter(id=attachment_id, entry__in=_visible_ids(user)).select_related("entry").first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def _visible_ids(user):
+    from homework.models import Entry
+
+    return Entry.objects.visible_to(user).values("id")
+
+
+def access_submission(user, submission_id):
+    """A hand-in: its pupil and the teachers of the class or group see it."""
+    from homework.models import Submission
+
+    submission_id = _int_id(submission_id)
+    submission = Submission.objects.select_related("entry", "pupil").filter(id=submission_id).first()
+    if submission is None:
+        raise Http404
+    own = submission.pupil_id == user.id
+    if not own and not is_teacher_of(user, submission.entry):
+        raise Http404
+    if not _entry_visible(user, submission.entry_id):
+        raise Http404
+    return submission
+
+
+def _entry_visible(user, entry_id) -> bool:
+    from homework.models import Entry
+
+    return Entry.objects.visible_to(user).filter(id=entry_id).exists()
+
+
+def submissions_visible_to(user, entry):
+    """Hand-ins of an entry: all of them for its teachers, one's own for a pupil."""
+    from homework.models import Submission
+
+    qs = Submission.objects.filter(entry=entry).select_related("pupil")
+    if is_teacher_of(user, entry):
+        return qs
+    return qs.filter(pupil_id=user.id)
+
+
+def access_archive(user, archive_id):
+    from homework.models import Archive
+
+    archive_id = _int_id(archive_id)
+    archive = Archive.objects.select_related("school_class__school").filter(id=archive_id).first()
+    if archive is None:
+        raise Http404
+    if archive.school_class.school_id not in user.roles.staff_school_ids(*READER_ROLES):
+        raise Http404
+    return archive

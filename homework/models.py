@@ -1,0 +1,291 @@
+"""The homework diary (cahier de textes): entries posted by teachers for a class
+or a group, the pupils' done-ticks and hand-ins, the edit history, the direction's
+visas, calendar feeds and end-of-year archives."""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from homework.access import EntryQuerySet
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Entry(models.Model):
+    class Kind(models.TextChoices):
+        WORK = "work", _("Work to do")
+        LESSON = "lesson", _("Lesson content")
+
+    class WorkType(models.TextChoices):
+        EXERCISES = "exercises", _("Exercises")
+        HOMEWORK = "homework", _("Homework")
+        TEST = "test", _("Test to revise")
+        OTHER = "other", _("Other")
+
+    school = models.ForeignKey("directory.School", on_delete=models.CASCADE, related_name="+")
+    school_class = models.ForeignKey(
+        "directory.SchoolClass", null=True, blank=True, on_delete=models.CASCADE, related_name="homework_entries"
+    )
+    group = models.ForeignKey(
+        "directory.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="homework_entries"
+    )
+    subject = models.ForeignKey(
+        "directory.Subject",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("subject"),
+    )
+    # The diary is an official record: it outlives the teacher's account.
+    author = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="homework_entries")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.WORK)
+    title = models.CharField(_("title"), max_length=200)
+    # Sanitized HTML (ent.sanitize.sanitize_html, applied by the actions).
+    instructions = models.TextField(_("instructions"), blank=True, default="")
+    work_type = models.CharField(_("type"), max_length=12, choices=WorkType.choices, blank=True, default="")
+    given_on = models.DateField(_("given on"))
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    # Scheduled publication: invisible to families until then.
+    publish_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    minutes = models.PositiveSmallIntegerField(_("estimated time (minutes)"), null=True, blank=True)
+    hand_in = models.BooleanField(_("online hand-in"), default=False)
+    # Occurrences of one recurring entry share a series id.
+    series = models.UUIDField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # When families were told (once, at publication).
+    announced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("diary entry")
+        verbose_name_plural = _("diary entries")
+        ordering = ["due_on", "given_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(school_class__isnull=False, group__isnull=True)
+                    | Q(school_class__isnull=True, group__isnull=False)
+                ),
+                name="homework_entry_class_xor_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__isnull=True) | Q(due_on__gte=F("given_on")), name="homework_due_after_given"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="work") | Q(due_on__isnull=False), name="homework_work_has_due_date"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school_class", "due_on"]),
+            models.Index(fields=["group", "due_on"]),
+            models.Index(fields=["school_class", "given_on"]),
+            models.Index(fields=["group", "given_on"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def target(self):
+        return self.school_class or self.group
+
+    @property
+    def target_slug(self):
+        return f"c{self.school_class_id}" if self.school_class_id else f"g{self.group_id}"
+
+    @property
+    def is_work(self):
+        return self.kind == self.Kind.WORK
+
+    @property
+    def is_published(self):
+        return self.publish_at is None or self.publish_at <= timezone.now()
+
+    @property
+    def hand_in_deadline(self):
+        """Hand-ins are on time until the end of the due date (school's time zone)."""
+        if self.due_on is None:
+            return None
+        end = datetime.datetime.combine(self.due_on + datetime.timedelta(days=1), datetime.time.min)
+        return timezone.make_aware(end)
+
+    @property
+    def hand_in_open(self):
+        deadline = self.hand_in_deadline
+        return deadline is not None and timezone.now() < deadline
+
+
+class Attachment(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="attachments")
+    # Copies and occurrences of a recurring entry share the stored object: it is
+    # removed from the store only when no row points at it any more.
+    key = models.CharField(max_length=200, db_index=True)
+    filename = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.filename
+
+
+class Done(models.Model):
+    """A pupil's tick: "I have done it"."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="done_marks")
+    pupil = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="homework_done")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "pupil"], name="homework_done_unique")]
+
+    def __str__(self):
+        return f"{self.pupil_id} ✓ {self.entry_id}"
+
+
+class Submission(models.Model):
+    """A pupil's online hand-in: a file in the store or a link."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="submissions")
+    pupil = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="homework_submissions")
+    key = models.CharField(max_length=200, blank=True, default="", db_index=True)
+    filename = models.CharField(max_length=200, blank=True, default="")
+    size = models.PositiveBigIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True, default="")
+    link = models.URLField(_("link"), max_length=500, blank=True, default="")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    is_late = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "pupil"], name="homework_submission_unique"),
+            models.CheckConstraint(condition=~Q(key="") | ~Q(link=""), name="homework_submission_file_or_link"),
+        ]
+
+    def __str__(self):
+        return f"{self.pupil_id} → {self.entry_id}"
+
+
+class Revision(models.Model):
+    """One edit of a published entry: the diary is an official record."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
+    author = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    # [{"field": "title", "before": "...", "after": "..."}, ...]
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.entry_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class Visa(models.Model):
+    """The direction's dated approval of a class's (or group's) diary."""
+
+    school_class = models.ForeignKey(
+        "directory.SchoolClass", null=True, blank=True, on_delete=models.CASCADE, related_name="homework_visas"
+    )
+    group = models.ForeignKey(
+        "directory.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="homework_visas"
+    )
+    signed_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+    comment = models.CharField(_("comment"), max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(school_class__isnull=False, group__isnull=True)
+                    | Q(school_class__isnull=True, group__isnull=False)
+                ),
+                name="homework_visa_class_xor_group",
+            ),
+        ]
+
+    def __str__(self):
+        return f"visa {self.signed_at:%Y-%m-%d}"
+
+
+def new_feed_token():
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A secret iCal address: `owner` subscribes to `pupil`'s work (themselves,
+    or one of their children). The token is shown again on the settings page (a
+    parent re-adds it on a new phone), so it is stored as is; revoking it is the
+    protection against a leaked address."""
+
+    owner = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="homework_feeds")
+    pupil = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "pupil"], condition=Q(revoked_at__isnull=True), name="homework_one_live_feed"
+            ),
+        ]
+
+    def __str__(self):
+        return f"feed {self.owner_id} → {self.pupil_id}"
+
+
+class Archive(models.Model):
+    """An end-of-year PDF of a class's diary, built by a Celery task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    school_class = models.ForeignKey(
+        "directory.SchoolClass", on_delete=models.CASCADE, related_name="homework_archives"
+    )
+    requested_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    key = models.CharField(max_length=200, blank=True, default="")
+    size = models.PositiveBigIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"archive {self.school_class_id} {self.status}"
+
+
+class Reminder(models.Model):
+    """Marks the evening reminder as sent for a pupil and a due date, so a
+    re-run of the task sends nothing twice."""
+
+    pupil = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pupil", "due_on"], name="homework_reminder_unique")]
+
+    def __str__(self):
+        return f"reminder {self.pupil_id} {self.due_on}"

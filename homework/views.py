@@ -1,0 +1,473 @@
+"""Thin views: form → access → one action → redirect or render."""
+
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ent import storage
+from ent.errors import EntError
+from homework import access, actions
+from homework.forms import (
+    CopyForm,
+    EditEntryForm,
+    FeedForm,
+    HandInForm,
+    NewEntryForm,
+    VisaForm,
+    entry_initial,
+)
+from homework.ical import build_calendar
+from homework.models import Archive, CalendarFeed, Done, Entry, Revision, Submission, Visa
+
+
+def _render(request, template, context, **kwargs):
+    """render() plus what the homework sub-menu needs."""
+    roles = request.user.roles
+    context["nav_family"] = roles.is_pupil or roles.is_parent
+    context["nav_diaries"] = roles.is_teacher or bool(roles.staff_school_ids(*access.READER_ROLES))
+    return render(request, template, context, **kwargs)
+
+
+def _monday(value=None):
+    day = timezone.localdate()
+    if value:
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _presigned_redirect(key, filename, content_type):
+    response = HttpResponseRedirect(
+        storage.presigned_get(key, filename=filename, content_type=content_type or "application/octet-stream")
+    )
+    # The URL is a short-lived credential: never cache it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _safe_next(request, default):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- Families ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def week(request):
+    """The pupil's work for this week and next, by due date; for a parent, the
+    same for the child chosen in the header, read-only."""
+    user = request.user
+    family = access.family_pupil(user, request.session.get("child_id"))
+    if family is None:
+        if access.readable_targets(user):
+            return redirect("homework:diaries")
+        return _render(request, "homework/week.html", {"pupil": None})
+    pupil, read_only = family
+    monday = _monday(request.GET.get("semaine"))
+    end = monday + datetime.timedelta(days=14)
+    diary = access.diary_for_pupil(user, pupil)
+    work = list(
+        diary.filter(kind=Entry.Kind.WORK, due_on__gte=monday, due_on__lt=end)
+        .select_related("subject", "school_class", "group")
+        .prefetch_related("attachments")
+        .annotate(done=Exists(Done.objects.filter(entry=OuterRef("pk"), pupil_id=pupil.id)))
+        .order_by("due_on", "subject__name", "id")
+    )
+    lessons = list(
+        diary.filter(kind=Entry.Kind.LESSON, given_on__gte=monday, given_on__lt=end - datetime.timedelta(days=7))
+        .select_related("subject")
+        .order_by("given_on", "subject__name", "id")
+    )
+    weeks = []
+    for start in (monday, monday + datetime.timedelta(days=7)):
+        items = [e for e in work if start <= e.due_on < start + datetime.timedelta(days=7)]
+        days = defaultdict(list)
+        for e in items:
+            days[e.due_on].append(e)
+        weeks.append(
+            {
+                "start": start,
+                "end": start + datetime.timedelta(days=6),
+                "days": sorted(days.items()),
+                "minutes": sum(e.minutes or 0 for e in items),
+                "minutes_left": sum(e.minutes or 0 for e in items if not e.done),
+                "count": len(items),
+            }
+        )
+    return _render(
+        request,
+        "homework/week.html",
+        {
+            "pupil": pupil,
+            "read_only": read_only,
+            "weeks": weeks,
+            "lessons": lessons,
+            "monday": monday,
+            "previous": monday - datetime.timedelta(days=7),
+            "next": monday + datetime.timedelta(days=7),
+            "is_this_week": monday == _monday(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def tick(request, entry_id):
+    """A pupil ticks (done=1) or unticks (done=0) a piece of work. Works as a
+    plain form; the script sends the same form and gets JSON back."""
+    entry = access.access_pupil_entry(request.user, entry_id)
+    if not entry.is_work:
+        raise Http404
+    done = actions.do_tick(request.user, entry, request.POST.get("done") == "1")
+    if request.headers.get("X-Requested-With") == "fetch":
+        return JsonResponse({"done": done})
+    default = reverse("homework:week") + f"#entry-{entry.id}"
+    return redirect(_safe_next(request, default))
+
+
+@login_required
+@require_GET
+def entry_detail(request, entry_id):
+    user = request.user
+    entry = access.access_entry(user, entry_id)
+    context = {
+        "entry": entry,
+        "attachments": list(entry.attachments.all()),
+        "can_edit": access.can_edit_entry(user, entry),
+        "is_pupil": access.is_in_audience(user, entry),
+        "is_teacher": access.is_teacher_of(user, entry),
+    }
+    if context["is_pupil"] and entry.is_work:
+        entry.done = Done.objects.filter(entry=entry, pupil=user).exists()
+    if entry.hand_in:
+        if context["is_pupil"]:
+            context["my_submission"] = access.submissions_visible_to(user, entry).first()
+            context["hand_in_form"] = HandInForm()
+        if context["is_teacher"]:
+            context["submission_rows"] = _submission_rows(entry)
+    if context["is_teacher"] and entry.is_work:
+        target = actions._target_of(entry)
+        context["pupil_count"] = target.pupil_ids().count()
+        context["done_count"] = entry.done_marks.filter(pupil_id__in=target.pupil_ids()).count()
+    if access.can_see_history(user, entry):
+        context["revisions"] = list(Revision.objects.filter(entry=entry).select_related("author"))
+        context["show_history"] = True
+    return _render(request, "homework/entry_detail.html", context)
+
+
+def _submission_rows(entry):
+    """Every pupil of the class or group, with their hand-in if any."""
+    from ent.directory.models import User
+
+    target = actions._target_of(entry)
+    by_pupil = {s.pupil_id: s for s in Submission.objects.filter(entry=entry)}
+    pupils = User.objects.filter(Q(id__in=target.pupil_ids()) | Q(id__in=list(by_pupil))).order_by(
+        "last_name", "first_name"
+    )
+    return [(p, by_pupil.get(p.id)) for p in pupils]
+
+
+@login_required
+@require_GET
+def attachment_download(request, attachment_id):
+    attachment = access.access_attachment(request.user, attachment_id)
+    return _presigned_redirect(attachment.key, attachment.filename, attachment.content_type)
+
+
+@login_required
+@require_POST
+def hand_in(request, entry_id):
+    entry = access.access_pupil_entry(request.user, entry_id)
+    form = HandInForm(request.POST, request.FILES)
+    back = reverse("homework:entry_detail", args=[entry.id]) + "#hand-in"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        submission = actions.do_hand_in(
+            request.user, entry, upload=form.cleaned_data["file"], link=form.cleaned_data["link"]
+        )
+    except EntError as exc:
+        messages.error(request, exc.message)
+    else:
+        if submission.is_late:
+            messages.warning(request, _("Handed in after the due date: your teacher will see it is late."))
+        else:
+            messages.success(request, _("Your work has been handed in."))
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def submission_download(request, submission_id):
+    submission = access.access_submission(request.user, submission_id)
+    if submission.link:
+        return HttpResponseRedirect(submission.link)
+    return _presigned_redirect(submission.key, submission.filename, submission.content_type)
+
+
+# --- Teachers and direction ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def diaries(request):
+    targets = access.readable_targets(request.user)
+    if not targets:
+        raise Http404
+    by_school = defaultdict(list)
+    for t in targets:
+        by_school[t.school].append(t)
+    return _render(request, "homework/diaries.html", {"schools": list(by_school.items())})
+
+
+@login_required
+@require_GET
+def diary(request, target):
+    """A class's or group's diary: lesson content and work, four weeks at a time,
+    with how many pupils ticked each piece of work."""
+    user = request.user
+    target = access.access_target(user, target)
+    monday = _monday(request.GET.get("semaine"))
+    start = monday - datetime.timedelta(days=7)
+    end = monday + datetime.timedelta(days=21)
+    pupil_ids = target.pupil_ids()
+    entries = (
+        Entry.objects.visible_to(user)
+        .filter(target.entries_q(), given_on__gte=start, given_on__lt=end)
+        .select_related("subject", "author")
+        .prefetch_related("attachments")
+        .annotate(
+            done_count=Count("done_marks", filter=Q(done_marks__pupil_id__in=pupil_ids), distinct=True),
+            submission_count=Count("submissions", distinct=True),
+            revision_count=Count("revisions", distinct=True),
+        )
+        .order_by("given_on", "id")
+    )
+    roles = user.roles
+    context = {
+        "target": target,
+        "entries": entries,
+        "pupil_count": pupil_ids.count(),
+        "monday": monday,
+        "start": start,
+        "end": end - datetime.timedelta(days=1),
+        "previous": monday - datetime.timedelta(days=28),
+        "next": monday + datetime.timedelta(days=28),
+        "can_write": access.can_write_target(user, "g" if target.is_group else "c", target.obj.id),
+        "can_visa": target.school.id in roles.staff_school_ids(*access.VISA_ROLES),
+        "visas": list(
+            Visa.objects.filter(school_class=target.school_class, group=target.group).select_related("signed_by")[:5]
+        ),
+        "visa_form": VisaForm(),
+    }
+    if target.school_class and target.school.id in roles.staff_school_ids(*access.READER_ROLES):
+        context["archives"] = list(Archive.objects.filter(school_class=target.school_class)[:5])
+    return _render(request, "homework/diary.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_create(request, target):
+    user = request.user
+    target = access.access_target(user, target, for_write=True)
+    subjects = access.subjects_for(user, target)
+    initial = {"kind": Entry.Kind.WORK, "given_on": timezone.localdate()}
+    if subjects.count() == 1:
+        initial["subject"] = subjects.first()
+    form = NewEntryForm(request.POST or None, request.FILES or None, subjects=subjects, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.do_create_entry(
+                user,
+                target,
+                form.entry_fields(),
+                uploads=form.cleaned_data["attachments"],
+                recurrence=form.cleaned_data["recurrence"],
+                repeat_until=form.cleaned_data["repeat_until"],
+            )
+        except EntError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if len(created) > 1:
+                messages.success(request, _("%(n)s entries were added.") % {"n": len(created)})
+            else:
+                messages.success(request, _("The entry was added."))
+            return redirect("homework:diary", target=target.slug)
+    return _render(request, "homework/entry_form.html", {"form": form, "target": target, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request, entry_id):
+    user = request.user
+    entry = access.access_entry(user, entry_id, for_write=True)
+    target = actions._target_of(entry)
+    attachments = list(entry.attachments.all())
+    form = EditEntryForm(
+        request.POST or None,
+        request.FILES or None,
+        subjects=access.subjects_for(user, target),
+        attachments=attachments,
+        initial=entry_initial(entry),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_entry(
+                user,
+                entry,
+                form.entry_fields(),
+                uploads=form.cleaned_data["attachments"],
+                remove_ids=form.removed_ids(),
+            )
+        except EntError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The entry was saved."))
+            return redirect("homework:entry_detail", entry_id=entry.id)
+    return _render(
+        request, "homework/entry_form.html", {"form": form, "target": target, "entry": entry, "creating": False}
+    )
+
+
+@login_required
+@require_POST
+def entry_delete(request, entry_id):
+    entry = access.access_entry(request.user, entry_id, for_write=True)
+    slug = entry.target_slug
+    actions.do_delete_entry(request.user, entry)
+    messages.success(request, _("The entry was deleted."))
+    return redirect("homework:diary", target=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_copy(request, entry_id):
+    user = request.user
+    entry = access.access_entry(user, entry_id, for_write=True)
+    targets = [t for t in access.writable_targets(user) if t.slug != entry.target_slug]
+    form = CopyForm(request.POST or None, targets=targets)
+    if request.method == "POST" and form.is_valid():
+        target = access.access_target(user, form.cleaned_data["target"], for_write=True)
+        copy = actions.do_copy_entry(user, entry, target)
+        messages.success(request, _("The entry was copied to %(name)s.") % {"name": target})
+        return redirect("homework:entry_detail", entry_id=copy.id)
+    return _render(request, "homework/entry_copy.html", {"form": form, "entry": entry, "targets": targets})
+
+
+@login_required
+@require_POST
+def visa(request, target):
+    target = access.access_target(request.user, target, for_visa=True)
+    form = VisaForm(request.POST)
+    if form.is_valid():
+        actions.do_put_visa(request.user, target, form.cleaned_data["comment"])
+        messages.success(request, _("Your visa was recorded."))
+    else:
+        messages.error(request, _("The comment is too long (500 characters at most)."))
+    return redirect("homework:diary", target=target.slug)
+
+
+@login_required
+@require_POST
+def archive_request(request, target):
+    target = access.access_target(request.user, target, for_visa=True)
+    try:
+        actions.do_request_archive(request.user, target)
+    except EntError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The archive is being prepared; it will appear below in a few moments."))
+    return redirect("homework:diary", target=target.slug)
+
+
+@login_required
+@require_GET
+def archive_download(request, archive_id):
+    archive = access.access_archive(request.user, archive_id)
+    if archive.status != Archive.Status.READY:
+        raise Http404
+    name = f"cahier-de-textes-{archive.school_class.name}-{archive.requested_at:%Y-%m-%d}.pdf"
+    return _presigned_redirect(archive.key, name, "application/pdf")
+
+
+# --- Calendar feeds ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def calendar(request):
+    user = request.user
+    pupils = access.feed_pupils(user)
+    if not pupils:
+        raise Http404
+    feeds = {f.pupil_id: f for f in CalendarFeed.objects.filter(owner=user, pupil__in=pupils, revoked_at__isnull=True)}
+    rows = []
+    for pupil in pupils:
+        feed = feeds.get(pupil.id)
+        url = settings.SITE_URL + reverse("homework:ical_feed", args=[feed.token]) if feed else ""
+        rows.append({"pupil": pupil, "feed": feed, "url": url, "is_self": pupil.id == user.id})
+    return _render(request, "homework/calendar.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def calendar_regenerate(request):
+    form = FeedForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    pupil = access.access_feed_pupil(request.user, form.cleaned_data["pupil"])
+    actions.do_regenerate_feed(request.user, pupil)
+    messages.success(request, _("A new address was made. The previous one no longer works."))
+    return redirect("homework:calendar")
+
+
+@login_required
+@require_POST
+def calendar_revoke(request):
+    form = FeedForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    pupil = access.access_feed_pupil(request.user, form.cleaned_data["pupil"])
+    actions.do_revoke_feed(request.user, pupil)
+    messages.success(request, _("The address was deleted: calendars using it no longer update."))
+    return redirect("homework:calendar")
+
+
+@never_cache
+@require_GET
+def ical_feed(request, token):
+    """No login: the secret address is the credential (calendar apps cannot log in)."""
+    feed = access.access_feed_by_token(token)
+    since = timezone.localdate() - datetime.timedelta(days=60)
+    entries = (
+        Entry.objects.for_pupil(feed.pupil_id, feed.pupil.roles.pupil_class_ids)
+        .filter(kind=Entry.Kind.WORK, due_on__gte=since)
+        .select_related("subject")
+        .order_by("due_on", "id")
+    )
+    response = HttpResponse(build_calendar(feed.pupil, entries), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="cahier-de-textes.ics"'
+    return response
