@@ -181,6 +181,14 @@ CELERY_BEAT_SCHEDULE = {
     # Absences: the daily absenteeism safety net, and the nightly retention purge.
     "absences-check-absenteeism": {"task": "absences.check_absenteeism", "schedule": crontab(minute=30, hour=18)},
     "absences-purge-expired": {"task": "absences.purge_expired", "schedule": crontab(minute=30, hour=3)},
+    # Homework: scheduled publication, the evening reminder (18:30, before the
+    # default quiet hours) and the nightly sweep of orphan attachments.
+    "homework-publish-scheduled": {"task": "homework.publish_scheduled", "schedule": crontab(minute="*/15")},
+    "homework-remind-due-tomorrow": {"task": "homework.remind_due_tomorrow", "schedule": crontab(minute=30, hour=18)},
+    "homework-sweep-orphans": {"task": "homework.sweep_orphans", "schedule": crontab(minute=20, hour=3)},
+    # Directory retention (ent/directory/privacy.py): departed accounts, old logs and audit entries.
+    "directory-purge-departed": {"task": "directory.purge_departed_accounts", "schedule": crontab(minute=0, hour=4)},
+    "directory-purge-old-records": {"task": "directory.purge_old_records", "schedule": crontab(minute=15, hour=4)},
 }
 
 # Object store (S3 API: MinIO in production, `weed mini` locally and in tests)

@@ -73,3 +73,111 @@ def can_manage_school(user, school) -> bool:
     if school.territory_id in roles.admin_territory_ids:
         return True
     return False
+
+
+# --- Directory management, imports and privacy (issue 8) ------------------------
+
+
+def access_managed_school(user, school_id) -> School:
+    """A school whose directory this person manages (its direction, secretary or
+    vie scolaire, or an admin of its territory). Its référent numérique and
+    everybody else get 404."""
+    school = access_school(user, school_id, for_write=True)
+    if not can_manage_school(user, school):
+        raise Http404
+    return school
+
+
+def access_import_job(user, job_id):
+    from ent.directory.models import ImportJob
+
+    job_id = _int_id(job_id)
+    job = ImportJob.objects.select_related("school", "created_by").filter(id=job_id).first()
+    if job is None:
+        raise Http404
+    if not can_manage_school(user, job.school):
+        raise Http404
+    return job
+
+
+def managed_schools(user):
+    """The schools whose directory this person manages (see can_manage_school)."""
+    from django.db.models import Q
+
+    roles = user.roles
+    return School.objects.filter(
+        Q(id__in=roles.staff_school_ids(*DIRECTORY_MANAGERS)) | Q(territory_id__in=roles.admin_territory_ids)
+    )
+
+
+def people_of_school(school):
+    """Everybody the school's directory managers may act on: current pupils (and
+    those who left this year), their guardians, teachers of this year's classes
+    and groups, and the school's staff. `school` may be a queryset of schools."""
+    from django.db.models import Q, QuerySet
+
+    from ent.directory.models import Enrollment, Guardianship, TeachingAssignment
+
+    schools = school if isinstance(school, QuerySet) else School.objects.filter(id=school.id)
+    pupils = Enrollment.objects.filter(school_class__school__in=schools, school_class__year__is_current=True).values(
+        "pupil_id"
+    )
+    return User.objects.filter(
+        Q(id__in=pupils)
+        | Q(id__in=Guardianship.objects.filter(pupil_id__in=pupils).values("guardian_id"))
+        | Q(
+            id__in=TeachingAssignment.objects.filter(
+                Q(school_class__school__in=schools, school_class__year__is_current=True)
+                | Q(group__school__in=schools, group__year__is_current=True)
+            ).values("teacher_id")
+        )
+        | Q(id__in=StaffRole.objects.filter(school__in=schools).values("user_id"))
+    )
+
+
+def access_managed_person(user, person_id) -> User:
+    """A person of any school this user manages (a territory admin reaches the
+    whole territory: duplicates often sit in two schools); never themselves."""
+    person_id = _int_id(person_id)
+    if person_id == user.pk:
+        raise Http404
+    person = people_of_school(managed_schools(user)).filter(id=person_id).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def access_school_person(user, school, person_id) -> User:
+    """A person of a school this user manages; never the user themselves (nobody
+    blocks or merges their own account)."""
+    person_id = _int_id(person_id)
+    if person_id == user.pk:
+        raise Http404
+    person = people_of_school(school).filter(id=person_id).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def access_school_pupil(user, school, pupil_id) -> User:
+    """A pupil enrolled this year in a school this user manages (even one who
+    already left: recording a departure twice is harmless)."""
+    from ent.directory.models import Enrollment
+
+    pupil_id = _int_id(pupil_id)
+    if not Enrollment.objects.filter(
+        pupil_id=pupil_id, school_class__school=school, school_class__year__is_current=True
+    ).exists():
+        raise Http404
+    return User.objects.get(id=pupil_id)
+
+
+def access_data_export(user, export_id):
+    """Only the person who asked for their data may download it."""
+    from ent.directory.models import DataExport
+
+    export_id = _int_id(export_id)
+    export = DataExport.objects.filter(id=export_id, user_id=user.pk).first()
+    if export is None:
+        raise Http404
+    return export

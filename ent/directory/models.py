@@ -360,3 +360,146 @@ class ActivationCode(models.Model):
 
 def hash_activation_code(code: str) -> str:
     return _hash_code(code)
+
+
+# --- Imports, account lifecycle and privacy (issue 8) ---------------------------
+
+
+class ImportJob(models.Model):
+    """One CSV upload for one school: a dry-run preview first, then, once a person
+    confirms a preview without errors, the same plan applied in one transaction."""
+
+    class Kind(models.TextChoices):
+        PUPILS = "pupils", _("pupils, guardians and classes (ONDE / SIECLE)")
+        STAFF = "staff", _("teachers and staff (STS)")
+
+    class Scope(models.TextChoices):
+        CLASSES = "classes", _("only the classes in the file")
+        SCHOOL = "school", _("the whole school")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        PREVIEWING = "previewing", _("checking the file")
+        READY = "ready", _("preview ready")
+        APPLYING = "applying", _("applying")
+        APPLIED = "applied", _("applied")
+        FAILED = "failed", _("failed")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(_("content"), max_length=16, choices=Kind.choices)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.CLASSES)
+    # The uploaded file lives in the object store; the key is cleared once purged.
+    file_key = models.CharField(max_length=200, blank=True, default="")
+    file_name = models.CharField(max_length=255, blank=True, default="")
+    file_size = models.PositiveBigIntegerField(default=0)
+    encoding = models.CharField(max_length=20, blank=True, default="")
+    delimiter = models.CharField(max_length=4, blank=True, default="")
+    detected_format = models.CharField(max_length=20, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    # {"created": n, "updated": n, "unchanged": n, "deactivated": n, "by_entity": {...}}
+    summary = models.JSONField(default=dict, blank=True)
+    # [{"line": 3, "field": "birth_date", "code": "bad_date", "params": {...}}]
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    # [{"line": 3, "action": "create", "entity": "pupil", "label": "...", "fields": [...]}]
+    changes = models.JSONField(default=list, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["school", "created_at"])]
+
+    def __str__(self):
+        return f"{self.school} {self.file_name} ({self.status})"
+
+    @property
+    def is_running(self):
+        return self.status in (self.Status.PENDING, self.Status.PREVIEWING, self.Status.APPLYING)
+
+    @property
+    def can_apply(self):
+        return self.status == self.Status.READY and not self.errors
+
+    @property
+    def percent(self):
+        if self.status in (self.Status.READY, self.Status.APPLIED):
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, int(100 * self.processed_rows / self.total_rows))
+
+
+class AuditEntry(models.Model):
+    """Who changed which account, when: blocks, departures, merges, imports,
+    rollovers, letters. Purged after 12 months."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40)
+    target = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class DataExport(models.Model):
+    """A person's copy of their data (and their children's): a zip built by a task,
+    kept in the object store for a few days, handed out by a presigned link."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    key = models.CharField(max_length=200, blank=True, default="")
+    size = models.PositiveBigIntegerField(default=0)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.user} {self.requested_at:%Y-%m-%d} ({self.status})"
+
+    @property
+    def is_downloadable(self):
+        return self.status == self.Status.READY and self.expires_at is not None and self.expires_at > timezone.now()
+
+
+class PurgeLog(models.Model):
+    """One run of a retention purge: what it removed, so a purge is accountable."""
+
+    kind = models.CharField(max_length=40)
+    ran_at = models.DateTimeField(default=timezone.now)
+    dry_run = models.BooleanField(default=False)
+    count = models.PositiveIntegerField(default=0)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("purge log")
+        verbose_name_plural = _("purge logs")
+        ordering = ["-ran_at"]
+
+    def __str__(self):
+        return f"{self.ran_at:%Y-%m-%d %H:%M} {self.kind}: {self.count}"

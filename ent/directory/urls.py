@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ent.directory import views
+from ent.directory import views, views_admin
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +11,29 @@ urlpatterns = [
     path("annuaire/classes/<int:class_id>/", views.class_detail, name="class_detail"),
     path("annuaire/eleves/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
     path("annuaire/eleves/<int:pupil_id>/code/", views.pupil_reset_code, name="pupil_reset_code"),
+    # Directory management, imports and privacy (issue 8)
+    path("annuaire/gestion/", views_admin.manage_home, name="manage_home"),
+    path("annuaire/gestion/ecoles/<int:school_id>/", views_admin.manage_school, name="manage_school"),
+    path("annuaire/gestion/ecoles/<int:school_id>/import/", views_admin.import_start, name="import_start"),
+    path("annuaire/gestion/imports/<int:job_id>/", views_admin.import_detail, name="import_detail"),
+    path("annuaire/gestion/imports/<int:job_id>/etat/", views_admin.import_status, name="import_status"),
+    path("annuaire/gestion/imports/<int:job_id>/appliquer/", views_admin.import_apply, name="import_apply"),
+    path("annuaire/gestion/imports/<int:job_id>/rapport.csv", views_admin.import_report, name="import_report"),
+    path("annuaire/gestion/ecoles/<int:school_id>/lettres/", views_admin.letters_view, name="login_letters"),
+    path("annuaire/gestion/ecoles/<int:school_id>/comptes/", views_admin.accounts, name="accounts"),
+    path("annuaire/gestion/ecoles/<int:school_id>/comptes/blocage/", views_admin.accounts_block, name="accounts_block"),
+    path("annuaire/gestion/ecoles/<int:school_id>/comptes/fusion/", views_admin.accounts_merge, name="accounts_merge"),
+    path(
+        "annuaire/gestion/ecoles/<int:school_id>/eleves/<int:pupil_id>/depart/",
+        views_admin.pupil_leave,
+        name="pupil_leave",
+    ),
+    path("annuaire/gestion/ecoles/<int:school_id>/annee/", views_admin.rollover, name="rollover"),
+    path("confidentialite/", views_admin.privacy_page, name="privacy"),
+    path("confidentialite/mes-donnees/", views_admin.privacy_export, name="privacy_export"),
+    path(
+        "confidentialite/mes-donnees/<int:export_id>/telecharger/",
+        views_admin.privacy_export_download,
+        name="privacy_export_download",
+    ),
 ]

@@ -22,6 +22,57 @@ def directory_names(world, payloads):
     ]
 
 
+def homework_entries(world, payloads):
+    """A teacher's homework: title and rich-text instructions, seen by pupils,
+    parents (diary and notification feed) and colleagues."""
+    import datetime
+
+    from django.utils import timezone
+
+    from homework.access import access_target
+    from homework.actions import do_create_entry
+    from homework.models import Entry
+
+    today = timezone.localdate()
+    target = access_target(world.teacher, f"c{world.klass.id}", for_write=True)
+    entries = []
+    for payload in payloads:
+        entries += do_create_entry(
+            world.teacher,
+            target,
+            {
+                "kind": Entry.Kind.WORK,
+                "title": payload[:200],
+                "instructions": payload,
+                "subject": world.subject,
+                "given_on": today,
+                "due_on": today + datetime.timedelta(days=1),
+                "minutes": 10,
+            },
+        )
+    pages = [
+        (world.pupil, reverse("homework:week")),
+        (world.guardian, reverse("homework:week")),
+        (world.teacher, reverse("homework:diary", args=[target.slug])),
+        (world.direction, reverse("homework:diary", args=[target.slug])),
+    ]
+    pages += [(world.pupil, reverse("homework:entry_detail", args=[e.id])) for e in entries[:40]]
+    feed = _url_or_none("notify:feed")
+    if feed:
+        pages.append((world.guardian, feed))
+    return pages
+
+
+def _url_or_none(name, *args):
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
 SURFACES = {
     "directory_names": directory_names,
+    "homework_entries": homework_entries,
 }

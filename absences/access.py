@@ -1,0 +1,283 @@
+"""Who may see and change what in absences: the one place for these rules.
+
+- pupil: their own absences (reasons included, they are theirs);
+- guardian: their children's absences; only a guardian with the right to justify
+  (Guardianship.may_justify_absences) declares notices, sees notices, documents
+  and private (health) reasons;
+- teacher: the pupils of the classes and groups they teach, never a private
+  reason (they see "justified") nor a notice or its document; registers of those
+  classes and groups, writable on the day itself;
+- vie scolaire and direction ("managers"): everything of their own school;
+  the audit log is for direction only;
+- anyone else, including other staff roles and territory admins: nothing.
+
+Single objects raise Http404 both when missing and when not visible; a person
+who may see an object but not change it gets PermissionDenied (403).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from ent.directory.models import Enrollment, Group, Guardianship, School, SchoolClass, StaffRole, User
+
+MANAGER_ROLES = (StaffRole.Role.VIE_SCOLAIRE, StaffRole.Role.DIRECTION)
+
+
+def _int_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def _roles(user):
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return user.roles
+
+
+def managed_school_ids(user) -> frozenset:
+    roles = _roles(user)
+    return roles.staff_school_ids(*MANAGER_ROLES) if roles else frozenset()
+
+
+def direction_school_ids(user) -> frozenset:
+    roles = _roles(user)
+    return roles.staff_school_ids(StaffRole.Role.DIRECTION) if roles else frozenset()
+
+
+def justify_child_ids(user) -> frozenset:
+    """Children for whom this guardian may declare and see notices (one query, cached)."""
+    roles = _roles(user)
+    if roles is None or not roles.child_ids:
+        return frozenset()
+    cached = getattr(user, "_absences_justify_ids", None)
+    if cached is None:
+        cached = frozenset(
+            Guardianship.objects.filter(
+                guardian=user, may_justify_absences=True, pupil_id__in=roles.child_ids
+            ).values_list("pupil_id", flat=True)
+        )
+        user._absences_justify_ids = cached
+    return cached
+
+
+def _taught_pupils_q(roles, field):
+    q = Q(pk__in=[])
+    if roles.taught_class_ids:
+        q |= Q(
+            **{
+                f"{field}__in": Enrollment.objects.current()
+                .filter(school_class_id__in=roles.taught_class_ids)
+                .values("pupil_id")
+            }
+        )
+    if roles.taught_group_ids:
+        q |= Q(
+            **{
+                f"{field}__in": Group.members.through.objects.filter(group_id__in=roles.taught_group_ids).values(
+                    "user_id"
+                )
+            }
+        )
+    return q
+
+
+def visible_pupil_q(user, pupil_field="pupil_id", school_field="school_id"):
+    """A Q over rows about pupils (events): None when the person sees nothing."""
+    roles = _roles(user)
+    if roles is None:
+        return None
+    q = Q(**{f"{pupil_field}__in": roles.child_ids})
+    if roles.is_pupil:
+        q |= Q(**{pupil_field: roles.user_id})
+    if roles.is_teacher:
+        q |= _taught_pupils_q(roles, pupil_field)
+    managed = managed_school_ids(user)
+    if managed:
+        q |= Q(**{f"{school_field}__in": managed})
+    return q
+
+
+def visible_notice_q(user):
+    roles = _roles(user)
+    if roles is None:
+        return None
+    return Q(pupil_id__in=justify_child_ids(user)) | Q(school_id__in=managed_school_ids(user))
+
+
+def pupils_visible_to(user):
+    """Pupils whose absence file this person may open."""
+    roles = _roles(user)
+    if roles is None:
+        return User.objects.none()
+    q = Q(id__in=roles.child_ids)
+    if roles.is_pupil:
+        q |= Q(id=roles.user_id)
+    if roles.is_teacher:
+        q |= _taught_pupils_q(roles, "id")
+    managed = managed_school_ids(user)
+    if managed:
+        q |= Q(id__in=Enrollment.objects.current().filter(school_class__school_id__in=managed).values("pupil_id"))
+    return User.objects.filter(q)
+
+
+def is_family_of(user, pupil_id) -> bool:
+    roles = _roles(user)
+    return roles is not None and (pupil_id in roles.child_ids or pupil_id == roles.user_id)
+
+
+def sees_private(user, pupil_id, school_id) -> bool:
+    """Private (health) reasons and documents: the pupil, a guardian who may
+    justify, the school's managers. Never teachers."""
+    roles = _roles(user)
+    if roles is None:
+        return False
+    return pupil_id == roles.user_id or pupil_id in justify_child_ids(user) or school_id in managed_school_ids(user)
+
+
+def is_staff_viewer(user, pupil_id) -> bool:
+    """Staff looks are written to the audit log; a family's own looks are not."""
+    return not is_family_of(user, pupil_id)
+
+
+def current_enrollment(pupil_id):
+    return (
+        Enrollment.objects.current()
+        .filter(pupil_id=pupil_id)
+        .select_related("school_class__school", "school_class__year")
+        .first()
+    )
+
+
+def access_pupil_file(user, pupil_id) -> User:
+    pupil_id = _int_id(pupil_id)
+    pupil = pupils_visible_to(user).filter(id=pupil_id).first()
+    if pupil is None:
+        raise Http404
+    return pupil
+
+
+def access_declarable_child(user, pupil_id):
+    """A child this guardian may declare an absence for, and the child's current
+    enrolment (the notice belongs to that school)."""
+    pupil_id = _int_id(pupil_id)
+    if pupil_id not in justify_child_ids(user):
+        raise Http404
+    enrollment = current_enrollment(pupil_id)
+    if enrollment is None:
+        raise Http404
+    return enrollment.pupil, enrollment
+
+
+def access_managed_school(user, school_id) -> School:
+    school_id = _int_id(school_id)
+    if school_id not in managed_school_ids(user):
+        raise Http404
+    return School.objects.select_related("territory").get(id=school_id)
+
+
+def access_audit_school(user, school_id) -> School:
+    school_id = _int_id(school_id)
+    if school_id not in direction_school_ids(user):
+        raise Http404
+    return School.objects.get(id=school_id)
+
+
+def access_stats_class(user, class_id) -> SchoolClass:
+    class_id = _int_id(class_id)
+    roles = _roles(user)
+    if roles is None:
+        raise Http404
+    klass = SchoolClass.objects.select_related("school", "year").filter(id=class_id).first()
+    if klass is None:
+        raise Http404
+    if klass.id not in roles.taught_class_ids and klass.school_id not in managed_school_ids(user):
+        raise Http404
+    return klass
+
+
+def register_targets(user):
+    """Classes and groups (current year) this person may open a register for."""
+    roles = _roles(user)
+    if roles is None:
+        return SchoolClass.objects.none(), Group.objects.none()
+    managed = managed_school_ids(user)
+    classes = SchoolClass.objects.filter(Q(id__in=roles.taught_class_ids) | Q(school_id__in=managed)).filter(
+        year__is_current=True
+    )
+    groups = Group.objects.filter(Q(id__in=roles.taught_group_ids) | Q(school_id__in=managed)).filter(
+        year__is_current=True
+    )
+    return classes.select_related("school"), groups.select_related("school")
+
+
+def _teaches(roles, register) -> bool:
+    if register.school_class_id:
+        return register.school_class_id in roles.taught_class_ids
+    return register.group_id in roles.taught_group_ids
+
+
+def can_edit_register(user, register) -> bool:
+    """Vie scolaire any time; the teacher on the day itself."""
+    roles = _roles(user)
+    if roles is None:
+        return False
+    if register.school_id in managed_school_ids(user):
+        return True
+    return _teaches(roles, register) and register.date == timezone.localdate()
+
+
+def access_register(user, register_id, *, for_write=False):
+    from absences.models import Register
+
+    register_id = _int_id(register_id)
+    roles = _roles(user)
+    if roles is None:
+        raise Http404
+    register = (
+        Register.objects.select_related("school", "school_class", "group", "subject").filter(id=register_id).first()
+    )
+    if register is None:
+        raise Http404
+    if register.school_id not in managed_school_ids(user) and not _teaches(roles, register):
+        raise Http404
+    if for_write and not can_edit_register(user, register):
+        raise PermissionDenied
+    return register
+
+
+def access_notice(user, notice_id, *, for_treat=False):
+    from absences.models import AbsenceNotice
+
+    notice_id = _int_id(notice_id)
+    notice = (
+        AbsenceNotice.objects.visible_to(user)
+        .select_related("pupil", "school", "reason", "declared_by", "treated_by")
+        .filter(id=notice_id)
+        .first()
+    )
+    if notice is None:
+        raise Http404
+    if for_treat and notice.school_id not in managed_school_ids(user):
+        raise PermissionDenied
+    return notice
+
+
+def access_event(user, event_id, *, for_write=False):
+    from absences.models import AbsenceEvent
+
+    event_id = _int_id(event_id)
+    event = (
+        AbsenceEvent.objects.visible_to(user)
+        .select_related("pupil", "school", "reason", "register__subject", "school_class", "notice")
+        .filter(id=event_id)
+        .first()
+    )
+    if event is None:
+        raise Http404
+    if for_write and event.school_id not in managed_school_ids(user):
+        raise PermissionDenied
+    return event

@@ -1,0 +1,288 @@
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from absences.actions import AbsenceError, check_document, notice_bounds
+from absences.models import AbsenceEvent, HalfDay, Reason
+from ent.directory.models import User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+def _target_choices(classes, groups):
+    choices = [(f"c{c.id}", c.name) for c in classes]
+    choices += [(f"g{g.id}", _("%(name)s (group)") % {"name": g.name}) for g in groups]
+    return choices
+
+
+class TargetField(forms.ChoiceField):
+    """A class ("c12") or a group ("g3") among the ones offered."""
+
+    def __init__(self, classes, groups, **kwargs):
+        self.by_key = {f"c{c.id}": c for c in classes} | {f"g{g.id}": g for g in groups}
+        super().__init__(choices=_target_choices(classes, groups), **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.by_key.get(value) if value else None
+
+
+class RegisterOpenForm(forms.Form):
+    target = None  # set in __init__
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    half_day = forms.ChoiceField(
+        label=_("Half-day (primary schools)"), choices=HalfDay.choices, widget=forms.RadioSelect, required=False
+    )
+    starts_at = forms.TimeField(label=_("Lesson start"), widget=TimeInput(), required=False)
+    ends_at = forms.TimeField(label=_("Lesson end"), widget=TimeInput(), required=False)
+
+    def __init__(self, *args, classes, groups, **kwargs):
+        now = timezone.localtime()
+        kwargs.setdefault(
+            "initial",
+            {
+                "date": now.date(),
+                "half_day": HalfDay.MORNING if now.hour < 12 else HalfDay.AFTERNOON,
+                "starts_at": now.replace(minute=0, second=0, microsecond=0).time(),
+                "ends_at": (now.replace(minute=0, second=0, microsecond=0) + timedelta(minutes=55)).time(),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields = {"target": TargetField(classes, groups, label=_("Class or group")), **self.fields}
+        self.show_half_day = any(t.school.is_primary for t in self.fields["target"].by_key.values())
+        self.show_times = any(not t.school.is_primary for t in self.fields["target"].by_key.values())
+
+    def clean(self):
+        data = super().clean()
+        target = data.get("target")
+        if target is None:
+            return data
+        if target.school.is_primary:
+            if not data.get("half_day"):
+                self.add_error("half_day", _("Choose the morning or the afternoon."))
+        else:
+            start, end = data.get("starts_at"), data.get("ends_at")
+            if start is None or end is None:
+                self.add_error("starts_at", _("Give the lesson's start and end times."))
+            elif end <= start:
+                self.add_error("ends_at", _("The end must be after the start."))
+        return data
+
+
+class RegisterForm(forms.Form):
+    """One radio group per pupil (present by default) and a minutes box: a plain
+    HTML form that works without JavaScript and by keyboard."""
+
+    STATUS_CHOICES = [
+        ("present", _("present")),
+        (AbsenceEvent.Kind.ABSENCE, _("absent")),
+        (AbsenceEvent.Kind.LATE, _("late")),
+        (AbsenceEvent.Kind.LEFT_EARLY, _("left early")),
+    ]
+
+    def __init__(self, *args, pupils, events, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pupils = pupils
+        for pupil in pupils:
+            event = events.get(pupil.id)
+            self.fields[f"s{pupil.id}"] = forms.ChoiceField(
+                label=f"{pupil.last_name} {pupil.first_name}",
+                choices=self.STATUS_CHOICES,
+                widget=forms.RadioSelect,
+                initial=event.kind if event else "present",
+                # A pupil left out of the post is present, as on paper.
+                required=False,
+            )
+            self.fields[f"m{pupil.id}"] = forms.IntegerField(
+                label=_("Minutes"),
+                min_value=1,
+                max_value=300,
+                required=False,
+                initial=event.minutes if event else None,
+            )
+
+    def rows(self):
+        for pupil in self.pupils:
+            yield pupil, self[f"s{pupil.id}"], self[f"m{pupil.id}"]
+
+    def clean(self):
+        data = super().clean()
+        for pupil in self.pupils:
+            if data.get(f"s{pupil.id}") == AbsenceEvent.Kind.LATE and not data.get(f"m{pupil.id}"):
+                self.add_error(f"m{pupil.id}", _("How many minutes late?"))
+        return data
+
+    def marks(self):
+        out = {}
+        for pupil in self.pupils:
+            status = self.cleaned_data.get(f"s{pupil.id}")
+            if status and status != "present":
+                minutes = self.cleaned_data.get(f"m{pupil.id}") if status != AbsenceEvent.Kind.ABSENCE else None
+                out[pupil.id] = (status, minutes)
+        return out
+
+
+class NoticeForm(forms.Form):
+    start_date = forms.DateField(label=_("First day of absence"), widget=DateInput())
+    start_half_day = forms.ChoiceField(
+        label=_("From"), choices=HalfDay.choices, initial=HalfDay.MORNING, widget=forms.RadioSelect
+    )
+    start_time = forms.TimeField(label=_("Or from a precise time (optional)"), required=False, widget=TimeInput())
+    end_date = forms.DateField(label=_("Last day of absence"), widget=DateInput())
+    end_half_day = forms.ChoiceField(
+        label=_("Until the end of the"), choices=HalfDay.choices, initial=HalfDay.AFTERNOON, widget=forms.RadioSelect
+    )
+    end_time = forms.TimeField(label=_("Or until a precise time (optional)"), required=False, widget=TimeInput())
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=Reason.objects.none(), empty_label=None)
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    document = forms.FileField(
+        label=_("Document (optional)"),
+        required=False,
+        help_text=_("A medical note for example: PDF, JPEG or PNG, 5 MB at most."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+    )
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = reasons
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document:
+            try:
+                check_document(document)
+            except AbsenceError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return document
+
+    def clean(self):
+        data = super().clean()
+        needed = ("start_date", "start_half_day", "end_date", "end_half_day")
+        if all(data.get(k) for k in needed):
+            try:
+                notice_bounds(
+                    data["start_date"],
+                    data["start_half_day"],
+                    data.get("start_time"),
+                    data["end_date"],
+                    data["end_half_day"],
+                    data.get("end_time"),
+                )
+            except AbsenceError as exc:
+                self.add_error("end_date", exc.message)
+        reason = data.get("reason")
+        if reason is not None and reason.needs_proof and not data.get("document"):
+            self.add_error("document", _("This reason needs a document (a medical note, for example)."))
+        return data
+
+
+class RejectForm(forms.Form):
+    reject_reason = forms.CharField(
+        label=_("Why is it rejected? (the family will read this)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RecordForm(forms.Form):
+    """Vie scolaire records absences for one pupil or a whole class or group."""
+
+    target = None
+    pupil = forms.ModelChoiceField(label=_("Pupil"), queryset=User.objects.none(), required=False)
+    start_date = forms.DateField(label=_("From"), widget=DateInput())
+    start_half_day = forms.ChoiceField(
+        label=_("Starting in the"), choices=HalfDay.choices, initial=HalfDay.MORNING, widget=forms.RadioSelect
+    )
+    end_date = forms.DateField(label=_("To"), widget=DateInput())
+    end_half_day = forms.ChoiceField(
+        label=_("Ending in the"), choices=HalfDay.choices, initial=HalfDay.AFTERNOON, widget=forms.RadioSelect
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(AbsenceEvent.Kind.ABSENCE, _("absent")), (AbsenceEvent.Kind.LATE, _("late"))],
+        initial=AbsenceEvent.Kind.ABSENCE,
+    )
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=Reason.objects.none(), required=False)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
+
+    def __init__(self, *args, classes, groups, pupils, reasons, **kwargs):
+        today = timezone.localdate()
+        kwargs.setdefault("initial", {"start_date": today, "end_date": today})
+        super().__init__(*args, **kwargs)
+        self.fields = {
+            "target": TargetField(
+                classes,
+                groups,
+                label=_("A whole class or group (trip, strike…)"),
+                required=False,
+            ),
+            **self.fields,
+        }
+        self.fields["target"].choices = [("", "—")] + list(self.fields["target"].choices)
+        self.fields["pupil"].queryset = pupils
+        self.fields["pupil"].label_from_instance = lambda p: f"{p.last_name} {p.first_name}"
+        self.fields["reason"].queryset = reasons
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("target")) == bool(data.get("pupil")):
+            raise forms.ValidationError(_("Choose either one pupil or one class or group."))
+        return data
+
+
+class EventForm(forms.Form):
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=Reason.objects.none(), required=False)
+    state = forms.ChoiceField(label=_("State"), choices=AbsenceEvent.State.choices)
+    settled = forms.BooleanField(label=_("Settled"), required=False)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = reasons
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end"):
+            if data["end"] < data["start"]:
+                raise forms.ValidationError(_("The end must be after the start."))
+            if (data["end"] - data["start"]).days > 400:
+                raise forms.ValidationError(_("Choose a period of at most one school year."))
+        return data
+
+
+class DayForm(forms.Form):
+    date = forms.DateField(label=_("Day"), widget=DateInput(), required=False)
+
+
+class ReasonForm(forms.ModelForm):
+    class Meta:
+        model = Reason
+        fields = ["label", "counts_as_justified", "needs_proof", "is_private", "settles", "is_active", "position"]
+
+    def clean_label(self):
+        label = self.cleaned_data["label"].strip()
+        clash = Reason.objects.filter(school_id=self.instance.school_id, label__iexact=label)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This school already has this reason."))
+        return label

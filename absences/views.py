@@ -1,0 +1,594 @@
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from absences import access, actions
+from absences.forms import (
+    DayForm,
+    EventForm,
+    NoticeForm,
+    PeriodForm,
+    ReasonForm,
+    RecordForm,
+    RegisterForm,
+    RegisterOpenForm,
+    RejectForm,
+)
+from absences.models import AbsenceEvent, AbsenceNotice, AuditEntry, HalfDay, Reason, Register
+from absences.stats import pupil_totals, totals_by_pupil
+from ent import storage
+from ent.directory.models import Enrollment, Group, School, SchoolClass, User
+from ent.errors import EntError
+
+
+def _school_year_start(today: date) -> date:
+    return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+
+
+# Home -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request):
+    """What concerns this person today: a teacher's registers, a family's
+    absences, a manager's day dashboard."""
+    user = request.user
+    roles = user.roles
+    managed = sorted(access.managed_school_ids(user))
+    if managed and not (roles.is_teacher or roles.is_parent or roles.is_pupil):
+        return redirect("absences:dashboard", school_id=managed[0])
+    context = {"managed_schools": School.objects.filter(id__in=managed)}
+    if roles.is_teacher:
+        context.update(_teacher_today(user))
+    pupil = None
+    if roles.is_parent:
+        children = list(User.objects.children_of(user).order_by("first_name"))
+        selected = request.session.get("child_id")
+        pupil = next((c for c in children if c.id == selected), children[0] if children else None)
+    elif roles.is_pupil:
+        pupil = user
+    if pupil is not None:
+        context["file"] = _file_context(user, pupil)
+    return render(request, "absences/home.html", context)
+
+
+def _teacher_today(user):
+    roles = user.roles
+    today = timezone.localdate()
+    classes = list(
+        SchoolClass.objects.filter(id__in=roles.taught_class_ids, year__is_current=True).select_related("school")
+    )
+    groups = list(Group.objects.filter(id__in=roles.taught_group_ids, year__is_current=True).select_related("school"))
+    registers = (
+        Register.objects.filter(date=today)
+        .filter(Q(school_class_id__in=roles.taught_class_ids) | Q(group_id__in=roles.taught_group_ids))
+        .select_related("school_class", "group", "subject")
+        .order_by("starts_at")
+    )
+    return {
+        "today": today,
+        "registers": registers,
+        "open_form": RegisterOpenForm(classes=classes, groups=groups),
+    }
+
+
+def _file_context(user, pupil):
+    events = list(
+        AbsenceEvent.objects.visible_to(user)
+        .filter(pupil=pupil)
+        .select_related("reason", "register__subject", "school_class")
+        .order_by("-date", "-starts_at")
+    )
+    show_private = bool(events) and access.sees_private(user, pupil.id, events[0].school_id)
+    if not events:
+        show_private = pupil.id in access.justify_child_ids(user) or pupil.id == user.id
+    notices = []
+    if pupil.id in access.justify_child_ids(user) or access.managed_school_ids(user):
+        notices = list(
+            AbsenceNotice.objects.visible_to(user).filter(pupil=pupil).select_related("reason").order_by("-starts_at")
+        )
+    return {
+        "pupil": pupil,
+        "events": events,
+        "totals": pupil_totals(events),
+        "notices": notices,
+        "show_private": show_private,
+        "can_declare": pupil.id in access.justify_child_ids(user),
+    }
+
+
+# Registers --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def register_open(request):
+    classes, groups = access.register_targets(request.user)
+    classes, groups = list(classes), list(groups)
+    if not classes and not groups:
+        raise Http404
+    form = RegisterOpenForm(request.POST, classes=classes, groups=groups)
+    if form.is_valid():
+        data = form.cleaned_data
+        target = data["target"]
+        try:
+            register = actions.do_open_register(
+                request.user,
+                target=target,
+                day=data["date"],
+                half_day=data.get("half_day") or None,
+                starts_at=None if target.school.is_primary else data["starts_at"],
+                ends_at=None if target.school.is_primary else data["ends_at"],
+                manager=target.school_id in access.managed_school_ids(request.user),
+            )
+        except EntError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("absences:register", register_id=register.id)
+    return render(request, "absences/register_open.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request, register_id):
+    register = access.access_register(request.user, register_id, for_write=request.method == "POST")
+    pupils = actions.roster(register)
+    events = {e.pupil_id: e for e in register.events.all()}
+    form = RegisterForm(request.POST or None, pupils=pupils, events=events)
+    if request.method == "POST" and form.is_valid():
+        finish = "finish" in request.POST
+        actions.do_save_register(request.user, register, form.marks(), finish=finish)
+        messages.success(request, _("Register completed.") if finish else _("Register saved."))
+        return redirect("absences:register", register_id=register.id)
+    start = actions.aware(register.date, register.starts_at)
+    end = actions.aware(register.date, register.ends_at)
+    announced = set(
+        AbsenceNotice.objects.covering()
+        .filter(pupil_id__in=[p.id for p in pupils], starts_at__lt=end, ends_at__gt=start)
+        .values_list("pupil_id", flat=True)
+    )
+    return render(
+        request,
+        "absences/register.html",
+        {
+            "register": register,
+            "form": form,
+            "announced": announced,
+            "can_edit": access.can_edit_register(request.user, register),
+            "count": len(pupils),
+            "absent_count": sum(1 for e in events.values() if e.is_absence),
+        },
+    )
+
+
+# Pupil file and events -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def pupil_file(request, pupil_id):
+    pupil = access.access_pupil_file(request.user, pupil_id)
+    enrollment = access.current_enrollment(pupil.id)
+    context = {"file": _file_context(request.user, pupil), "pupil": pupil, "enrollment": enrollment}
+    if access.is_staff_viewer(request.user, pupil.id) and enrollment is not None:
+        actions.record_views(request.user, [pupil.id], enrollment.school_class.school_id, AuditEntry.What.FILE)
+    context["is_manager"] = enrollment is not None and enrollment.school_class.school_id in access.managed_school_ids(
+        request.user
+    )
+    return render(request, "absences/pupil_file.html", context)
+
+
+@login_required
+@require_GET
+def event_detail(request, event_id):
+    event = access.access_event(request.user, event_id)
+    is_manager = event.school_id in access.managed_school_ids(request.user)
+    if access.is_staff_viewer(request.user, event.pupil_id):
+        actions.record_views(request.user, [event.pupil_id], event.school_id, AuditEntry.What.EVENT)
+    form = None
+    if is_manager:
+        form = EventForm(
+            initial={
+                "reason": event.reason_id,
+                "state": event.state,
+                "settled": event.settled,
+                "comment": event.comment,
+            },
+            reasons=Reason.objects.filter(school_id=event.school_id),
+        )
+    return _render_event(request, event, form, is_manager)
+
+
+def _render_event(request, event, form, is_manager, status=200):
+    return render(
+        request,
+        "absences/event_detail.html",
+        {
+            "event": event,
+            "form": form,
+            "is_manager": is_manager,
+            "show_private": access.sees_private(request.user, event.pupil_id, event.school_id),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def event_update(request, event_id):
+    event = access.access_event(request.user, event_id, for_write=True)
+    form = EventForm(request.POST, reasons=Reason.objects.filter(school_id=event.school_id))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_update_event(
+                request.user,
+                event,
+                reason=data["reason"],
+                state=data["state"],
+                settled=data["settled"],
+                comment=data["comment"],
+            )
+        except EntError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Absence updated."))
+            return redirect("absences:event_detail", event_id=event.id)
+    return _render_event(request, event, form, True)
+
+
+# Notices ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declare(request, pupil_id):
+    pupil, enrollment = access.access_declarable_child(request.user, pupil_id)
+    reasons = actions.reasons_for(enrollment.school_class.school)
+    form = NoticeForm(request.POST or None, request.FILES or None, reasons=reasons)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = actions.do_declare_notice(
+                request.user, pupil, enrollment, data=form.cleaned_data, document=form.cleaned_data.get("document")
+            )
+        except EntError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your notice was sent to the school office."))
+            return redirect("absences:notice_detail", notice_id=notice.id)
+    return render(request, "absences/declare.html", {"form": form, "pupil": pupil, "enrollment": enrollment})
+
+
+def _render_notice(request, notice, reject_form=None, status=200):
+    is_manager = notice.school_id in access.managed_school_ids(request.user)
+    return render(
+        request,
+        "absences/notice_detail.html",
+        {
+            "notice": notice,
+            "is_manager": is_manager,
+            "reject_form": reject_form or (RejectForm() if is_manager and notice.is_pending else None),
+            "events": notice.justified_events.order_by("date", "starts_at") if notice.state == "validated" else [],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def notice_detail(request, notice_id):
+    notice = access.access_notice(request.user, notice_id)
+    if access.is_staff_viewer(request.user, notice.pupil_id):
+        actions.record_views(request.user, [notice.pupil_id], notice.school_id, AuditEntry.What.NOTICE)
+    return _render_notice(request, notice)
+
+
+@login_required
+@require_GET
+def notice_document(request, notice_id):
+    notice = access.access_notice(request.user, notice_id)
+    if not notice.has_document:
+        raise Http404
+    if access.is_staff_viewer(request.user, notice.pupil_id):
+        actions.record_views(request.user, [notice.pupil_id], notice.school_id, AuditEntry.What.DOCUMENT)
+    url = storage.presigned_get(
+        notice.document_key, filename=notice.document_name, content_type=notice.document_type, seconds=120
+    )
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def notice_validate(request, notice_id):
+    notice = access.access_notice(request.user, notice_id, for_treat=True)
+    try:
+        actions.do_validate_notice(request.user, notice)
+    except EntError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Notice validated: the absences it covers are justified."))
+    return redirect("absences:notice_detail", notice_id=notice.id)
+
+
+@login_required
+@require_POST
+def notice_reject(request, notice_id):
+    notice = access.access_notice(request.user, notice_id, for_treat=True)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_reject_notice(request.user, notice, reason_text=form.cleaned_data["reject_reason"])
+        except EntError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Notice rejected; the family has been told why."))
+        return redirect("absences:notice_detail", notice_id=notice.id)
+    return _render_notice(request, notice, reject_form=form)
+
+
+# Vie scolaire -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    day_form = DayForm(request.GET or None)
+    day = (day_form.cleaned_data.get("date") if day_form.is_valid() else None) or timezone.localdate()
+    registers = list(
+        Register.objects.filter(school=school, date=day)
+        .select_related("school_class", "group", "subject", "taken_by")
+        .order_by("starts_at")
+    )
+    not_taken = [r for r in registers if not r.is_done]
+    missing = []
+    if school.is_primary:
+        done = {(r.school_class_id, r.half_day) for r in registers if r.school_class_id}
+        for klass in SchoolClass.objects.filter(school=school, year__is_current=True).order_by("name"):
+            for half in (HalfDay.MORNING, HalfDay.AFTERNOON):
+                if (klass.id, half) not in done:
+                    missing.append((klass, HalfDay(half).label))
+    unexplained = (
+        AbsenceEvent.objects.filter(
+            school=school, date=day, kind=AbsenceEvent.Kind.ABSENCE, state=AbsenceEvent.State.UNEXPLAINED
+        )
+        .select_related("pupil", "school_class", "register__subject")
+        .order_by("pupil__last_name", "pupil__first_name", "starts_at")
+    )
+    notices = (
+        AbsenceNotice.objects.filter(school=school, state=AbsenceNotice.State.PENDING)
+        .select_related("pupil", "reason", "declared_by")
+        .order_by("starts_at")
+    )
+    classes, groups = access.register_targets(request.user)
+    open_form = RegisterOpenForm(
+        classes=[c for c in classes if c.school_id == school.id],
+        groups=[g for g in groups if g.school_id == school.id],
+        initial={"date": day},
+    )
+    return render(
+        request,
+        "absences/dashboard.html",
+        {
+            "school": school,
+            "day": day,
+            "day_form": day_form if day_form.is_bound else DayForm(initial={"date": day}),
+            "registers": registers,
+            "not_taken": not_taken,
+            "not_taken_count": len(not_taken) + len(missing),
+            "missing": missing,
+            "unexplained": unexplained,
+            "notices": notices,
+            "open_form": open_form,
+            "is_direction": school.id in access.direction_school_ids(request.user),
+            "classes": [c for c in classes if c.school_id == school.id],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    classes = SchoolClass.objects.filter(school=school, year__is_current=True).select_related("school")
+    groups = Group.objects.filter(school=school, year__is_current=True).select_related("school")
+    pupils = User.objects.filter(
+        id__in=Enrollment.objects.current().filter(school_class__school=school).values("pupil_id")
+    ).order_by("last_name", "first_name")
+    form = RecordForm(
+        request.POST or None,
+        classes=list(classes),
+        groups=list(groups),
+        pupils=pupils,
+        reasons=actions.reasons_for(school),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target = data["target"]
+        if target is None:
+            chosen = [data["pupil"]]
+        elif isinstance(target, Group):
+            chosen = list(pupils.filter(pupil_groups=target))
+        else:
+            chosen = list(pupils.filter(enrollments__school_class=target, enrollments__left_on__isnull=True))
+        year = school.years.filter(is_current=True).first()
+        try:
+            if year is None:
+                raise actions.AbsenceError(_("This school has no current school year."))
+            rows = actions.do_record_absences(
+                request.user,
+                school,
+                pupils=chosen,
+                start_date=data["start_date"],
+                start_half=data["start_half_day"],
+                end_date=data["end_date"],
+                end_half=data["end_half_day"],
+                kind=data["kind"],
+                reason=data["reason"],
+                comment=data["comment"],
+                year=year,
+            )
+        except EntError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("%(n)s absence(s) recorded.") % {"n": len(rows)})
+            return redirect("absences:dashboard", school_id=school.id)
+    return render(request, "absences/record.html", {"form": form, "school": school})
+
+
+def _period(request, school):
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    start = _school_year_start(today)
+    if not form.is_bound:
+        form = PeriodForm(initial={"start": start, "end": today})
+    return form, start, today
+
+
+@login_required
+@require_GET
+def class_stats(request, class_id):
+    klass = access.access_stats_class(request.user, class_id)
+    form, start, end = _period(request, klass.school)
+    pupils = list(
+        User.objects.filter(enrollments__school_class=klass, enrollments__left_on__isnull=True).order_by(
+            "last_name", "first_name"
+        )
+    )
+    rows = AbsenceEvent.objects.filter(
+        pupil_id__in=[p.id for p in pupils], school_id=klass.school_id, date__gte=start, date__lte=end
+    ).values_list("pupil_id", "kind", "date", "half_day", "state", "minutes")
+    by_pupil = totals_by_pupil(rows)
+    if pupils:
+        actions.record_views(request.user, [p.id for p in pupils], klass.school_id, AuditEntry.What.STATS)
+    table = [(p, by_pupil.get(p.id)) for p in pupils]
+    return render(
+        request,
+        "absences/class_stats.html",
+        {"klass": klass, "form": form, "start": start, "end": end, "table": table, "errors": form.errors},
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value):
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+@require_GET
+def export_csv(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    form, start, end = _period(request, school)
+    if form.is_bound and not form.is_valid():
+        return render(request, "absences/export.html", {"form": form, "school": school})
+    events = (
+        AbsenceEvent.objects.filter(school=school, date__gte=start, date__lte=end)
+        .select_related("pupil", "school_class", "reason")
+        .order_by("date", "starts_at", "pupil__last_name")
+    )
+    pupil_ids = list(events.values_list("pupil_id", flat=True).distinct().order_by())
+    if pupil_ids:
+        actions.record_views(request.user, pupil_ids, school.id, AuditEntry.What.EXPORT)
+    header = [
+        _("Date"),
+        _("Half-day"),
+        _("Start"),
+        _("End"),
+        _("Last name"),
+        _("First name"),
+        _("Class"),
+        _("Kind"),
+        _("Minutes"),
+        _("State"),
+        _("Reason"),
+        _("Settled"),
+        _("Source"),
+    ]
+
+    def rows():
+        writer = csv.writer(_Echo(), delimiter=";")
+        yield "\ufeff" + writer.writerow(header)
+        for e in events.iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    _cell(x)
+                    for x in (
+                        e.date.strftime("%d/%m/%Y"),
+                        e.get_half_day_display(),
+                        timezone.localtime(e.starts_at).strftime("%H:%M"),
+                        timezone.localtime(e.ends_at).strftime("%H:%M"),
+                        e.pupil.last_name,
+                        e.pupil.first_name,
+                        e.school_class.name if e.school_class else "",
+                        e.get_kind_display(),
+                        e.minutes or "",
+                        e.get_state_display(),
+                        e.reason.label if e.reason else "",
+                        _("yes") if e.settled else _("no"),
+                        e.get_source_display(),
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="absences-{school.uai}-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reasons(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    form = ReasonForm(request.POST or None, instance=Reason(school=school))
+    if request.method == "POST" and form.is_valid():
+        actions.do_save_reason(request.user, form)
+        messages.success(request, _("Reason added."))
+        return redirect("absences:reasons", school_id=school.id)
+    rows = Reason.objects.filter(school=school)
+    return render(request, "absences/reasons.html", {"school": school, "form": form, "reasons": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reason_edit(request, school_id, reason_id):
+    school = access.access_managed_school(request.user, school_id)
+    reason = Reason.objects.filter(school=school, id=reason_id).first()
+    if reason is None:
+        raise Http404
+    form = ReasonForm(request.POST or None, instance=reason)
+    if request.method == "POST" and form.is_valid():
+        actions.do_save_reason(request.user, form)
+        messages.success(request, _("Reason saved."))
+        return redirect("absences:reasons", school_id=school.id)
+    return render(request, "absences/reason_edit.html", {"school": school, "form": form, "reason": reason})
+
+
+@login_required
+@require_GET
+def audit_log(request, school_id):
+    school = access.access_audit_school(request.user, school_id)
+    entries = AuditEntry.objects.filter(school=school).select_related("pupil")
+    pupil_id = request.GET.get("pupil")
+    if pupil_id and pupil_id.isdigit():
+        entries = entries.filter(pupil_id=int(pupil_id))
+    return render(request, "absences/audit.html", {"school": school, "entries": entries[:300]})

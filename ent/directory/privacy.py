@@ -1,0 +1,343 @@
+"""Privacy (RGPD): a person's copy of their data, and the retention purges.
+
+Export: JSON (complete, for machines) and HTML (readable) in one zip, built by a
+task, stored in the object store and handed out through a short-lived presigned
+link after checking it is the requester's own. A guardian's export holds the
+data of the children linked to them, and only those.
+
+Retention (what the privacy page promises):
+- accounts of pupils who left, and of guardians with no child left in any
+  school, are deleted RETENTION_AFTER_LEAVING after the departure;
+- logs and audit entries (imports, audit trail, purge logs, used or expired
+  activation codes, expired exports) are deleted after RETENTION_LOGS.
+Each purge is idempotent (it deletes what is due; a second run finds nothing)
+and writes a PurgeLog row.
+
+Apps add their own sections and purges without touching this module: each
+`EXPORT_HOOKS` entry is "module:function" called as f(user, children) -> dict,
+and each `RETENTION_HOOKS` entry f(cutoff, dry_run) -> int. Missing modules are
+skipped, so apps plug in when they are ready.
+"""
+
+import importlib
+import json
+import logging
+import tempfile
+import zipfile
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import ProtectedError, Q, RestrictedError
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from ent import storage
+from ent.directory.models import (
+    ActivationCode,
+    AuditEntry,
+    DataExport,
+    Enrollment,
+    Guardianship,
+    ImportJob,
+    PurgeLog,
+    StaffRole,
+    TeachingAssignment,
+    TerritoryAdmin,
+    User,
+)
+
+log = logging.getLogger(__name__)
+
+RETENTION_AFTER_LEAVING = timedelta(days=91)  # three months
+RETENTION_LOGS = timedelta(days=365)  # twelve months
+EXPORT_DAYS = 7
+IMPORT_FILE_DAYS = 30
+
+EXPORT_HOOKS = [
+    "homework.privacy:export",
+    "absences.privacy:export",
+    "messaging.privacy:export",
+    "media.privacy:export",
+    "ent.notify.privacy:export",
+]
+RETENTION_HOOKS = [
+    "homework.privacy:purge",
+    "absences.privacy:purge",
+    "messaging.privacy:purge",
+    "media.privacy:purge",
+    "ent.notify.privacy:purge",
+]
+
+
+def _resolve(path: str):
+    module_name, func_name = path.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            return None
+        raise
+    return getattr(module, func_name, None)
+
+
+# --- Export -------------------------------------------------------------------------
+
+
+def do_request_data_export(user: User) -> DataExport:
+    """Queue an export; a request while one is being prepared returns that one."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        pending = DataExport.objects.filter(user=user, status=DataExport.Status.PENDING).first()
+        if pending is not None:
+            return pending
+        export = DataExport.objects.create(user=user)
+        from ent.directory import tasks
+
+        transaction.on_commit(lambda: tasks.build_data_export.delay(export.id))
+    return export
+
+
+def children_of(user: User):
+    """Every child linked to this person, enrolled or not: the data is held either way."""
+    return User.objects.filter(guardians_links__guardian=user).order_by("first_name")
+
+
+def collect_personal_data(user: User) -> dict:
+    children = list(children_of(user))
+    data = {
+        "generated_at": timezone.now().isoformat(),
+        "person": _person(user),
+        "roles": _roles(user),
+        "activation_codes": [
+            {
+                "created_at": c.created_at.isoformat(),
+                "used_at": c.used_at.isoformat() if c.used_at else None,
+                "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+            }
+            for c in ActivationCode.objects.filter(user=user).order_by("created_at")
+        ],
+        "children": [
+            {"person": _person(child), "roles": _roles(child), "guardians": _guardians(child)} for child in children
+        ],
+        "sections": {},
+    }
+    for path in EXPORT_HOOKS:
+        hook = _resolve(path)
+        if hook is not None:
+            data["sections"][path.split(":")[0]] = hook(user, children)
+    return data
+
+
+def _person(user: User) -> dict:
+    return {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "phone": user.phone,
+        "birth_date": user.birth_date.isoformat() if user.birth_date else None,
+        "external_id": user.external_id,
+        "date_joined": user.date_joined.isoformat(),
+        "last_login": user.last_login.isoformat() if user.last_login else None,
+        "is_active": user.is_active,
+    }
+
+
+def _roles(user: User) -> dict:
+    return {
+        "enrolments": [
+            {
+                "school": e.school_class.school.name,
+                "class": e.school_class.name,
+                "year": e.school_class.year.name,
+                "left_on": e.left_on.isoformat() if e.left_on else None,
+            }
+            for e in Enrollment.objects.filter(pupil=user).select_related("school_class__school", "school_class__year")
+        ],
+        "teaching": [
+            str(t)
+            for t in TeachingAssignment.objects.filter(teacher=user).select_related("school_class", "group", "subject")
+        ],
+        "staff": [
+            {"school": s.school.name, "role": s.get_role_display()}
+            for s in StaffRole.objects.filter(user=user).select_related("school")
+        ],
+    }
+
+
+def _guardians(child: User) -> list:
+    return [
+        {
+            "name": link.guardian.get_full_name(),
+            "relationship": link.relationship,
+            "legal_guardian": link.is_legal_guardian,
+        }
+        for link in Guardianship.objects.filter(pupil=child).select_related("guardian")
+    ]
+
+
+def do_build_data_export(export_id: int) -> DataExport | None:
+    """Build the zip, store it, tell the person. Idempotent: only a pending export is built."""
+    from ent.notify.api import notify
+
+    export = DataExport.objects.select_related("user").filter(id=export_id).first()
+    if export is None or export.status != DataExport.Status.PENDING:
+        return export
+    user = export.user
+    data = collect_personal_data(user)
+    key = f"exports/{user.pk}/{export.pk}-{timezone.now():%Y%m%d%H%M%S}.zip"
+    with tempfile.TemporaryFile() as tmp:
+        with override(settings.LANGUAGE_CODE):
+            html = render_to_string("directory/privacy/export_data.html", {"data": data, "user": user})
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("mes-donnees.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            archive.writestr("mes-donnees.html", html)
+        size = tmp.tell()
+        tmp.seek(0)
+        storage.put_stream(key, tmp, size, content_type="application/zip")
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            export.key, export.size, export.status = key, size, DataExport.Status.READY
+            export.ready_at, export.expires_at = now, now + timedelta(days=EXPORT_DAYS)
+            export.save(update_fields=["key", "size", "status", "ready_at", "expires_at"])
+            with override(settings.LANGUAGE_CODE):
+                notify(
+                    [user],
+                    "export.ready",
+                    obj=export,
+                    context={
+                        "title": _("Your data"),
+                        "name": _("Your data"),
+                        "expires_at": export.expires_at,
+                        "url": reverse("privacy_export"),
+                    },
+                )
+    except Exception:
+        storage.delete(key)
+        raise
+    return export
+
+
+# --- Retention ------------------------------------------------------------------------
+
+
+def departed_accounts(now=None):
+    """(pupil ids, guardian ids) whose departure is older than the retention period.
+
+    A pupil has left when no enrolment is current; their departure date is the
+    latest `left_on` (or the end of a closed year). A guardian goes with the last
+    of their children, unless they still have another role."""
+    now = now or timezone.now()
+    cutoff = (now - RETENTION_AFTER_LEAVING).date()
+    current = Enrollment.objects.current().values("pupil_id")
+    # Per enrolment: its left_on, or the end of its (no longer current) year.
+    last_day: dict[int, object] = {}
+    for pupil_id, left_on, year_end in Enrollment.objects.exclude(pupil_id__in=current).values_list(
+        "pupil_id", "left_on", "school_class__year__ends_on"
+    ):
+        day = left_on or year_end
+        if pupil_id not in last_day or day > last_day[pupil_id]:
+            last_day[pupil_id] = day
+    pupils = {pupil_id for pupil_id, day in last_day.items() if day <= cutoff}
+    protected = (
+        set(StaffRole.objects.values_list("user_id", flat=True))
+        | set(TerritoryAdmin.objects.values_list("user_id", flat=True))
+        | set(TeachingAssignment.objects.values_list("teacher_id", flat=True))
+        | set(User.objects.filter(Q(is_superuser=True) | Q(is_staff=True)).values_list("id", flat=True))
+    )
+    pupils -= protected
+    guardians = set()
+    links = Guardianship.objects.filter(
+        guardian_id__in=Guardianship.objects.filter(pupil_id__in=pupils).values("guardian_id")
+    )
+    by_guardian: dict[int, set] = {}
+    for guardian_id, pupil_id in links.values_list("guardian_id", "pupil_id"):
+        by_guardian.setdefault(guardian_id, set()).add(pupil_id)
+    for guardian_id, children in by_guardian.items():
+        if children <= pupils and guardian_id not in protected:
+            guardians.add(guardian_id)
+    # A guardian who is also a pupil somewhere (a young parent) keeps the account.
+    guardians -= set(Enrollment.objects.filter(pupil_id__in=guardians).values_list("pupil_id", flat=True))
+    return pupils, guardians
+
+
+def purge_departed_accounts(now=None, *, dry_run=False) -> PurgeLog:
+    pupils, guardians = departed_accounts(now)
+    ids = sorted(pupils | guardians)
+    kept = []
+    if not dry_run and ids:
+        try:
+            with transaction.atomic():
+                User.objects.filter(id__in=ids).delete()
+        except (ProtectedError, RestrictedError):
+            # Another app protects some rows (an author of kept content): delete
+            # the others and report those kept, rather than purge nothing.
+            for user_id in ids:
+                try:
+                    with transaction.atomic():
+                        User.objects.filter(id=user_id).delete()
+                except (ProtectedError, RestrictedError):
+                    kept.append(user_id)
+    entry = PurgeLog.objects.create(
+        kind="departed_accounts",
+        dry_run=dry_run,
+        count=len(ids) - len(kept),
+        details={"pupils": len(pupils), "guardians": len(guardians), "kept_protected": kept},
+    )
+    log.info(
+        "purge departed accounts%s: %s pupils, %s guardians",
+        " (dry run)" if dry_run else "",
+        len(pupils),
+        len(guardians),
+    )
+    return entry
+
+
+def purge_old_records(now=None, *, dry_run=False) -> PurgeLog:
+    """Logs and audit entries past RETENTION_LOGS; import files after
+    IMPORT_FILE_DAYS; expired exports (their zip first)."""
+    now = now or timezone.now()
+    cutoff = now - RETENTION_LOGS
+    details = {}
+    querysets = {
+        "audit_entries": AuditEntry.objects.filter(at__lt=cutoff),
+        "imports": ImportJob.objects.filter(created_at__lt=cutoff),
+        "purge_logs": PurgeLog.objects.filter(ran_at__lt=cutoff),
+        "activation_codes": ActivationCode.objects.filter(created_at__lt=cutoff).filter(
+            Q(used_at__isnull=False) | Q(revoked_at__isnull=False) | Q(expires_at__lt=now)
+        ),
+        "sessions": Session.objects.filter(expire_date__lt=now),
+    }
+    old_files = ImportJob.objects.filter(created_at__lt=now - timedelta(days=IMPORT_FILE_DAYS)).exclude(file_key="")
+    expired = DataExport.objects.filter(Q(expires_at__lt=now) | Q(requested_at__lt=now - timedelta(days=EXPORT_DAYS)))
+    expired = expired.exclude(status=DataExport.Status.EXPIRED)
+    details["import_files"] = old_files.count()
+    details["exports"] = expired.count()
+    for name, qs in querysets.items():
+        details[name] = qs.count()
+    if not dry_run:
+        for job in old_files.only("id", "file_key"):
+            storage.delete(job.file_key)
+            ImportJob.objects.filter(id=job.id).update(file_key="")
+        for export in expired.only("id", "key"):
+            if export.key:
+                storage.delete(export.key)
+            DataExport.objects.filter(id=export.id).update(status=DataExport.Status.EXPIRED, key="")
+        DataExport.objects.filter(status=DataExport.Status.EXPIRED, requested_at__lt=cutoff).delete()
+        with transaction.atomic():
+            for qs in querysets.values():
+                qs.delete()
+    for path in RETENTION_HOOKS:
+        hook = _resolve(path)
+        if hook is not None:
+            details[path.split(":")[0]] = hook(cutoff, dry_run)
+    total = sum(v for v in details.values() if isinstance(v, int))
+    entry = PurgeLog.objects.create(kind="old_records", dry_run=dry_run, count=total, details=details)
+    log.info("purge old records%s: %s", " (dry run)" if dry_run else "", details)
+    return entry

@@ -1,0 +1,351 @@
+"""Directory management (imports, login letters, accounts, year rollover) for
+the school's direction, secretary and vie scolaire and the territory admins,
+plus the privacy pages. Thin views: form → access → one action → response."""
+
+import csv
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ent import storage
+from ent.directory import access, letters, lifecycle, privacy
+from ent.directory.forms_admin import (
+    AccountsFilterForm,
+    BlockForm,
+    ImportUploadForm,
+    LettersForm,
+    MergeForm,
+    RolloverForm,
+)
+from ent.directory.imports import jobs
+from ent.directory.imports.messages import field_label, issue_message
+from ent.directory.models import DataExport, Enrollment, ImportJob, StaffRole, TeachingAssignment
+from ent.errors import EntError, StorageUnavailable
+
+PREVIEW_CHANGES = 300
+ACTION_LABELS = {"create": _l("new"), "update": _l("updated"), "unchanged": _l("unchanged"), "deactivate": _l("left")}
+ENTITY_LABELS = {
+    "pupil": _l("pupil"),
+    "guardian": _l("guardian"),
+    "class": _l("class"),
+    "teacher": _l("teacher"),
+    "staff": _l("staff"),
+}
+
+
+@login_required
+@require_GET
+def manage_home(request):
+    schools = access.managed_schools(request.user).select_related("territory").order_by("name")
+    if not schools:
+        raise Http404
+    return render(request, "directory/admin/home.html", {"schools": schools})
+
+
+@login_required
+@require_GET
+def manage_school(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    jobs_list = ImportJob.objects.filter(school=school).select_related("created_by")[:10]
+    return render(request, "directory/admin/school.html", {"school": school, "jobs": jobs_list})
+
+
+# --- Imports ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_start(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = jobs.do_start_import(
+                school,
+                by=request.user,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                scope=form.cleaned_data["scope"],
+            )
+        except StorageUnavailable as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("import_detail", job_id=job.id)
+    recent = ImportJob.objects.filter(school=school).select_related("created_by")[:10]
+    return render(request, "directory/admin/import_form.html", {"school": school, "form": form, "jobs": recent})
+
+
+def _issues(issues):
+    return [{**i, "message": issue_message(i), "field_label": field_label(i["field"])} for i in issues]
+
+
+@login_required
+@require_GET
+def import_detail(request, job_id):
+    job = access.access_import_job(request.user, job_id)
+    shown = [c for c in job.changes if c["action"] != "unchanged"]
+    page = Paginator(shown, PREVIEW_CHANGES).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/admin/import_detail.html",
+        {
+            "job": job,
+            "school": job.school,
+            "errors": _issues(job.errors),
+            "warnings": _issues(job.warnings),
+            "changes": page,
+            "processed": jobs.live_progress(job),
+        },
+    )
+
+
+@login_required
+@require_GET
+def import_status(request, job_id):
+    job = access.access_import_job(request.user, job_id)
+    processed = jobs.live_progress(job)
+    total = job.total_rows
+    percent = job.percent if not job.is_running or not total else min(99, int(100 * processed / total))
+    return JsonResponse(
+        {"status": job.status, "running": job.is_running, "processed": processed, "total": total, "percent": percent}
+    )
+
+
+@login_required
+@require_POST
+def import_apply(request, job_id):
+    job = access.access_import_job(request.user, job_id)
+    try:
+        jobs.do_request_apply(job, by=request.user)
+    except jobs.ImportNotReady:
+        messages.error(request, _("This import cannot be applied: fix the errors and upload the file again."))
+    else:
+        messages.success(request, _("The import is being applied."))
+    return redirect("import_detail", job_id=job.id)
+
+
+@login_required
+@require_GET
+def import_report(request, job_id):
+    job = access.access_import_job(request.user, job_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.id}.csv"'
+    response.write("\ufeff")  # so that spreadsheets open it as UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Line"), _("Type"), _("What"), _("Who"), _("Field"), _("Detail")])
+    for issue in _issues(job.errors):
+        writer.writerow([issue["line"], _("error"), "", "", issue["field_label"], issue["message"]])
+    for issue in _issues(job.warnings):
+        writer.writerow([issue["line"], _("warning"), "", "", issue["field_label"], issue["message"]])
+    for change in job.changes:
+        writer.writerow(
+            [
+                change["line"],
+                ACTION_LABELS.get(change["action"], change["action"]),
+                ENTITY_LABELS.get(change["entity"], change["entity"]),
+                change["label"],
+                ", ".join(change["fields"]),
+                "",
+            ]
+        )
+    return response
+
+
+# --- Login letters --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letters_view(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    form = LettersForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        klass = form.cleaned_data["school_class"]
+        # Spooled: a whole school's letters go to disk rather than stay in memory.
+        out = tempfile.SpooledTemporaryFile(max_size=2 * 1024 * 1024)
+        done = letters.do_print_letters(
+            school, out, by=request.user, klass=klass, only_new=form.cleaned_data["only_new"]
+        )
+        out.seek(0)
+        name = slugify(f"lettres-{klass.name if klass else school.name}") + ".pdf"
+        response = FileResponse(out, as_attachment=True, filename=name, content_type="application/pdf")
+        response["Cache-Control"] = "no-store"  # the codes are in it
+        response["X-Letters-Count"] = str(len(done))
+        return response
+    return render(request, "directory/admin/letters.html", {"school": school, "form": form})
+
+
+# --- Accounts -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def accounts(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    form = AccountsFilterForm(request.GET or None, school=school)
+    role, klass = "", None
+    if form.is_valid():
+        role, klass = form.cleaned_data["role"], form.cleaned_data["school_class"]
+    people = lifecycle.select_people(access.people_of_school(school), school=school, role=role, klass=klass)
+    current = Enrollment.objects.current().filter(school_class__school=school)
+    people = (
+        people.annotate(
+            is_pupil=Exists(current.filter(pupil=OuterRef("pk"))),
+            is_teacher=Exists(TeachingAssignment.objects.filter(teacher=OuterRef("pk"), school_class__school=school)),
+            is_staff_here=Exists(StaffRole.objects.filter(user=OuterRef("pk"), school=school)),
+        )
+        .prefetch_related(
+            Prefetch("enrollments", queryset=current.select_related("school_class"), to_attr="current_enrollments")
+        )
+        .order_by("last_name", "first_name", "id")
+    )
+    page = Paginator(people, 100).get_page(request.GET.get("page"))
+    duplicates = lifecycle.find_duplicates(access.people_of_school(school))
+    return render(
+        request,
+        "directory/admin/accounts.html",
+        {
+            "school": school,
+            "form": form,
+            "page": page,
+            "duplicates": duplicates,
+            "block_form": BlockForm(school=school),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def accounts_block(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    form = BlockForm(request.POST, school=school)
+    if not form.is_valid():
+        for error in form.non_field_errors() or [_("Choose block or unblock.")]:
+            messages.error(request, error)
+        return redirect("accounts", school_id=school.id)
+    data = form.cleaned_data
+    people = access.people_of_school(school)
+    if data["everyone"]:
+        targets = lifecycle.select_people(people, school=school, role=data["role"], klass=data["school_class"])
+    else:
+        # Each ticked id must be someone of this school; anything else is a 404.
+        targets = [access.access_school_person(request.user, school, pk) for pk in data["users"]]
+    count = lifecycle.do_set_accounts_active(
+        targets if isinstance(targets, list) else list(targets.values_list("id", flat=True)),
+        active=data["action"] == "unblock",
+        by=request.user,
+        school=school,
+    )
+    if data["action"] == "block":
+        messages.success(request, _("%(n)s account(s) blocked.") % {"n": count})
+    else:
+        messages.success(request, _("%(n)s account(s) unblocked.") % {"n": count})
+    return redirect("accounts", school_id=school.id)
+
+
+@login_required
+@require_POST
+def pupil_leave(request, school_id, pupil_id):
+    school = access.access_managed_school(request.user, school_id)
+    pupil = access.access_school_pupil(request.user, school, pupil_id)
+    if lifecycle.do_record_departure(pupil, school=school, by=request.user):
+        messages.success(request, _("%(name)s has left the school.") % {"name": pupil.get_full_name()})
+    else:
+        messages.info(request, _("%(name)s had already left.") % {"name": pupil.get_full_name()})
+    return redirect("accounts", school_id=school.id)
+
+
+@login_required
+@require_POST
+def accounts_merge(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the two accounts to merge."))
+        return redirect("accounts", school_id=school.id)
+    keep = access.access_school_person(request.user, school, form.cleaned_data["keep"])
+    duplicate = access.access_managed_person(request.user, form.cleaned_data["duplicate"])
+    try:
+        lifecycle.do_merge_accounts(keep, duplicate, by=request.user)
+    except EntError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The two accounts are now one: %(username)s. The other account is blocked.")
+            % {"username": keep.username},
+        )
+    return redirect("accounts", school_id=school.id)
+
+
+# --- Year rollover ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rollover(request, school_id):
+    school = access.access_managed_school(request.user, school_id)
+    form = RolloverForm(request.POST or None)
+    try:
+        preview = lifecycle.plan_rollover(school)
+    except EntError as exc:
+        messages.error(request, exc.message)
+        return redirect("manage_school", school_id=school.id)
+    if request.method == "POST" and form.is_valid():
+        done = lifecycle.do_rollover(school, by=request.user)
+        messages.success(
+            request,
+            _("Year %(old)s closed; %(new)s is open: %(promoted)s pupils promoted, %(left)s left the school.")
+            % {"old": done.year.name, "new": done.next_name, "promoted": done.promoted, "left": done.leaving},
+        )
+        return redirect("manage_school", school_id=school.id)
+    return render(request, "directory/admin/rollover.html", {"school": school, "form": form, "preview": preview})
+
+
+# --- Privacy ------------------------------------------------------------------------------
+
+
+@require_GET
+def privacy_page(request):
+    return render(
+        request,
+        "directory/privacy/privacy.html",
+        {
+            "leaving_days": privacy.RETENTION_AFTER_LEAVING.days,
+            "log_days": privacy.RETENTION_LOGS.days,
+            "export_days": privacy.EXPORT_DAYS,
+            "import_days": privacy.IMPORT_FILE_DAYS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def privacy_export(request):
+    if request.method == "POST":
+        privacy.do_request_data_export(request.user)
+        messages.success(request, _("Your data is being gathered. You will be told when the file is ready."))
+        return redirect("privacy_export")
+    exports = DataExport.objects.filter(user=request.user)[:10]
+    children = privacy.children_of(request.user)
+    return render(request, "directory/privacy/export.html", {"exports": exports, "children": children})
+
+
+@login_required
+@require_GET
+def privacy_export_download(request, export_id):
+    export = access.access_data_export(request.user, export_id)
+    if not export.is_downloadable:
+        raise Http404
+    url = storage.presigned_get(export.key, filename="mes-donnees-ent.zip", content_type="application/zip")
+    return redirect(url)

@@ -1,0 +1,82 @@
+"""Access matrix entries for directory management (imports, letters, accounts,
+rollover) and the privacy pages."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests.security.matrix import LOGIN, Route, expect, only
+
+# can_manage_school: the school's direction and vie scolaire (and secretary), and
+# the territory admin. The référent numérique is staff but does not manage accounts.
+MANAGERS = ["vie_scolaire", "direction", "admin"]
+
+
+def _job(w):
+    from ent.directory.models import ImportJob
+
+    job, _ = ImportJob.objects.get_or_create(
+        school=w.school,
+        file_name="matrix.csv",
+        defaults={"kind": "pupils", "status": "ready", "summary": {"created": 0}},
+    )
+    return job
+
+
+def _export(w):
+    from ent.directory.models import DataExport
+
+    export, _ = DataExport.objects.get_or_create(
+        user=w.guardian,
+        defaults={"status": "ready", "key": "exports/matrix.zip", "expires_at": timezone.now() + timedelta(days=1)},
+    )
+    return export
+
+
+def _duplicate(w):
+    """A second account for guardian2's person, made fresh for each call."""
+    from tests.factories import link_guardian, make_user
+
+    dup = make_user(first_name=w.guardian2.first_name, last_name=w.guardian2.last_name)
+    link_guardian(dup, w.pupil)
+    return {"keep": w.guardian2.id, "duplicate": dup.id}
+
+
+school = lambda w: {"school_id": w.school.id}  # noqa: E731
+
+ROUTES = {
+    "manage_home": Route(only(MANAGERS + ["staff_b"])),
+    "manage_school": Route(only(MANAGERS), kwargs=school),
+    "import_start": Route(only(MANAGERS), kwargs=school),
+    "import_detail": Route(only(MANAGERS), kwargs=lambda w: {"job_id": _job(w).id}),
+    "import_status": Route(only(MANAGERS), kwargs=lambda w: {"job_id": _job(w).id}),
+    "import_report": Route(only(MANAGERS), kwargs=lambda w: {"job_id": _job(w).id}),
+    "import_apply": Route(
+        only(MANAGERS, status=302),
+        method="post",
+        kwargs=lambda w: {"job_id": _job(w).id},
+        note="the first manager queues the apply; the next ones are told it is not ready: 302 both",
+    ),
+    "login_letters": Route(only(MANAGERS), kwargs=school),
+    "accounts": Route(only(MANAGERS), kwargs=school),
+    "accounts_block": Route(
+        only(MANAGERS, status=302),
+        method="post",
+        kwargs=school,
+        data=lambda w: {"action": "unblock", "users": [w.outsider_pupil.id]},
+    ),
+    "accounts_merge": Route(only(MANAGERS, status=302), method="post", kwargs=school, data=_duplicate),
+    "pupil_leave": Route(
+        only(MANAGERS, status=302),
+        method="post",
+        kwargs=lambda w: {"school_id": w.school.id, "pupil_id": w.other_pupil.id},
+    ),
+    "rollover": Route(only(MANAGERS), kwargs=school, note="GET: the preview; the POST is tested in tests/imports"),
+    "privacy": Route(expect(200, anonymous=200)),
+    "privacy_export": Route(expect(200, anonymous=LOGIN)),
+    "privacy_export_download": Route(
+        only(["guardian"], status=302),
+        kwargs=lambda w: {"export_id": _export(w).id},
+        note="only the person who asked: 302 to a presigned URL",
+    ),
+}
