@@ -63,6 +63,45 @@ def homework_entries(world, payloads):
     return pages
 
 
+def absence_notices(world, payloads):
+    """A guardian's comment on an absence notice (read by the school office) and
+    the office's rejection reason (read by the family)."""
+    import datetime
+
+    from absences import actions
+    from absences.access import current_enrollment
+    from absences.models import HalfDay, Reason
+
+    reason = Reason.objects.create(school=world.school, label="Raison familiale")
+    enrollment = current_enrollment(world.pupil.id)
+    first = datetime.date(2026, 9, 1)
+    notices = []
+    for i, payload in enumerate(payloads):
+        day = first + datetime.timedelta(days=i // 2)
+        half = HalfDay.MORNING if i % 2 == 0 else HalfDay.AFTERNOON
+        data = {
+            "start_date": day,
+            "start_half_day": half,
+            "end_date": day,
+            "end_half_day": half,
+            "reason": reason,
+            "comment": payload,
+        }
+        notice = actions.do_declare_notice(world.guardian, world.pupil, enrollment, data=data)
+        if i % 2:
+            actions.do_reject_notice(world.vie_scolaire, notice, reason_text=payload)
+        notices.append(notice)
+    pages = [
+        (world.vie_scolaire, reverse("absences:dashboard", args=[world.school.id])),
+        (world.vie_scolaire, reverse("absences:pupil_file", args=[world.pupil.id])),
+        (world.guardian, reverse("absences:pupil_file", args=[world.pupil.id])),
+    ]
+    for notice in notices[:30]:
+        pages.append((world.vie_scolaire, reverse("absences:notice_detail", args=[notice.id])))
+        pages.append((world.guardian, reverse("absences:notice_detail", args=[notice.id])))
+    return pages
+
+
 def _url_or_none(name, *args):
     from django.urls import NoReverseMatch
 
@@ -75,4 +114,5 @@ def _url_or_none(name, *args):
 SURFACES = {
     "directory_names": directory_names,
     "homework_entries": homework_entries,
+    "absence_notices": absence_notices,
 }
