@@ -1,3 +1,7 @@
 """WebSocket routes of the project; each app adds its own patterns here."""
 
-websocket_urlpatterns = []
+from ent.notify.routing import websocket_urlpatterns as notify_patterns
+
+websocket_urlpatterns = [
+    *notify_patterns,
+]

@@ -1,0 +1,157 @@
+"""The one way to tell a person something.
+
+    from ent.notify.api import notify
+    notify(parents, "absence.unexplained", child=pupil, obj=absence,
+           context={"date": absence.date, "period": "matin", "url": absence_url})
+
+Call it inside the action's transaction: the notifications are rows written in
+that transaction (a rollback leaves nothing), and emails, SMS and the live
+unread count leave only once it commits.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+
+from ent.notify import schedule
+from ent.notify.kinds import Frequency, get_kind
+from ent.notify.models import Delivery, Notification
+from ent.notify.preferences import load_recipients
+
+_MODE_OF = {
+    Frequency.IMMEDIATELY: Delivery.Mode.IMMEDIATE,
+    Frequency.DAILY: Delivery.Mode.DAILY,
+    Frequency.WEEKLY: Delivery.Mode.WEEKLY,
+}
+
+
+def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None = None) -> None:
+    """Record one notification per recipient (users or user ids) and schedule its
+    deliveries. Recipients who turned the kind off, or muted it for this child,
+    get nothing; kinds that cannot be turned off reach everyone."""
+    info = get_kind(kind)
+    context = dict(context or {})
+    stored_context = encode_context(context)
+    url = _safe_url(context.get("url"))
+    child_id = getattr(child, "pk", child)
+    users = _users(recipients)
+    if not users:
+        return
+    now = timezone.now()
+    content_type, object_id = (ContentType.objects.get_for_model(obj), obj.pk) if obj is not None else (None, None)
+
+    notifications, plans = [], []
+    for r in load_recipients(users, info, child_id):
+        if info.can_be_turned_off and (r.prefs.frequency == Frequency.OFF or r.muted):
+            continue
+        notifications.append(
+            Notification(
+                recipient_id=r.user_id,
+                kind=info.code,
+                child_id=child_id,
+                content_type=content_type,
+                object_id=object_id,
+                url=url,
+                context=stored_context,
+                created_at=now,
+            )
+        )
+        plans.append(r)
+    if not notifications:
+        return
+    Notification.objects.bulk_create(notifications)
+
+    deliveries = []
+    for notification, r in zip(notifications, plans, strict=True):
+        mode = _MODE_OF[r.prefs.frequency]
+        due = schedule.due_at(now, mode, urgent=info.urgent, quiet_start=r.quiet_start, quiet_end=r.quiet_end)
+        if r.prefs.email and r.email:
+            deliveries.append(
+                Delivery(notification=notification, channel=Delivery.Channel.EMAIL, mode=mode, due_at=due)
+            )
+        # A digest is an email; an SMS only ever carries one urgent or immediate message.
+        if r.prefs.sms and r.phone and mode == Delivery.Mode.IMMEDIATE:
+            deliveries.append(Delivery(notification=notification, channel=Delivery.Channel.SMS, mode=mode, due_at=due))
+    Delivery.objects.bulk_create(deliveries)
+
+    from ent.notify import tasks
+
+    due_now = [d.id for d in deliveries if d.mode == Delivery.Mode.IMMEDIATE and d.due_at <= now]
+    user_ids = [n.recipient_id for n in notifications]
+    if due_now:
+        transaction.on_commit(lambda: tasks.deliver_many.delay(due_now))
+    transaction.on_commit(lambda: tasks.push_unread.delay(user_ids))
+
+
+def _safe_url(url) -> str:
+    """A link shown in the feed and emails: a path on this site or an http(s) URL,
+    never javascript: or a protocol-relative //host."""
+    url = str(url or "")
+    if not url:
+        return ""
+    if len(url) > 500 or not (
+        (url.startswith("/") and not url.startswith("//")) or url.startswith(("https://", "http://"))
+    ):
+        raise ValueError(f"notify() url must be a path or an http(s) URL of at most 500 characters, got {url[:80]!r}")
+    return url
+
+
+def _users(recipients) -> list:
+    User = get_user_model()
+    if isinstance(recipients, User | int):
+        recipients = [recipients]
+    if not isinstance(recipients, Iterable):
+        raise TypeError("recipients must be users, user ids, a queryset or a list of them")
+    ids = []
+    for r in recipients:
+        pk = r if isinstance(r, int) else r.pk
+        if pk not in ids:
+            ids.append(pk)
+    # Re-read: callers may pass ids, and email/phone must be the current ones.
+    by_id = User.objects.filter(id__in=ids, is_active=True).only("id", "email", "phone").in_bulk()
+    return [by_id[i] for i in ids if i in by_id]
+
+
+# Context is stored as JSON and rendered later, in the reader's language: dates
+# keep their type so templates can format them.
+def encode_context(context: dict) -> dict:
+    return {str(k): _encode(v) for k, v in context.items()}
+
+
+def _encode(value):
+    if isinstance(value, datetime.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"notify() context values must be plain data, got {type(value).__name__}")
+
+
+def decode_context(stored: dict) -> dict:
+    return {k: _decode(v) for k, v in (stored or {}).items()}
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if set(value) == {"$datetime"}:
+            return datetime.datetime.fromisoformat(value["$datetime"])
+        if set(value) == {"$date"}:
+            return datetime.date.fromisoformat(value["$date"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value

@@ -1,0 +1,122 @@
+"""The one WebSocket of a signed-in page (ws/): live unread count, and a small
+action registry other apps plug into.
+
+Server → client frames: {"type": "unread", "count": n}, {"type": "error", "error": "..."},
+and whatever an app pushes with a "socket.send" event.
+Client → server frames: {"action": "<name>", "ref": optional, ...}; errors echo
+the "ref". Each action is a coroutine
+registered with register_action(name, coroutine), called as
+``await coroutine(consumer, content)``. Rules stay in the apps' access/actions
+modules: a handler checks access (through database_sync_to_async) before it
+joins a group with ``consumer.join_group(name)``.
+"""
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from ent.errors import EntError
+from ent.notify.push import unread_count, user_group
+
+logger = logging.getLogger(__name__)
+
+# Close code for "not signed in": the page stops reconnecting (4000–4999 are ours).
+CLOSE_UNAUTHENTICATED = 4401
+
+Handler = Callable[["UserSocketConsumer", dict], Awaitable[None]]
+_actions: dict[str, Handler] = {}
+
+
+def register_action(name: str, coroutine: Handler) -> None:
+    if name in _actions and _actions[name] is not coroutine:
+        raise ValueError(f"socket action {name!r} is already registered")
+    _actions[name] = coroutine
+
+
+def unregister_action(name: str) -> None:
+    _actions.pop(name, None)
+
+
+async def _ping(consumer, content):
+    await consumer.send_json({"type": "pong"})
+
+
+register_action("ping", _ping)
+
+
+class BadFrame(Exception):
+    pass
+
+
+class UserSocketConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        self.groups_joined = set()
+        if user is None or not user.is_authenticated:
+            # Accept then close, so the browser sees the code and does not retry
+            # (a refused handshake only shows up as 1006, like a network error).
+            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        await self.accept()
+        await self.join_group(user_group(user.id))
+        # A page that missed pushes while disconnected catches up here.
+        await self.send_json({"type": "unread", "count": await database_sync_to_async(unread_count)(user)})
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def join_group(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def leave_group(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        content = None
+        try:
+            if text_data is None:
+                raise BadFrame("frames must be JSON text")
+            try:
+                content = json.loads(text_data)
+            except ValueError:
+                raise BadFrame("frame is not valid JSON") from None
+            if not isinstance(content, dict) or not isinstance(content.get("action"), str):
+                raise BadFrame('frame must be an object with an "action"')
+            handler = _actions.get(content["action"])
+            if handler is None:
+                raise BadFrame(f"unknown action: {content['action'][:64]}")
+        except BadFrame as exc:
+            await self.send_error(str(exc), content)
+            return
+        try:
+            await handler(self, content)
+        except EntError as exc:
+            await self.send_error(str(exc.message), content)
+        except Exception:
+            logger.exception("socket action %s failed", content["action"])
+            await self.send_error("internal error", content)
+
+    async def send_error(self, message: str, frame=None) -> None:
+        error = {"type": "error", "error": message}
+        # A client that tagged its frame with a "ref" gets it back, to match the answer.
+        ref = frame.get("ref") if isinstance(frame, dict) else None
+        if isinstance(ref, str | int) and not isinstance(ref, bool):
+            error["ref"] = ref
+        await self.send_json(error)
+
+    # Channel layer events
+
+    async def notify_unread(self, event):
+        await self.send_json({"type": "unread", "count": int(event["count"])})
+
+    async def socket_send(self, event):
+        """Forward an app's payload as is: {"type": "socket.send", "payload": {...}}."""
+        await self.send_json(event["payload"])

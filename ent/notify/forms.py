@@ -1,0 +1,87 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ent.notify import actions
+from ent.notify.kinds import KINDS, Frequency
+from ent.notify.models import ChildMute, NotificationSettings, Preference
+from ent.notify.preferences import DEFAULT_QUIET_END, DEFAULT_QUIET_START, effective
+
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class PreferencesForm(forms.Form):
+    quiet_start = forms.TimeField(label=_("Quiet hours from"), widget=TIME_WIDGET)
+    quiet_end = forms.TimeField(
+        label=_("until"),
+        widget=TIME_WIDGET,
+        help_text=_("During quiet hours only urgent messages are sent; the rest waits until the end of them."),
+    )
+
+    def __init__(self, *args, user, children, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.children = list(children)
+        prefs = {p.kind: p for p in Preference.objects.filter(user=user)}
+        muted = set(ChildMute.objects.filter(user=user).values_list("child_id", "kind"))
+        quiet = NotificationSettings.objects.filter(user=user).first()
+        self.fields["quiet_start"].initial = quiet.quiet_start if quiet else DEFAULT_QUIET_START
+        self.fields["quiet_end"].initial = quiet.quiet_end if quiet else DEFAULT_QUIET_END
+
+        for kind in KINDS.values():
+            current = effective(kind, prefs.get(kind.code))
+            # "off" stays a valid choice for every kind so that posting it gets the
+            # clear message below, not Django's generic "not one of the choices".
+            freq = forms.ChoiceField(label=kind.label, choices=Frequency.choices, initial=current.chosen_frequency)
+            if not kind.can_be_turned_off:
+                freq.widget.choices = [c for c in Frequency.choices if c[0] != Frequency.OFF]
+            self.fields[f"{kind.code}__frequency"] = freq
+            self.fields[f"{kind.code}__email"] = forms.BooleanField(
+                label=_("Email"), required=False, initial=current.email
+            )
+            self.fields[f"{kind.code}__sms"] = forms.BooleanField(label=_("SMS"), required=False, initial=current.sms)
+            if kind.about_child and kind.can_be_turned_off:
+                for child in self.children:
+                    self.fields[f"receive__{child.id}__{kind.code}"] = forms.BooleanField(
+                        label=child.first_name or str(child),
+                        required=False,
+                        initial=(child.id, kind.code) not in muted,
+                    )
+
+    def clean(self):
+        data = super().clean()
+        for kind in KINDS.values():
+            name = f"{kind.code}__frequency"
+            if name in data:
+                try:
+                    actions.check_preference(kind.code, data[name])
+                except actions.CannotTurnOff as exc:
+                    self.add_error(name, exc.message)
+        return data
+
+    def kind_rows(self):
+        for kind in KINDS.values():
+            yield {
+                "kind": kind,
+                "frequency": self[f"{kind.code}__frequency"],
+                "email": self[f"{kind.code}__email"],
+                "sms": self[f"{kind.code}__sms"],
+            }
+
+    def child_rows(self):
+        for kind in KINDS.values():
+            if kind.about_child and kind.can_be_turned_off and self.children:
+                yield {"kind": kind, "fields": [self[f"receive__{c.id}__{kind.code}"] for c in self.children]}
+
+    def save(self):
+        data = self.cleaned_data
+        kinds = {code: (data[f"{code}__frequency"], data[f"{code}__email"], data[f"{code}__sms"]) for code in KINDS}
+        mutes = {
+            (child.id, kind.code)
+            for kind in KINDS.values()
+            if kind.about_child and kind.can_be_turned_off
+            for child in self.children
+            if not data.get(f"receive__{child.id}__{kind.code}")
+        }
+        actions.do_save_preferences(
+            self.user, kinds=kinds, mutes=mutes, quiet_start=data["quiet_start"], quiet_end=data["quiet_end"]
+        )
