@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.browser.asgi_server import asgi_server, django_db_modify_db_settings  # noqa: F401
 from tests.factories import PASSWORD, build_world
 
 

@@ -9,7 +9,6 @@ from django.db import transaction
 from playwright.sync_api import expect
 
 from ent.notify.api import notify
-from tests.browser.asgi_server import asgi_server, django_db_modify_db_settings  # noqa: F401
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
