@@ -100,6 +100,19 @@ def access_import_job(user, job_id):
     return job
 
 
+def access_letter_batch(user, batch_id):
+    """A school's login letters: only its directory managers may download them."""
+    from ent.directory.models import LetterBatch
+
+    batch_id = _int_id(batch_id)
+    batch = LetterBatch.objects.select_related("school").filter(id=batch_id).first()
+    if batch is None:
+        raise Http404
+    if not can_manage_school(user, batch.school):
+        raise Http404
+    return batch
+
+
 def managed_schools(user):
     """The schools whose directory this person manages (see can_manage_school)."""
     from django.db.models import Q

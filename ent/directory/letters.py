@@ -7,7 +7,11 @@ last letter handed out works. The codes and the PDF are made in one transaction:
 if the PDF cannot be built, no code changes.
 """
 
+import logging
+import tempfile
+import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -16,8 +20,15 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from ent import storage
 from ent.directory.actions import do_issue_activation_code
-from ent.directory.models import AuditEntry, Enrollment, Guardianship, School, SchoolClass, User
+from ent.directory.models import AuditEntry, Enrollment, Guardianship, LetterBatch, School, SchoolClass, User
+from ent.errors import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+# A school's PDF holds every clear code: kept only long enough to print it.
+LETTERS_DAYS = 7
 
 
 @dataclass
@@ -85,6 +96,88 @@ def do_print_letters(
             details={"class": klass.name if klass else "", "count": len(letters)},
         )
     return letters
+
+
+# --- A whole school's letters, built by a task ---------------------------------------
+
+
+def do_request_school_letters(school: School, *, by: User, only_new: bool = True) -> LetterBatch:
+    """Queue the letters of the whole school. While one is being prepared, asking
+    again returns it rather than printing (and re-issuing every code) twice."""
+    with transaction.atomic():
+        School.objects.select_for_update().filter(pk=school.pk).first()
+        pending = LetterBatch.objects.filter(school=school, status=LetterBatch.Status.PENDING).first()
+        if pending is not None:
+            return pending
+        batch = LetterBatch.objects.create(school=school, requested_by=by, only_new=only_new)
+        from ent.directory import tasks
+
+        transaction.on_commit(lambda: tasks.build_letters.delay(batch.id))
+    return batch
+
+
+def do_build_letter_batch(batch_id: int) -> LetterBatch | None:
+    """Issue the codes, write the PDF to the object store and tell the person who
+    asked. Codes and the stored file go together: if the store write fails, no
+    code changes (the transaction rolls back) and the batch is marked failed; if
+    the database fails after the write, the file is deleted. Idempotent: only a
+    pending batch is built."""
+    batch = LetterBatch.objects.select_related("school", "school_class", "requested_by").filter(id=batch_id).first()
+    if batch is None or batch.status != LetterBatch.Status.PENDING:
+        return batch
+    school = batch.school
+    key = f"letters/{school.id}/{batch.id}-{uuid.uuid4().hex}.pdf"
+    stored = False
+    try:
+        with tempfile.TemporaryFile() as tmp, transaction.atomic():
+            # Two workers given the same id: the second waits here, then finds it built.
+            locked = LetterBatch.objects.select_for_update().get(id=batch.id)
+            if locked.status != LetterBatch.Status.PENDING:
+                return locked
+            done = do_print_letters(
+                school, tmp, by=batch.requested_by, klass=batch.school_class, only_new=batch.only_new
+            )
+            size = tmp.tell()
+            tmp.seek(0)
+            storage.put_stream(key, tmp, size, content_type="application/pdf")
+            stored = True
+            now = timezone.now()
+            batch.status, batch.key, batch.size, batch.count = LetterBatch.Status.READY, key, size, len(done)
+            batch.ready_at, batch.expires_at = now, now + timedelta(days=LETTERS_DAYS)
+            batch.save(update_fields=["status", "key", "size", "count", "ready_at", "expires_at"])
+            if batch.requested_by_id:
+                _notify_ready(batch)
+    except StorageUnavailable:
+        log.warning("letters %s: the object store is unavailable", batch.id)
+        LetterBatch.objects.filter(id=batch.id, status=LetterBatch.Status.PENDING).update(
+            status=LetterBatch.Status.FAILED
+        )
+        return LetterBatch.objects.get(id=batch.id)
+    except Exception:
+        if stored:
+            storage.delete(key)
+        LetterBatch.objects.filter(id=batch.id, status=LetterBatch.Status.PENDING).update(
+            status=LetterBatch.Status.FAILED
+        )
+        raise
+    return batch
+
+
+def _notify_ready(batch: LetterBatch) -> None:
+    from ent.notify.api import notify
+
+    with override(settings.LANGUAGE_CODE):
+        notify(
+            [batch.requested_by],
+            "export.ready",
+            obj=batch,
+            context={
+                "title": _("Login letters"),
+                "name": _("Login letters") + f" — {batch.school.name}",
+                "expires_at": batch.expires_at,
+                "url": reverse("login_letters", args=[batch.school_id]),
+            },
+        )
 
 
 def render_pdf(letters: list[Letter], out, *, school: School) -> None:

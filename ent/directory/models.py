@@ -503,3 +503,41 @@ class PurgeLog(models.Model):
 
     def __str__(self):
         return f"{self.ran_at:%Y-%m-%d %H:%M} {self.kind}: {self.count}"
+
+
+class LetterBatch(models.Model):
+    """The login letters of a whole school, built by a task (hundreds of pages)
+    into a PDF kept in the object store for LETTERS_DAYS, downloaded through a
+    presigned link by the school's managers. The PDF holds clear activation codes:
+    it is short-lived and purged with the old records."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="letter_batches")
+    # None: the whole school.
+    school_class = models.ForeignKey(SchoolClass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    only_new = models.BooleanField(default=True)
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    key = models.CharField(max_length=200, blank=True, default="")
+    size = models.PositiveBigIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login letters")
+        verbose_name_plural = _("login letters")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.school} {self.requested_at:%Y-%m-%d} ({self.status})"
+
+    @property
+    def is_downloadable(self):
+        return self.status == self.Status.READY and self.expires_at is not None and self.expires_at > timezone.now()

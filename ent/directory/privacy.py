@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ent import storage
+from ent.directory.letters import LETTERS_DAYS
 from ent.directory.models import (
     ActivationCode,
     AuditEntry,
@@ -44,6 +45,7 @@ from ent.directory.models import (
     Enrollment,
     Guardianship,
     ImportJob,
+    LetterBatch,
     PurgeLog,
     StaffRole,
     TeachingAssignment,
@@ -83,6 +85,11 @@ def _resolve(path: str):
             return None
         raise
     return getattr(module, func_name, None)
+
+
+def _section(path: str) -> str:
+    """The app's name heads its section: "homework.privacy:export" → "homework"."""
+    return path.split(":")[0].removesuffix(".privacy")
 
 
 # --- Export -------------------------------------------------------------------------
@@ -129,7 +136,7 @@ def collect_personal_data(user: User) -> dict:
     for path in EXPORT_HOOKS:
         hook = _resolve(path)
         if hook is not None:
-            data["sections"][path.split(":")[0]] = hook(user, children)
+            data["sections"][_section(path)] = hook(user, children)
     return data
 
 
@@ -317,8 +324,13 @@ def purge_old_records(now=None, *, dry_run=False) -> PurgeLog:
     old_files = ImportJob.objects.filter(created_at__lt=now - timedelta(days=IMPORT_FILE_DAYS)).exclude(file_key="")
     expired = DataExport.objects.filter(Q(expires_at__lt=now) | Q(requested_at__lt=now - timedelta(days=EXPORT_DAYS)))
     expired = expired.exclude(status=DataExport.Status.EXPIRED)
+    # A school's letters PDF holds clear activation codes: gone once printed.
+    old_letters = LetterBatch.objects.filter(
+        Q(expires_at__lt=now) | Q(requested_at__lt=now - timedelta(days=LETTERS_DAYS))
+    ).exclude(status=LetterBatch.Status.EXPIRED)
     details["import_files"] = old_files.count()
     details["exports"] = expired.count()
+    details["letters"] = old_letters.count()
     for name, qs in querysets.items():
         details[name] = qs.count()
     if not dry_run:
@@ -330,13 +342,18 @@ def purge_old_records(now=None, *, dry_run=False) -> PurgeLog:
                 storage.delete(export.key)
             DataExport.objects.filter(id=export.id).update(status=DataExport.Status.EXPIRED, key="")
         DataExport.objects.filter(status=DataExport.Status.EXPIRED, requested_at__lt=cutoff).delete()
+        for batch in old_letters.only("id", "key"):
+            if batch.key:
+                storage.delete(batch.key)
+            LetterBatch.objects.filter(id=batch.id).update(status=LetterBatch.Status.EXPIRED, key="")
+        LetterBatch.objects.filter(requested_at__lt=cutoff).delete()
         with transaction.atomic():
             for qs in querysets.values():
                 qs.delete()
     for path in RETENTION_HOOKS:
         hook = _resolve(path)
         if hook is not None:
-            details[path.split(":")[0]] = hook(cutoff, dry_run)
+            details[_section(path)] = hook(cutoff, dry_run)
     total = sum(v for v in details.values() if isinstance(v, int))
     entry = PurgeLog.objects.create(kind="old_records", dry_run=dry_run, count=total, details=details)
     log.info("purge old records%s: %s", " (dry run)" if dry_run else "", details)

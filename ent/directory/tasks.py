@@ -18,6 +18,13 @@ def apply_import(job_id: int):
     do_apply_import(job_id)
 
 
+@shared_task(name="directory.build_letters")
+def build_letters(batch_id: int):
+    from ent.directory.letters import do_build_letter_batch
+
+    do_build_letter_batch(batch_id)
+
+
 @shared_task(name="directory.build_data_export", autoretry_for=(OSError,), retry_backoff=30, max_retries=3)
 def build_data_export(export_id: int):
     from ent.directory.privacy import do_build_data_export

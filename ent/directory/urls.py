@@ -20,6 +20,11 @@ urlpatterns = [
     path("annuaire/gestion/imports/<int:job_id>/appliquer/", views_admin.import_apply, name="import_apply"),
     path("annuaire/gestion/imports/<int:job_id>/rapport.csv", views_admin.import_report, name="import_report"),
     path("annuaire/gestion/ecoles/<int:school_id>/lettres/", views_admin.letters_view, name="login_letters"),
+    path(
+        "annuaire/gestion/lettres/<int:batch_id>/telecharger/",
+        views_admin.letters_download,
+        name="login_letters_download",
+    ),
     path("annuaire/gestion/ecoles/<int:school_id>/comptes/", views_admin.accounts, name="accounts"),
     path("annuaire/gestion/ecoles/<int:school_id>/comptes/blocage/", views_admin.accounts_block, name="accounts_block"),
     path("annuaire/gestion/ecoles/<int:school_id>/comptes/fusion/", views_admin.accounts_merge, name="accounts_merge"),

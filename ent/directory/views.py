@@ -59,11 +59,16 @@ def home(request):
             .annotate(pupil_count=Count("members"))
         )
     if roles.is_staff or roles.is_admin:
-        context["managed_schools"] = (
+        schools = list(
             School.objects.administered_by(user)
             .select_related("territory")
             .annotate(class_count=Count("classes", filter=Q(classes__year__is_current=True)))
         )
+        # The directory managers get links to the management pages (imports,
+        # letters, accounts, new year); a référent numérique does not.
+        for school in schools:
+            school.can_manage = access.can_manage_school(user, school)
+        context["managed_schools"] = schools
     return render(request, "directory/home.html", context)
 
 
@@ -99,7 +104,11 @@ def school_detail(request, school_id):
         .filter(school=school)
         .annotate(pupil_count=Count("enrollments", filter=Q(enrollments__left_on__isnull=True)))
     )
-    return render(request, "directory/school_detail.html", {"school": school, "classes": classes})
+    return render(
+        request,
+        "directory/school_detail.html",
+        {"school": school, "classes": classes, "can_manage": access.can_manage_school(request.user, school)},
+    )
 
 
 @login_required

@@ -28,7 +28,7 @@ from ent.directory.forms_admin import (
 )
 from ent.directory.imports import jobs
 from ent.directory.imports.messages import field_label, issue_message
-from ent.directory.models import DataExport, Enrollment, ImportJob, StaffRole, TeachingAssignment
+from ent.directory.models import DataExport, Enrollment, ImportJob, LetterBatch, StaffRole, TeachingAssignment
 from ent.errors import EntError, StorageUnavailable
 
 PREVIEW_CHANGES = 300
@@ -170,18 +170,38 @@ def letters_view(request, school_id):
     form = LettersForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         klass = form.cleaned_data["school_class"]
-        # Spooled: a whole school's letters go to disk rather than stay in memory.
+        if klass is None:
+            # A whole school is hundreds of pages: a task builds it into the object store.
+            letters.do_request_school_letters(school, by=request.user, only_new=form.cleaned_data["only_new"])
+            messages.success(
+                request, _("The letters of the whole school are being prepared. You will be told when they are ready.")
+            )
+            return redirect("login_letters", school_id=school.id)
+        # One class is a few dozen pages: made at once, spooled to disk rather than kept in memory.
         out = tempfile.SpooledTemporaryFile(max_size=2 * 1024 * 1024)
         done = letters.do_print_letters(
             school, out, by=request.user, klass=klass, only_new=form.cleaned_data["only_new"]
         )
         out.seek(0)
-        name = slugify(f"lettres-{klass.name if klass else school.name}") + ".pdf"
+        name = slugify(f"lettres-{klass.name}") + ".pdf"
         response = FileResponse(out, as_attachment=True, filename=name, content_type="application/pdf")
         response["Cache-Control"] = "no-store"  # the codes are in it
         response["X-Letters-Count"] = str(len(done))
         return response
-    return render(request, "directory/admin/letters.html", {"school": school, "form": form})
+    batches = LetterBatch.objects.filter(school=school).select_related("requested_by")[:10]
+    return render(request, "directory/admin/letters.html", {"school": school, "form": form, "batches": batches})
+
+
+@login_required
+@require_GET
+def letters_download(request, batch_id):
+    batch = access.access_letter_batch(request.user, batch_id)
+    if not batch.is_downloadable:
+        raise Http404
+    name = slugify(f"lettres-{batch.school.name}") + ".pdf"
+    response = redirect(storage.presigned_get(batch.key, filename=name, content_type="application/pdf"))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Accounts -------------------------------------------------------------------------

@@ -42,6 +42,16 @@ def _duplicate(w):
     return {"keep": w.guardian2.id, "duplicate": dup.id}
 
 
+def _letters(w):
+    from ent.directory.models import LetterBatch
+
+    batch, _ = LetterBatch.objects.get_or_create(
+        school=w.school,
+        defaults={"status": "ready", "key": "letters/matrix.pdf", "expires_at": timezone.now() + timedelta(days=1)},
+    )
+    return batch
+
+
 school = lambda w: {"school_id": w.school.id}  # noqa: E731
 
 ROUTES = {
@@ -58,6 +68,11 @@ ROUTES = {
         note="the first manager queues the apply; the next ones are told it is not ready: 302 both",
     ),
     "login_letters": Route(only(MANAGERS), kwargs=school),
+    "login_letters_download": Route(
+        only(MANAGERS, status=302),
+        kwargs=lambda w: {"batch_id": _letters(w).id},
+        note="the school's managers only: 302 to a presigned URL",
+    ),
     "accounts": Route(only(MANAGERS), kwargs=school),
     "accounts_block": Route(
         only(MANAGERS, status=302),

@@ -351,6 +351,10 @@ def _read_rows(text: str, parsed: ParsedFile) -> None:
             parsed.warn(line, "file", "extra_values")
         raw = {name: values[i].strip() if i < len(values) else "" for i, name in mapping.items()}
         parsed.rows.append(_clean_row(line, raw, parsed))
+    if header is None:
+        # Only separators and blanks: no column names, so the file must not read
+        # as "nobody" (with the whole-school scope that would mark everyone as gone).
+        parsed.error(0, "file", "no_header")
 
 
 def _clean_row(line: int, raw: dict, parsed: ParsedFile) -> Row:
