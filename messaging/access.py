@@ -1,0 +1,409 @@
+"""Who may read what, and who may write to whom: the one place for messaging rules.
+
+The default policy (DESIGN.md), per school:
+- staff (direction, vie scolaire, référent, secretary) ↔ anyone of the school;
+- teachers ↔ the pupils they teach, those pupils' families, and the school's
+  adults (colleagues and staff);
+- families ↔ the teachers of their children and the school office;
+- pupils ↔ their teachers and the school office;
+- no pupil ↔ unrelated adult; no parent ↔ other parents, except together in a
+  conversation a staff member opened. A pupil and their own guardians may be
+  together in a conversation a teacher or staff member opened (the messaging is
+  about school: families do not start conversations with each other here).
+Direction tightens it per school with SchoolPolicy (pupils may reply but not
+start, parents may reply but not start, no messaging for pupils at all).
+
+The relation is computed as a queryset of people (`writable_people`), so the
+people picker offers exactly what the server accepts, and every message is
+re-checked against the same function.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from ent.directory.models import Enrollment, Group, Guardianship, School, StaffRole, TeachingAssignment, User
+from ent.errors import EntError
+from messaging.models import (
+    DEFAULT_POLICY,
+    Announcement,
+    AnnouncementRecipient,
+    Attachment,
+    Conversation,
+    Message,
+    Participant,
+    Report,
+    SchoolPolicy,
+)
+
+# Beyond this, a message to many people is an announcement.
+MAX_RECIPIENTS = 30
+
+
+class PolicyError(EntError):
+    default_message = _("You may not write to this person.")
+
+
+class ConversationClosed(EntError):
+    default_message = _("This conversation was closed by the school: no new message can be posted.")
+
+
+def _int_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+# --- Policy -----------------------------------------------------------------
+
+
+def policy_for(school_id) -> SchoolPolicy:
+    return SchoolPolicy.objects.filter(school_id=school_id).first() or DEFAULT_POLICY
+
+
+def _pupils_of_school(school_id):
+    return Enrollment.objects.current().filter(school_class__school_id=school_id).values("pupil_id")
+
+
+def _guardians_of(pupils):
+    return Guardianship.objects.filter(pupil_id__in=pupils, receives_messages=True).values("guardian_id")
+
+
+def _teachers_of_school(school_id):
+    return TeachingAssignment.objects.filter(
+        Q(school_class__school_id=school_id, school_class__year__is_current=True)
+        | Q(group__school_id=school_id, group__year__is_current=True)
+    ).values("teacher_id")
+
+
+def _staff_of_school(school_id):
+    return StaffRole.objects.filter(school_id=school_id).values("user_id")
+
+
+def _teachers_of_pupils(pupil_ids, school_id):
+    """Teachers of these pupils' current classes and groups in the school."""
+    classes = Enrollment.objects.current().filter(pupil_id__in=pupil_ids, school_class__school_id=school_id)
+    groups = Group.objects.filter(members__id__in=pupil_ids, school_id=school_id, year__is_current=True)
+    return TeachingAssignment.objects.filter(
+        Q(school_class_id__in=classes.values("school_class_id")) | Q(group_id__in=groups.values("id"))
+    ).values("teacher_id")
+
+
+def family_q(school_id) -> Q:
+    """Pupils of the school and their guardians."""
+    pupils = _pupils_of_school(school_id)
+    return Q(id__in=pupils) | Q(id__in=_guardians_of(pupils))
+
+
+def role_in_school(user, school_id) -> str | None:
+    """The strongest role a person holds in a school: staff > teacher > parent > pupil."""
+    roles = user.roles
+    if school_id in roles.staff:
+        return "staff"
+    if school_id in roles.teacher_school_ids:
+        return "teacher"
+    if school_id in roles.children_school_ids:
+        return "parent"
+    if school_id in roles.pupil_school_ids:
+        return "pupil"
+    return None
+
+
+def writable_q(user, school_id, policy=None) -> Q:
+    """A Q over User: the people `user` may write to in this school by default
+    policy and the school's tightening. Built from subqueries: one SQL query."""
+    policy = policy or policy_for(school_id)
+    roles = user.roles
+    q = Q(pk__in=[])
+    pupil_only = role_in_school(user, school_id) == "pupil"
+    if pupil_only and not policy.pupils_may_write:
+        return q
+    if school_id in roles.staff:
+        pupils = _pupils_of_school(school_id)
+        q |= Q(id__in=pupils) | Q(id__in=_guardians_of(pupils))
+        q |= Q(id__in=_teachers_of_school(school_id)) | Q(id__in=_staff_of_school(school_id))
+    if school_id in roles.teacher_school_ids:
+        taught = Enrollment.objects.current().filter(
+            school_class_id__in=roles.taught_class_ids, school_class__school_id=school_id
+        )
+        taught_groups = Group.members.through.objects.filter(
+            group_id__in=roles.taught_group_ids, group__school_id=school_id
+        )
+        pupils_q = Q(id__in=taught.values("pupil_id")) | Q(id__in=taught_groups.values("user_id"))
+        q |= pupils_q
+        q |= Q(id__in=_guardians_of(taught.values("pupil_id")))
+        q |= Q(id__in=_guardians_of(taught_groups.values("user_id")))
+        q |= Q(id__in=_teachers_of_school(school_id)) | Q(id__in=_staff_of_school(school_id))
+    if school_id in roles.children_school_ids:
+        kids = Enrollment.objects.current().filter(pupil_id__in=roles.child_ids, school_class__school_id=school_id)
+        kid_ids = kids.values("pupil_id")
+        q |= Q(id__in=_teachers_of_pupils(kid_ids, school_id)) | Q(id__in=_staff_of_school(school_id))
+    if school_id in roles.pupil_school_ids:
+        q |= Q(id__in=_teachers_of_pupils([user.pk], school_id)) | Q(id__in=_staff_of_school(school_id))
+    if not policy.pupils_may_write:
+        # Pupils are out of the messaging: nobody writes to a pupil-only account.
+        q &= ~Q(id__in=_pupils_of_school(school_id)) | Q(id__in=_adults_of_school(school_id))
+    return q & Q(is_active=True) & ~Q(pk=user.pk)
+
+
+def _adults_of_school(school_id):
+    return User.objects.filter(
+        Q(id__in=_teachers_of_school(school_id))
+        | Q(id__in=_staff_of_school(school_id))
+        | Q(id__in=_guardians_of(_pupils_of_school(school_id)))
+    ).values("id")
+
+
+def messaging_schools(user) -> list[int]:
+    """Schools in which this person takes part in the messaging, in a stable order."""
+    return sorted(
+        user.roles.staff.keys()
+        | user.roles.teacher_school_ids
+        | user.roles.children_school_ids
+        | user.roles.pupil_school_ids
+    )
+
+
+def may_start(user, school_id, policy=None) -> bool:
+    policy = policy or policy_for(school_id)
+    role = role_in_school(user, school_id)
+    if role is None:
+        return False
+    if role == "pupil":
+        return policy.pupils_may_write and policy.pupils_may_start
+    if role == "parent":
+        return policy.parents_may_start
+    return True
+
+
+def writable_people(user):
+    """Everyone this person may start a conversation with, over all their
+    schools, as a User queryset (the people picker). The picker is also limited
+    to the directory's visible_to, so it never shows someone the person cannot see."""
+    q = Q(pk__in=[])
+    for school_id in messaging_schools(user):
+        policy = policy_for(school_id)
+        if may_start(user, school_id, policy):
+            q |= writable_q(user, school_id, policy)
+    return User.objects.visible_to(user).filter(q)
+
+
+def picker_people(user):
+    """writable_people with what the picker shows next to each name, in a fixed
+    number of queries."""
+    schools = messaging_schools(user)
+    return (
+        writable_people(user)
+        .annotate(
+            is_school_staff=Exists(StaffRole.objects.filter(user=OuterRef("pk"), school_id__in=schools)),
+            is_school_teacher=Exists(
+                TeachingAssignment.objects.filter(teacher=OuterRef("pk")).filter(
+                    Q(school_class__school_id__in=schools, school_class__year__is_current=True)
+                    | Q(group__school_id__in=schools, group__year__is_current=True)
+                )
+            ),
+            is_school_pupil=Exists(
+                Enrollment.objects.current().filter(pupil=OuterRef("pk"), school_class__school_id__in=schools)
+            ),
+        )
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def check_start(user, recipient_ids) -> int:
+    """The school in which `user` may open a conversation with these people, or
+    PolicyError. Every recipient must be writable by the sender; with several
+    recipients, every pair among them must be allowed too (parents together
+    only when a staff member opens the conversation)."""
+    ids = {int(i) for i in recipient_ids} - {user.pk}
+    if not ids:
+        raise PolicyError(_("Choose at least one person to write to."))
+    if len(ids) > MAX_RECIPIENTS:
+        raise PolicyError(_("Too many recipients: send an announcement instead."))
+    refused_start = False
+    for school_id in messaging_schools(user):
+        policy = policy_for(school_id)
+        if not may_start(user, school_id, policy):
+            refused_start = True
+            continue
+        allowed = set(User.objects.filter(writable_q(user, school_id, policy), id__in=ids).values_list("id", flat=True))
+        if allowed != ids:
+            continue
+        if len(ids) > 1 and not _pairs_allowed(user, school_id, ids, policy):
+            raise PolicyError(_("These people may not be put in one conversation together."))
+        return school_id
+    if refused_start:
+        raise PolicyError(_("Your school lets you reply to conversations, not start them."))
+    raise PolicyError()
+
+
+def _family_links(user):
+    """Q over User: this person's own guardians and own children."""
+    return Q(id__in=Guardianship.objects.filter(pupil=user).values("guardian_id")) | Q(
+        id__in=Guardianship.objects.filter(guardian=user).values("pupil_id")
+    )
+
+
+def _pairs_allowed(opener, school_id, ids, policy) -> bool:
+    opener_is_staff = school_id in opener.roles.staff
+    guardians = set(
+        User.objects.filter(id__in=ids)
+        .filter(id__in=_guardians_of(_pupils_of_school(school_id)))
+        .exclude(Q(id__in=_teachers_of_school(school_id)) | Q(id__in=_staff_of_school(school_id)))
+        .values_list("id", flat=True)
+    )
+    for person in User.objects.filter(id__in=ids):
+        others = ids - {person.pk}
+        if opener_is_staff and person.pk in guardians:
+            others -= guardians
+        if not others:
+            continue
+        ok = User.objects.filter(writable_q(person, school_id, policy) | _family_links(person), id__in=others).count()
+        if ok != len(others):
+            return False
+    return True
+
+
+def check_write(user, conversation) -> None:
+    """Re-checked on every message: the sender still takes part, the conversation
+    is open, and every other participant is still someone the sender may write
+    to (a pupil who changed class no longer reaches the old teacher)."""
+    if conversation.is_closed:
+        raise ConversationClosed()
+    school_id = conversation.school_id
+    policy = policy_for(school_id)
+    if role_in_school(user, school_id) == "pupil" and not policy.pupils_may_write:
+        raise PolicyError(_("Your school has turned the messaging off for pupils."))
+    # Family members an adult of the school brought together may answer each other.
+    allowed = writable_q(user, school_id, policy) | _family_links(user)
+    if conversation.opened_by_staff and role_in_school(user, school_id) == "parent":
+        allowed |= Q(id__in=_guardians_of(_pupils_of_school(school_id)))
+    others = Participant.objects.filter(conversation=conversation).exclude(user=user).values("user_id")
+    if User.objects.filter(id__in=others).exclude(allowed).exists():
+        raise PolicyError(_("You can no longer write in this conversation."))
+
+
+# --- Reading ----------------------------------------------------------------
+
+
+def access_conversation(user, conversation_id, *, for_write=False) -> Conversation:
+    conversation_id = _int_id(conversation_id)
+    conversation = (
+        Conversation.objects.visible_to(user).select_related("school", "about", "closed_by").filter(id=conversation_id)
+    ).first()
+    if conversation is None:
+        raise Http404
+    if for_write:
+        check_write(user, conversation)
+    return conversation
+
+
+def is_moderator(user, school_id) -> bool:
+    return StaffRole.Role.DIRECTION in user.roles.staff.get(school_id, ())
+
+
+def access_conversation_for_moderation(user, conversation_id) -> Conversation:
+    """Direction reads a conversation of its school only when a message in it was
+    reported; otherwise it is private to its participants."""
+    conversation_id = _int_id(conversation_id)
+    conversation = (
+        Conversation.objects.filter(id=conversation_id, school_id__in=moderated_school_ids(user))
+        .filter(Exists(Report.objects.filter(message__conversation=OuterRef("pk"))))
+        .select_related("school")
+        .first()
+    )
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def moderated_school_ids(user) -> frozenset:
+    return user.roles.staff_school_ids(StaffRole.Role.DIRECTION)
+
+
+def reports_visible_to(user):
+    return Report.objects.filter(message__conversation__school_id__in=moderated_school_ids(user))
+
+
+def access_message(user, message_id, *, for_moderation=False) -> Message:
+    """A message of one's conversations; for moderation, a reported message of a
+    school one directs."""
+    message_id = _int_id(message_id)
+    if for_moderation:
+        qs = Message.objects.filter(
+            conversation__school_id__in=moderated_school_ids(user), reports__isnull=False
+        ).distinct()
+    else:
+        qs = Message.objects.visible_to(user)
+    message = qs.select_related("conversation", "author").filter(id=message_id).first()
+    if message is None:
+        raise Http404
+    return message
+
+
+def access_attachment(user, attachment_id) -> Attachment:
+    attachment_id = _int_id(attachment_id)
+    attachment = (
+        Attachment.objects.filter(message__in=Message.objects.visible_to(user), message__hidden="")
+        .filter(id=attachment_id)
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def access_school_policy(user, school_id) -> School:
+    """Only direction edits its school's messaging policy."""
+    school_id = _int_id(school_id)
+    if school_id not in moderated_school_ids(user):
+        raise Http404
+    return School.objects.get(id=school_id)
+
+
+# --- Announcements ----------------------------------------------------------
+
+ANNOUNCERS = (StaffRole.Role.DIRECTION, StaffRole.Role.VIE_SCOLAIRE, StaffRole.Role.SECRETARY)
+
+
+def may_announce(user) -> bool:
+    return bool(user.roles.staff_school_ids(*ANNOUNCERS) or user.roles.is_teacher)
+
+
+def announce_targets(user):
+    """(classes, groups, schools) this person may address: staff of a school any
+    class, group or the whole school; a teacher the classes and groups they teach."""
+    from ent.directory.models import SchoolClass
+
+    staff_schools = user.roles.staff_school_ids(*ANNOUNCERS)
+    classes = SchoolClass.objects.current().filter(
+        Q(school_id__in=staff_schools) | Q(id__in=user.roles.taught_class_ids)
+    )
+    groups = Group.objects.filter(year__is_current=True).filter(
+        Q(school_id__in=staff_schools) | Q(id__in=user.roles.taught_group_ids)
+    )
+    schools = School.objects.filter(id__in=staff_schools)
+    return classes.select_related("school"), groups.select_related("school"), schools
+
+
+def access_announcement(user, announcement_id, *, for_write=False) -> Announcement:
+    """for_write: its author (reminders, who read it)."""
+    announcement_id = _int_id(announcement_id)
+    announcement = (
+        Announcement.objects.visible_to(user)
+        .select_related("author", "school", "school_class", "group")
+        .filter(id=announcement_id)
+        .first()
+    )
+    if announcement is None:
+        raise Http404
+    if for_write and announcement.author_id != user.pk:
+        # Seen by its recipients and the school's staff, changed by its author only.
+        raise PermissionDenied
+    return announcement
+
+
+def recipient_link(user, announcement) -> AnnouncementRecipient | None:
+    return AnnouncementRecipient.objects.filter(announcement=announcement, user=user).first()

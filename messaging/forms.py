@@ -1,0 +1,149 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from messaging.models import MAX_BODY, MAX_SUBJECT, Announcement
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+BODY_WIDGET = forms.Textarea(attrs={"rows": 5, "maxlength": MAX_BODY})
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=MAX_BODY,
+        widget=BODY_WIDGET,
+        error_messages={"required": _("Write a message before sending.")},
+    )
+    files = MultipleFileField(
+        label=_("Attach files (optional)"),
+        required=False,
+        help_text=_("PDF, images or office documents, 10 MB at most each."),
+    )
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, person):
+        if getattr(person, "is_school_staff", False):
+            kind = _("school office")
+        elif getattr(person, "is_school_teacher", False):
+            kind = _("teacher")
+        elif getattr(person, "is_school_pupil", False):
+            kind = _("pupil")
+        else:
+            kind = _("parent")
+        return f"{person.get_full_name() or person.username} ({kind})"
+
+
+class NewConversationForm(forms.Form):
+    recipients = PersonChoiceField(
+        label=pgettext_lazy("recipients", "To"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choose at least one person to write to."),
+            "invalid_choice": _("You may not write to this person."),
+            "invalid_pk_value": _("You may not write to this person."),
+        },
+    )
+    subject = forms.CharField(label=pgettext_lazy("conversation", "Subject"), max_length=MAX_SUBJECT)
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=MAX_BODY,
+        widget=BODY_WIDGET,
+        error_messages={"required": _("Write a message before sending.")},
+    )
+    files = MultipleFileField(
+        label=_("Attach files (optional)"),
+        required=False,
+        help_text=_("PDF, images or office documents, 10 MB at most each."),
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].queryset = people
+
+
+class EditMessageForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), max_length=MAX_BODY, widget=BODY_WIDGET)
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you report this message?"),
+        max_length=500,
+        error_messages={"required": _("Say briefly why you report this message.")},
+    )
+
+
+class ArchiveForm(forms.Form):
+    archived = forms.BooleanField(required=False)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search my conversations"), required=False, max_length=100)
+    archived = forms.BooleanField(required=False)
+
+
+class PolicyForm(forms.Form):
+    pupils_may_write = forms.BooleanField(label=_("Pupils may use the messaging"), required=False)
+    pupils_may_start = forms.BooleanField(
+        label=_("Pupils may start a conversation (otherwise they may only reply)"), required=False
+    )
+    parents_may_start = forms.BooleanField(
+        label=_("Parents may start a conversation (otherwise they may only reply)"), required=False
+    )
+
+
+class AnnouncementForm(forms.Form):
+    target = forms.ChoiceField(label=_("To the families of"))
+    title = forms.CharField(label=_("Title"), max_length=MAX_SUBJECT)
+    body = forms.CharField(label=_("Text"), max_length=MAX_BODY, widget=BODY_WIDGET)
+    requires_confirmation = forms.BooleanField(label=_("Ask families to confirm they have read it"), required=False)
+
+    def __init__(self, *args, classes, groups, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = {}
+        choices = []
+        for school in schools:
+            key = f"school-{school.id}"
+            self.targets[key] = (Announcement.Audience.SCHOOL, school)
+            choices.append((key, _("the whole school: %(name)s") % {"name": school.name}))
+        for klass in classes:
+            key = f"class-{klass.id}"
+            self.targets[key] = (Announcement.Audience.CLASS, klass)
+            choices.append((key, _("class %(name)s") % {"name": klass.name}))
+        for group in groups:
+            key = f"group-{group.id}"
+            self.targets[key] = (Announcement.Audience.GROUP, group)
+            choices.append((key, _("group %(name)s") % {"name": group.name}))
+        self.fields["target"].choices = choices
+        self.fields["target"].error_messages["invalid_choice"] = _("You may not send an announcement there.")
+
+    def clean_target(self):
+        return self.targets[self.cleaned_data["target"]]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply privately to the sender"),
+        max_length=MAX_BODY,
+        widget=BODY_WIDGET,
+        error_messages={"required": _("Write a message before sending.")},
+    )

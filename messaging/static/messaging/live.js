@@ -1,0 +1,210 @@
+// Live messaging on top of pages that work without JavaScript.
+// Listens to the `ent:socket` events of ent/static/ent/socket.js (one socket per
+// page), sends actions with `ent:socket-send`. On every (re)connection it asks for
+// what it missed since the last message id it saw: the database is the truth,
+// pushes are only hints. No inline script (CSP), ES5 for old browsers.
+(function () {
+  "use strict";
+  var list = document.getElementById("messages");
+  var inbox = document.getElementById("conversations");
+  if (!list && !inbox) { return; }
+
+  var conversationId = list ? parseInt(list.getAttribute("data-conversation"), 10) : null;
+  var me = list ? parseInt(list.getAttribute("data-me"), 10) : null;
+  var lastId = list ? parseInt(list.getAttribute("data-last-id"), 10) || 0 : 0;
+  var connected = false;
+  var refs = 0;
+  var pending = {};
+
+  function t(name) { return list ? (list.getAttribute("data-t-" + name) || "") : ""; }
+
+  function socketSend(frame) {
+    var event;
+    try {
+      event = new CustomEvent("ent:socket-send", { detail: frame });
+    } catch (e) {
+      event = document.createEvent("CustomEvent");
+      event.initCustomEvent("ent:socket-send", false, false, frame);
+    }
+    document.dispatchEvent(event);
+  }
+
+  function markRead(upTo) {
+    if (conversationId && document.visibilityState !== "hidden") {
+      socketSend({ action: "messaging.read", conversation: conversationId, up_to: upTo });
+    }
+  }
+
+  function render(message) {
+    var li = document.createElement("li");
+    li.className = "message" + (message.author.id === me ? " mine" : "");
+    li.id = "m" + message.id;
+    li.setAttribute("data-id", String(message.id));
+    var meta = document.createElement("p");
+    meta.className = "meta";
+    var who = document.createElement("strong");
+    who.textContent = message.author.name;
+    meta.appendChild(who);
+    meta.appendChild(document.createTextNode(" · "));
+    var time = document.createElement("time");
+    time.setAttribute("datetime", message.created_at);
+    time.textContent = message.created_label;
+    meta.appendChild(time);
+    li.appendChild(meta);
+    var body = document.createElement("div");
+    fillBody(body, message);
+    li.appendChild(body);
+    if (message.author.id === me) {
+      var receipt = document.createElement("p");
+      receipt.className = "receipt muted";
+      receipt.setAttribute("data-receipt", String(message.id));
+      receipt.textContent = t("unread");
+      li.appendChild(receipt);
+    }
+    return li;
+  }
+
+  function fillBody(body, message) {
+    body.className = "body";
+    if (message.hidden) {
+      body.className = "muted";
+      body.textContent = message.hidden === "author" ? t("deleted") : t("hidden");
+      return;
+    }
+    // message.html went through the server's one sanitizer (ent/sanitize.py).
+    body.innerHTML = message.html;
+    if (message.attachments && message.attachments.length) {
+      var ul = document.createElement("ul");
+      ul.className = "attachments";
+      for (var i = 0; i < message.attachments.length; i++) {
+        var a = document.createElement("a");
+        a.href = message.attachments[i].url;
+        a.textContent = message.attachments[i].name;
+        var item = document.createElement("li");
+        item.appendChild(a);
+        ul.appendChild(item);
+      }
+      body.appendChild(ul);
+    }
+  }
+
+  function addMessage(message) {
+    if (!list || message.conversation !== conversationId) { return; }
+    if (document.getElementById("m" + message.id)) { return; }
+    var empty = list.querySelector("li:not(.message)");
+    if (empty) { list.removeChild(empty); }
+    list.appendChild(render(message));
+    if (message.id > lastId) { lastId = message.id; list.setAttribute("data-last-id", String(lastId)); }
+    if (message.author.id !== me) { markRead(message.id); }
+  }
+
+  function updateMessage(message) {
+    var li = document.getElementById("m" + message.id);
+    if (!li) { return; }
+    var body = li.querySelector(".body, .muted:not(.receipt)");
+    if (body && body.parentNode === li) { fillBody(body, message); }
+    if (message.hidden) {
+      var actions = li.querySelector(".message-actions");
+      if (actions) { actions.parentNode.removeChild(actions); }
+    }
+  }
+
+  function receipt(frame) {
+    if (frame.conversation !== conversationId) { return; }
+    var nodes = list.querySelectorAll("[data-receipt]");
+    for (var i = 0; i < nodes.length; i++) {
+      var id = parseInt(nodes[i].getAttribute("data-receipt"), 10);
+      if (id > frame.up_to) { continue; }
+      var names = nodes[i].getAttribute("data-readers");
+      names = names ? names.split("\n") : [];
+      if (names.indexOf(frame.reader.name) === -1) { names.push(frame.reader.name); }
+      nodes[i].setAttribute("data-readers", names.join("\n"));
+      nodes[i].textContent = t("read-by") + " " + names.join(", ");
+    }
+  }
+
+  function inboxMessage(frame) {
+    if (!inbox) { return; }
+    var item = inbox.querySelector("[data-conversation='" + frame.message.conversation + "']");
+    if (item && frame.message.author.id !== parseInt(inbox.getAttribute("data-me"), 10)) {
+      item.className += item.className.indexOf("unread") === -1 ? " unread" : "";
+    }
+  }
+
+  // The reply form goes over the socket when it is open and has no file.
+  var form = document.getElementById("reply");
+  var errorBox = null;
+  if (form && list) {
+    form.addEventListener("submit", function (event) {
+      var text = form.querySelector("textarea");
+      var files = form.querySelector("input[type=file]");
+      if (!connected || !text || (files && files.files && files.files.length)) { return; }
+      if (!text.value.replace(/\s+/g, "")) { return; }  // let the server explain
+      event.preventDefault();
+      refs += 1;
+      var ref = "reply-" + refs;
+      pending[ref] = text.value;
+      socketSend({ action: "messaging.send", conversation: conversationId, body: text.value, ref: ref });
+      text.value = "";
+    });
+  }
+
+  function showError(message) {
+    if (!form) { return; }
+    if (!errorBox) {
+      errorBox = document.createElement("div");
+      errorBox.className = "msg error";
+      errorBox.setAttribute("role", "alert");
+      form.insertBefore(errorBox, form.firstChild.nextSibling);
+    }
+    errorBox.textContent = t("error") + " " + message;
+  }
+
+  document.addEventListener("ent:socket", function (event) {
+    var frame = event.detail || {};
+    switch (frame.type) {
+      case "open":
+        connected = true;
+        if (list) { socketSend({ action: "messaging.catch_up", after: lastId }); }
+        break;
+      case "close":
+        connected = false;
+        break;
+      case "messaging.message":
+        addMessage(frame.message);
+        inboxMessage(frame);
+        break;
+      case "messaging.sent":
+        if (frame.ref) { delete pending[frame.ref]; }
+        if (errorBox) { errorBox.parentNode.removeChild(errorBox); errorBox = null; }
+        addMessage(frame.message);
+        break;
+      case "messaging.missed":
+        for (var i = 0; i < (frame.messages || []).length; i++) { addMessage(frame.messages[i]); }
+        if (frame.more) { socketSend({ action: "messaging.catch_up", after: frame.last_id }); }
+        break;
+      case "messaging.receipt":
+        if (list) { receipt(frame); }
+        break;
+      case "messaging.edited":
+      case "messaging.hidden":
+        updateMessage(frame.message);
+        break;
+      case "messaging.closed":
+        if (form && frame.conversation === conversationId) { form.parentNode.removeChild(form); form = null; }
+        break;
+      case "error":
+        if (frame.ref && pending[frame.ref] !== undefined) {
+          var text = form && form.querySelector("textarea");
+          if (text && !text.value) { text.value = pending[frame.ref]; }
+          delete pending[frame.ref];
+          showError(frame.error);
+        }
+        break;
+    }
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && lastId) { markRead(lastId); }
+  });
+})();

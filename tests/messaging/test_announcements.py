@@ -1,0 +1,146 @@
+"""Announcements to a class's families, read confirmations, reminders, private replies."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from ent.notify.models import Notification
+from messaging import actions
+from messaging.models import Announcement, AnnouncementRecipient, Conversation, Participant
+
+
+@pytest.fixture
+def announcement(world, fresh):
+    return actions.do_send_announcement(
+        fresh(world.direction),
+        title="Sortie au musée",
+        body="Merci de confirmer la lecture.",
+        audience=Announcement.Audience.CLASS,
+        target=world.klass,
+        requires_confirmation=True,
+    )
+
+
+def test_class_families_receive_it(world, announcement):
+    recipients = set(AnnouncementRecipient.objects.filter(announcement=announcement).values_list("user_id", flat=True))
+    assert recipients == {world.guardian.pk, world.guardian2.pk, world.guardian_nojustify.pk, world.outsider_parent.pk}
+    notified = set(Notification.objects.filter(kind="announcement.new").values_list("recipient_id", flat=True))
+    assert notified == recipients
+
+
+def test_teacher_sends_to_a_taught_class_only(world, client, login_as):
+    login_as(world.teacher)
+    url = reverse("messaging:new_announcement")
+    page = client.get(url).content.decode()
+    assert "6e A" in page and "Latin" in page and "6e B" not in page
+    r = client.post(url, {"target": f"class-{world.other_class.pk}", "title": "x", "body": "y"})
+    assert r.status_code == 400 and Announcement.objects.count() == 0
+    r = client.post(url, {"target": f"group-{world.group.pk}", "title": "Latin", "body": "Dictionnaire"})
+    assert r.status_code == 302
+    assert set(AnnouncementRecipient.objects.values_list("user_id", flat=True)) == {
+        world.guardian.pk,
+        world.guardian2.pk,
+        world.guardian_nojustify.pk,
+    }
+    # Families may not announce.
+    login_as(world.guardian)
+    assert client.get(url).status_code == 404
+
+
+def test_read_confirm_and_sender_sees_who(world, announcement, client, login_as):
+    url = reverse("messaging:announcement", args=[announcement.pk])
+    login_as(world.guardian)
+    page = client.get(url).content.decode()
+    assert "Merci de confirmer" in page and "Je confirme avoir lu" in page
+    link = AnnouncementRecipient.objects.get(announcement=announcement, user=world.guardian)
+    assert link.read_at and not link.confirmed_at
+    assert client.get(reverse("messaging:confirm", args=[announcement.pk])).status_code == 405
+    assert client.post(reverse("messaging:confirm", args=[announcement.pk])).status_code == 302
+    link.refresh_from_db()
+    assert link.confirmed_at
+    login_as(world.direction)
+    page = client.get(url).content.decode()
+    assert "Confirmée par 1 sur 4" in page and "Lue par 1 familles sur 4" in page
+
+
+def test_reminder_goes_to_those_who_did_not_confirm(world, announcement, fresh, client, login_as):
+    actions.do_confirm_announcement(fresh(world.guardian), announcement)
+    before = Notification.objects.filter(kind="announcement.new").count()
+    login_as(world.teacher)  # not the author: read-only
+    assert client.post(reverse("messaging:remind", args=[announcement.pk])).status_code == 404
+    login_as(world.direction)
+    r = client.post(reverse("messaging:remind", args=[announcement.pk]), follow=True)
+    assert "Une relance a été envoyée à 3 familles" in r.content.decode()
+    reminded = Notification.objects.filter(kind="announcement.new")[:100]
+    assert Notification.objects.filter(kind="announcement.new").count() == before + 3
+    assert world.guardian.pk not in {n.recipient_id for n in reminded if n.context.get("reminder")}
+    # Not twice within an hour...
+    r = client.post(reverse("messaging:remind", args=[announcement.pk]), follow=True)
+    assert "moins d&#x27;une heure" in r.content.decode()
+    assert Notification.objects.filter(kind="announcement.new").count() == before + 3
+    # ... but later, yes.
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert actions.do_remind_announcement(fresh(world.direction), Announcement.objects.get()) == 3
+
+
+def test_recipient_cannot_remind_and_author_cannot_confirm(world, announcement, client, login_as):
+    login_as(world.guardian)
+    assert client.post(reverse("messaging:remind", args=[announcement.pk])).status_code == 403
+    login_as(world.direction)
+    assert client.post(reverse("messaging:confirm", args=[announcement.pk])).status_code == 403
+
+
+def test_outsiders_see_nothing(world, announcement, client, login_as):
+    for person in [world.parent_b, world.staff_b, world.pupil, world.other_teacher]:
+        login_as(person)
+        assert client.get(reverse("messaging:announcement", args=[announcement.pk])).status_code == 404
+        assert client.post(reverse("messaging:confirm", args=[announcement.pk])).status_code == 404
+
+
+def test_replies_go_privately_to_the_sender(world, announcement, client, login_as):
+    login_as(world.guardian)
+    url = reverse("messaging:reply", args=[announcement.pk])
+    assert client.post(url, {"body": ""}).status_code == 400
+    r = client.post(url, {"body": "Léa sera absente ce jour-là."})
+    assert r.status_code == 302
+    conv = Conversation.objects.get(announcement=announcement)
+    assert set(Participant.objects.filter(conversation=conv).values_list("user_id", flat=True)) == {
+        world.guardian.pk,
+        world.direction.pk,
+    }
+    # A second reply goes into the same private conversation.
+    client.post(url, {"body": "Et merci."})
+    assert Conversation.objects.filter(announcement=announcement).count() == 1
+    assert conv.messages.count() == 2
+    login_as(world.outsider_parent)
+    assert client.get(reverse("messaging:conversation", args=[conv.pk])).status_code == 404
+
+
+def test_announcement_list_query_count(world, fresh, client, login_as, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def measure(person):
+        login_as(person)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("messaging:announcements")).status_code == 200
+        return len(ctx.captured_queries)
+
+    def send(n):
+        for i in range(n):
+            actions.do_send_announcement(
+                fresh(world.direction),
+                title=f"Annonce {i}",
+                body="Texte",
+                audience=Announcement.Audience.SCHOOL,
+                target=world.school,
+            )
+
+    send(1)
+    small = measure(world.guardian), measure(world.direction)
+    send(15)
+    large = measure(world.guardian), measure(world.direction)
+    assert small == large
