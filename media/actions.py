@@ -1,0 +1,693 @@
+"""Every change of state for resources, fleets and tablets.
+
+Files: the object is written first, outside any transaction; the rows are then
+written in one transaction, and if that fails the object is deleted. So there is
+never a row without its object, and an object without a row only if the process
+dies in between, which the orphan sweep finds.
+"""
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ent import storage
+from ent.errors import StorageUnavailable
+from ent.notify.api import notify
+from ent.sanitize import linkify_text
+from media import files, scanner
+from media.files import FileRefused
+from media.models import (
+    Assignment,
+    Decision,
+    Fleet,
+    FleetItem,
+    Illustration,
+    Item,
+    Tablet,
+    UploadTicket,
+    Version,
+    hash_token,
+)
+
+log = logging.getLogger(__name__)
+
+DIRECT_UPLOAD_SECONDS = 6 * 3600
+
+
+def _human(size):
+    for unit in ("o", "Ko", "Mo", "Go"):
+        if size < 1024 or unit == "Go":
+            return f"{size:.0f} {unit}" if unit == "o" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
+
+
+# Quotas --------------------------------------------------------------------
+
+
+def _reserved(**filters):
+    return UploadTicket.objects.filter(expires_at__gt=timezone.now(), **filters).aggregate(s=Sum("size"))["s"] or 0
+
+
+def quota_used(user=None, school=None) -> int:
+    if user is not None:
+        stored = Version.objects.filter(uploaded_by=user).exclude(key="").aggregate(s=Sum("size"))["s"] or 0
+        return stored + _reserved(created_by=user)
+    stored = Version.objects.filter(item__school=school).exclude(key="").aggregate(s=Sum("size"))["s"] or 0
+    return stored + _reserved(school=school)
+
+
+def check_upload_allowed(user, school, size: int) -> None:
+    """Size limit and both quotas, before any byte is stored."""
+    if size <= 0:
+        raise FileRefused(_("The file is empty."))
+    if size > settings.MEDIA_MAX_UPLOAD_BYTES:
+        raise FileRefused(
+            _("The file is too large (%(size)s); the limit is %(limit)s.")
+            % {"size": _human(size), "limit": _human(settings.MEDIA_MAX_UPLOAD_BYTES)}
+        )
+    if quota_used(user=user) + size > settings.MEDIA_QUOTA_TEACHER_BYTES:
+        raise FileRefused(
+            _("Your storage quota (%(limit)s) would be exceeded. Remove old versions or ask your référent.")
+            % {"limit": _human(settings.MEDIA_QUOTA_TEACHER_BYTES)}
+        )
+    if quota_used(school=school) + size > settings.MEDIA_QUOTA_SCHOOL_BYTES:
+        raise FileRefused(
+            _("The school's storage quota (%(limit)s) would be exceeded.")
+            % {"limit": _human(settings.MEDIA_QUOTA_SCHOOL_BYTES)}
+        )
+
+
+# Storing files -------------------------------------------------------------
+
+
+def new_key(school_id) -> str:
+    # Our own key: nothing of the uploaded name reaches the object store's paths.
+    return f"media/{school_id}/{uuid.uuid4().hex}"
+
+
+@dataclass
+class Inspected:
+    sniffed: files.Sniffed
+    apk: files.ApkInfo | None
+
+
+def inspect_local(path, kind: str) -> Inspected:
+    """Type by content, then APK review data. Refuses a file whose content does
+    not match the item's kind."""
+    sniffed = files.sniff(path)
+    if sniffed is None:
+        raise FileRefused(_("This type of file is not accepted (its content was checked, not its name)."))
+    if sniffed.kind != kind:
+        raise FileRefused(
+            _("This file is a %(found)s, not a %(expected)s.")
+            % {"found": Item.Kind(sniffed.kind).label, "expected": Item.Kind(kind).label}
+        )
+    apk = files.inspect_apk(path) if kind == Item.Kind.APK else None
+    return Inspected(sniffed, apk)
+
+
+def _apk_fields(item: Item, apk: files.ApkInfo | None) -> dict:
+    if apk is None:
+        return {}
+    previous = item.current_version if item.pk else None
+    fields = {
+        "apk_package": apk.package,
+        "apk_version_name": apk.version_name,
+        "apk_version_code": apk.version_code,
+        "apk_min_sdk": apk.min_sdk,
+        "apk_target_sdk": apk.target_sdk,
+        "apk_permissions": apk.permissions,
+        "apk_cert_sha256": apk.cert_sha256,
+    }
+    if previous is not None and previous.apk_package:
+        if apk.package != previous.apk_package:
+            raise FileRefused(
+                _("This app is %(new)s, not %(old)s: propose it as a new resource.")
+                % {"new": apk.package, "old": previous.apk_package}
+            )
+        if (apk.version_code or 0) <= (previous.apk_version_code or 0):
+            raise FileRefused(
+                _("The version code (%(new)s) must be higher than the approved one (%(old)s).")
+                % {"new": apk.version_code, "old": previous.apk_version_code}
+            )
+        fields["apk_new_permissions"] = sorted(set(apk.permissions) - set(previous.apk_permissions))
+        fields["apk_cert_changed"] = apk.cert_sha256 != previous.apk_cert_sha256
+    return fields
+
+
+def store_uploaded_file(uploaded, *, user, school, kind) -> dict:
+    """Stream a file Django received (spooled to disk past 2 MB) to the object
+    store, hashing it on the way. Returns the Version fields."""
+    check_upload_allowed(user, school, uploaded.size)
+    path, tmp = files.local_copy(uploaded)
+    try:
+        inspected = inspect_local(path, kind)
+        key = new_key(school.id)
+        with open(path, "rb") as fh:
+            reader = files.HashingReader(fh)
+            files.put_file(key, reader, uploaded.size, inspected.sniffed.content_type)
+        if reader.size != uploaded.size:
+            storage.delete(key)
+            raise FileRefused(_("The file changed while it was being stored. Please try again."))
+    finally:
+        if tmp is not None:
+            tmp.close()
+    return {
+        "key": key,
+        "filename": files.safe_filename(uploaded.name),
+        "content_type": inspected.sniffed.content_type,
+        "size": reader.size,
+        "sha256": reader.sha256.hexdigest(),
+        "_apk": inspected.apk,
+    }
+
+
+def _record(item_factory, stored: dict, *, user):
+    """Write the rows for a stored object in one transaction; delete the object if
+    that fails. item_factory() returns the (possibly new) item inside the
+    transaction."""
+    apk = stored.pop("_apk", None)
+    try:
+        with transaction.atomic():
+            item = item_factory()
+            item = Item.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=item.pk)
+            number = (item.versions.aggregate(m=Max("number"))["m"] or 0) + 1
+            version = Version.objects.create(
+                item=item, number=number, uploaded_by=user, **stored, **_apk_fields(item, apk)
+            )
+            transaction.on_commit(lambda: _scan_later(version.id))
+    except BaseException:
+        _delete_quietly(stored["key"])
+        raise
+    return version
+
+
+def _scan_later(version_id):
+    from media.tasks import scan_version
+
+    scan_version.delay(version_id)
+
+
+def _delete_quietly(key):
+    try:
+        storage.delete(key)
+    except StorageUnavailable:
+        # The sweep will find it: an object without a row.
+        log.warning("could not delete %s after a failed write", key)
+
+
+def _create_item(user, school, data: dict) -> Item:
+    item = Item.objects.create(
+        school=school,
+        kind=data["kind"],
+        title=data["title"],
+        description_html=linkify_text(data.get("description", "")),
+        levels=data.get("levels", ""),
+        licence=data.get("licence", ""),
+        url=data.get("url", ""),
+        created_by=user,
+    )
+    if data.get("subjects"):
+        item.subjects.set(data["subjects"])
+    return item
+
+
+def do_propose_item(user, school, data: dict, uploaded=None) -> Item:
+    """A teacher proposes a resource: a link, or a file streamed to the store."""
+    if data["kind"] == Item.Kind.LINK:
+        with transaction.atomic():
+            return _create_item(user, school, data)
+    if uploaded is None:
+        raise FileRefused(_("Choose a file to upload."))
+    stored = store_uploaded_file(uploaded, user=user, school=school, kind=data["kind"])
+    version = _record(lambda: _create_item(user, school, data), stored, user=user)
+    return version.item
+
+
+def do_add_version(user, item: Item, uploaded) -> Version:
+    if not item.has_file:
+        raise FileRefused(_("A link has no file."))
+    stored = store_uploaded_file(uploaded, user=user, school=item.school, kind=item.kind)
+    return _record(lambda: item, stored, user=user)
+
+
+# Direct upload: browser → object store ---------------------------------------
+
+
+def do_start_direct_upload(user, school, *, filename, size, sha256="", item=None, metadata=None):
+    """Reserve the quota and hand out a presigned PUT URL."""
+    check_upload_allowed(user, school, size)
+    sha256 = (sha256 or "").lower()
+    if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
+        raise FileRefused(_("The checksum sent by the browser is not a SHA-256."))
+    ticket = UploadTicket.objects.create(
+        key=new_key(school.id),
+        school=school,
+        item=item,
+        metadata=metadata or {},
+        filename=files.safe_filename(filename),
+        size=size,
+        sha256=sha256,
+        created_by=user,
+        expires_at=timezone.now() + timedelta(seconds=DIRECT_UPLOAD_SECONDS),
+    )
+    return ticket, storage.presigned_put(ticket.key, seconds=DIRECT_UPLOAD_SECONDS)
+
+
+def do_finish_direct_upload(user, ticket: UploadTicket) -> Version:
+    """The browser says it is done: check what arrived (size, SHA-256, type by
+    content, APK data), then record it; otherwise delete the object and refuse."""
+    import tempfile
+
+    key = ticket.key
+    try:
+        info = storage.stat(key)
+        if info is None:
+            raise FileRefused(_("The file did not reach the store. Please upload it again."))
+        if info.size != ticket.size:
+            raise FileRefused(_("The upload stopped half-way (the file is incomplete). Please upload it again."))
+        item = ticket.item
+        kind = item.kind if item else ticket.metadata.get("kind")
+        with tempfile.NamedTemporaryFile(prefix="ent-media-") as tmp:
+            sha256, size = files.download_to(key, tmp)
+            if size != ticket.size:
+                raise FileRefused(_("The upload stopped half-way (the file is incomplete). Please upload it again."))
+            if ticket.sha256 and sha256 != ticket.sha256:
+                raise FileRefused(_("The file arrived damaged (its checksum does not match). Please upload it again."))
+            inspected = inspect_local(tmp.name, kind)
+    except FileRefused:
+        _delete_quietly(key)
+        ticket.delete()
+        raise
+    stored = {
+        "key": key,
+        "filename": ticket.filename,
+        "content_type": inspected.sniffed.content_type,
+        "size": size,
+        "sha256": sha256,
+        "_apk": inspected.apk,
+    }
+
+    def factory():
+        ticket.delete()
+        if item is not None:
+            return item
+        from ent.directory.models import Subject
+
+        data = dict(ticket.metadata)
+        data["subjects"] = list(Subject.objects.filter(school=ticket.school, id__in=data.get("subjects", [])))
+        return _create_item(user, ticket.school, data)
+
+    return _record(factory, stored, user=user)
+
+
+# Scanning ------------------------------------------------------------------
+
+
+def do_scan_version(version_id) -> Version | None:
+    """Scan a version's object with clamd. Clean → reviewable (or auto-approved
+    for an APK update with the same signer and no new permission). Infected → the
+    object is deleted, the version marked, the uploader told. Idempotent."""
+    version = Version.objects.select_related("item").filter(id=version_id).first()
+    if version is None or version.scan in (Version.Scan.CLEAN, Version.Scan.INFECTED):
+        return version
+    response = storage.get_stream(version.key)
+    if response is None:
+        version.scan = Version.Scan.FAILED
+        version.scan_signature = "object missing"
+        version.save(update_fields=["scan", "scan_signature"])
+        return version
+    try:
+        clean, signature = scanner.scan_stream(response)
+    except scanner.ScannerUnavailable as exc:
+        log.warning("scan of version %s failed: %s", version.id, exc)
+        Version.objects.filter(id=version.id).update(scan=Version.Scan.FAILED)
+        raise
+    finally:
+        response.close()
+        response.release_conn()
+    if clean:
+        _mark_clean(version)
+    else:
+        _quarantine(version, signature)
+    return version
+
+
+def do_add_illustration(user, item: Item, uploaded, role: str) -> Illustration:
+    """An icon (replacing the previous one) or a screenshot (at most 6)."""
+    if role not in Illustration.Role.values:
+        raise FileRefused(_("Choose icon or screenshot."))
+    if role == Illustration.Role.SCREENSHOT and item.illustrations.filter(role=role).count() >= 6:
+        raise FileRefused(_("Six screenshots at most: delete one first."))
+    stored = store_uploaded_file(uploaded, user=user, school=item.school, kind=Item.Kind.IMAGE)
+    stored.pop("_apk", None)
+    old_keys = []
+    try:
+        with transaction.atomic():
+            if role == Illustration.Role.ICON:
+                old = list(item.illustrations.filter(role=role))
+                old_keys = [i.key for i in old if i.key]
+                Illustration.objects.filter(id__in=[i.id for i in old]).delete()
+            illustration = Illustration.objects.create(item=item, role=role, uploaded_by=user, **stored)
+            transaction.on_commit(lambda: _scan_illustration_later(illustration.id))
+            transaction.on_commit(lambda: [_delete_quietly(k) for k in old_keys])
+    except BaseException:
+        _delete_quietly(stored["key"])
+        raise
+    return illustration
+
+
+def _scan_illustration_later(illustration_id):
+    from media.tasks import scan_illustration
+
+    scan_illustration.delay(illustration_id)
+
+
+def do_scan_illustration(illustration_id):
+    illustration = Illustration.objects.select_related("item").filter(id=illustration_id).first()
+    if illustration is None or illustration.scan in (Version.Scan.CLEAN, Version.Scan.INFECTED):
+        return illustration
+    response = storage.get_stream(illustration.key)
+    if response is None:
+        return illustration
+    try:
+        clean, signature = scanner.scan_stream(response)
+    finally:
+        response.close()
+        response.release_conn()
+    if clean:
+        Illustration.objects.filter(id=illustration.id).update(scan=Version.Scan.CLEAN)
+        return illustration
+    key = illustration.key
+    with transaction.atomic():
+        Illustration.objects.filter(id=illustration.id).update(scan=Version.Scan.INFECTED, key="")
+        if illustration.uploaded_by_id:
+            notify(
+                [illustration.uploaded_by_id],
+                "resource.infected",
+                obj=illustration.item,
+                context={
+                    "title": illustration.item.title,
+                    "filename": illustration.filename,
+                    "signature": signature,
+                    "url": reverse("media:item", args=[illustration.item_id]),
+                },
+            )
+        transaction.on_commit(lambda: _delete_quietly(key))
+    return illustration
+
+
+def _mark_clean(version):
+    with transaction.atomic():
+        locked = Version.objects.select_for_update(of=("self",))
+        version = locked.select_related("item__current_version").get(id=version.id)
+        version.scan = Version.Scan.CLEAN
+        version.scanned_at = timezone.now()
+        version.save(update_fields=["scan", "scanned_at"])
+        item = version.item
+        previous = item.current_version
+        if (
+            item.status == Item.Status.APPROVED
+            and item.kind == Item.Kind.APK
+            and previous is not None
+            and previous.number < version.number
+            and not version.apk_new_permissions
+            and not version.apk_cert_changed
+        ):
+            _approve(item, version, None, Decision.Verdict.AUTO_APPROVED)
+
+
+def _quarantine(version, signature):
+    key = version.key
+    with transaction.atomic():
+        version = Version.objects.select_for_update(of=("self",)).select_related("item").get(id=version.id)
+        version.scan = Version.Scan.INFECTED
+        version.scan_signature = signature[:200]
+        version.scanned_at = timezone.now()
+        version.review = Version.Review.REJECTED
+        version.key = ""
+        version.save(update_fields=["scan", "scan_signature", "scanned_at", "review", "key"])
+        if version.uploaded_by_id:
+            notify(
+                [version.uploaded_by_id],
+                "resource.infected",
+                obj=version.item,
+                context={
+                    "title": version.item.title,
+                    "filename": version.filename,
+                    "signature": signature,
+                    "url": reverse("media:item", args=[version.item_id]),
+                },
+            )
+        # The infected object must not stay downloadable: delete it once the row says so.
+        transaction.on_commit(lambda: _delete_quietly(key))
+
+
+# Decisions ---------------------------------------------------------------
+
+
+def _bump_fleets(item_ids):
+    Fleet.objects.filter(fleet_items__item_id__in=item_ids).update(revision=F("revision") + 1)
+
+
+def _approve(item, version, user, verdict, reason=""):
+    if version is not None:
+        version.review = Version.Review.APPROVED
+        version.save(update_fields=["review"])
+    item.status = Item.Status.APPROVED
+    item.current_version = version
+    item.save(update_fields=["status", "current_version"])
+    Decision.objects.create(
+        item=item,
+        version=version,
+        version_number=version.number if version else None,
+        verdict=verdict,
+        reason=reason,
+        decided_by=user,
+    )
+    _bump_fleets([item.id])
+    _tell_author(item, "resource.approved", {"approved_by": str(user) if user else ""})
+
+
+def _tell_author(item, kind, extra):
+    if item.created_by_id:
+        notify(
+            [item.created_by_id],
+            kind,
+            obj=item,
+            context={"title": item.title, "url": reverse("media:item", args=[item.id]), **extra},
+        )
+
+
+def do_approve(user, item: Item, version: Version | None) -> Item:
+    """Approve an item (a link) or one of its clean versions; it becomes what
+    pupils and tablets get."""
+    original = item
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        if item.has_file:
+            if version is None or version.item_id != item.id:
+                raise FileRefused(_("Choose the version to approve."))
+            version = Version.objects.select_for_update().get(pk=version.pk)
+            if version.scan != Version.Scan.CLEAN:
+                raise FileRefused(_("This version has not passed the virus scan: it cannot be approved."))
+            if version.review == Version.Review.APPROVED and item.current_version_id == version.id:
+                raise FileRefused(_("This version is already approved."))
+        else:
+            version = None
+            if item.status == Item.Status.APPROVED:
+                raise FileRefused(_("This resource is already approved."))
+        _approve(item, version, user, Decision.Verdict.APPROVED)
+    original.refresh_from_db()
+    return item
+
+
+def do_reject(user, item: Item, version: Version | None, reason: str) -> Item:
+    reason = (reason or "").strip()
+    if not reason:
+        raise FileRefused(_("Give a reason: the teacher will read it."))
+    original = item
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        if version is not None:
+            version = Version.objects.select_for_update().get(pk=version.pk, item=item)
+            version.review = Version.Review.REJECTED
+            version.save(update_fields=["review"])
+        # Rejecting an update keeps the approved version on offer.
+        if item.current_version_id is None or version is None:
+            item.status = Item.Status.REJECTED
+            item.save(update_fields=["status"])
+            _bump_fleets([item.id])
+        Decision.objects.create(
+            item=item,
+            version=version,
+            version_number=version.number if version else None,
+            verdict=Decision.Verdict.REJECTED,
+            reason=reason[:2000],
+            decided_by=user,
+        )
+        _tell_author(item, "resource.rejected", {"reason": reason[:500], "rejected_by": str(user)})
+    original.refresh_from_db()
+    return item
+
+
+def do_withdraw(user, item: Item, reason: str = "") -> Item:
+    """Withdraw at once: families and tablets lose it on their next request."""
+    original = item
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        if item.status == Item.Status.WITHDRAWN:
+            raise FileRefused(_("This resource is already withdrawn."))
+        item.status = Item.Status.WITHDRAWN
+        item.save(update_fields=["status"])
+        Decision.objects.create(
+            item=item,
+            version=item.current_version,
+            version_number=item.current_version.number if item.current_version_id else None,
+            verdict=Decision.Verdict.WITHDRAWN,
+            reason=(reason or "").strip()[:2000],
+            decided_by=user,
+        )
+        _bump_fleets([item.id])
+    original.refresh_from_db()
+    return item
+
+
+def do_assign(user, item: Item, classes, groups) -> int:
+    """Assign an approved item to classes and groups of its school (kept in sync:
+    what is not listed is unassigned)."""
+    if item.status != Item.Status.APPROVED:
+        raise FileRefused(_("Only an approved resource can be assigned."))
+    if any(c.school_id != item.school_id for c in classes) or any(g.school_id != item.school_id for g in groups):
+        raise FileRefused(_("A resource can only be assigned within its school."))
+    with transaction.atomic():
+        item.assignments.exclude(school_class__in=classes).filter(group__isnull=True).delete()
+        item.assignments.exclude(group__in=groups).filter(school_class__isnull=True).delete()
+        have_c = set(item.assignments.filter(school_class__isnull=False).values_list("school_class_id", flat=True))
+        have_g = set(item.assignments.filter(group__isnull=False).values_list("group_id", flat=True))
+        new = [Assignment(item=item, school_class=c, assigned_by=user) for c in classes if c.id not in have_c]
+        new += [Assignment(item=item, group=g, assigned_by=user) for g in groups if g.id not in have_g]
+        Assignment.objects.bulk_create(new)
+    return len(new)
+
+
+# Deleting ----------------------------------------------------------------
+
+
+def do_delete_version(user, version: Version) -> None:
+    """Remove one version and its object. The approved version cannot be removed
+    while it is on offer: withdraw the item first."""
+    item = version.item
+    if item.current_version_id == version.id and item.status == Item.Status.APPROVED:
+        raise FileRefused(_("This version is the one on offer: withdraw the resource first."))
+    key = version.key
+    with transaction.atomic():
+        Item.objects.filter(current_version=version).update(current_version=None)
+        version.delete()
+        _bump_fleets([item.id])
+        if key:
+            transaction.on_commit(lambda: _delete_quietly(key))
+
+
+def do_delete_item(user, item: Item) -> None:
+    keys = [k for k in item.versions.values_list("key", flat=True) if k]
+    keys += [k for k in item.illustrations.values_list("key", flat=True) if k]
+    with transaction.atomic():
+        _bump_fleets([item.id])
+        item.delete()
+        transaction.on_commit(lambda: [_delete_quietly(k) for k in keys])
+
+
+# Fleets and tablets ------------------------------------------------------------
+
+
+def do_create_fleet(user, school, name: str) -> Fleet:
+    name = (name or "").strip()
+    if not name:
+        raise FileRefused(_("Give the fleet a name."))
+    return Fleet.objects.create(school=school, name=name[:100])
+
+
+def do_enrol_tablet(user, fleet: Fleet, label: str) -> tuple[Tablet, str]:
+    """A new tablet and its device token, shown once (only its hash is kept)."""
+    label = (label or "").strip() or _("Tablet %(n)s") % {"n": fleet.tablets.count() + 1}
+    token = secrets.token_urlsafe(32)
+    tablet = Tablet.objects.create(fleet=fleet, label=label[:100], token_hash=hash_token(token))
+    return tablet, token
+
+
+def do_revoke_tablet(user, tablet: Tablet) -> Tablet:
+    if tablet.revoked_at is None:
+        tablet.revoked_at = timezone.now()
+        tablet.save(update_fields=["revoked_at"])
+    return tablet
+
+
+def do_set_fleet_item(user, fleet: Fleet, item: Item, *, mandatory: bool) -> FleetItem:
+    if item.school_id != fleet.school_id or item.kind != Item.Kind.APK:
+        raise FileRefused(_("Only Android apps of the same school can go on its tablets."))
+    if item.status != Item.Status.APPROVED:
+        raise FileRefused(_("Only an approved app can go on the tablets."))
+    with transaction.atomic():
+        link, _created = FleetItem.objects.update_or_create(fleet=fleet, item=item, defaults={"mandatory": mandatory})
+        Fleet.objects.filter(id=fleet.id).update(revision=F("revision") + 1)
+    return link
+
+
+def do_remove_fleet_item(user, fleet: Fleet, item: Item) -> None:
+    with transaction.atomic():
+        FleetItem.objects.filter(fleet=fleet, item=item).delete()
+        Fleet.objects.filter(id=fleet.id).update(revision=F("revision") + 1)
+
+
+def fleet_apps(fleet: Fleet):
+    """What the fleet's tablets must have: offered Android apps, one query."""
+    return (
+        FleetItem.objects.filter(fleet=fleet, item__status=Item.Status.APPROVED, item__current_version__isnull=False)
+        .select_related("item__current_version")
+        .order_by("item__title", "item_id")
+    )
+
+
+def build_manifest(fleet: Fleet, base_url: str) -> dict:
+    apps = []
+    for link in fleet_apps(fleet):
+        v = link.item.current_version
+        apps.append(
+            {
+                "id": link.item_id,
+                "title": link.item.title,
+                "package": v.apk_package,
+                "version_code": v.apk_version_code,
+                "version_name": v.apk_version_name,
+                "sha256": v.sha256,
+                "size": v.size,
+                "mandatory": link.mandatory,
+                # Our URL, not a presigned one: it stays valid as long as the ETag does.
+                "url": base_url + reverse("media:tablet_apk", args=[v.id]),
+            }
+        )
+    return {"fleet": fleet.name, "revision": fleet.revision, "apps": apps}
+
+
+def tablet_may_download(tablet: Tablet, version_id) -> Version | None:
+    return (
+        Version.objects.filter(
+            id=version_id,
+            item__current_version_id=F("id"),
+            item__status=Item.Status.APPROVED,
+            item__fleet_items__fleet_id=tablet.fleet_id,
+        )
+        .exclude(key="")
+        .first()
+    )

@@ -1,0 +1,276 @@
+"""Resources and the tablet app store: catalogue items and their versions (files in
+the object store), decisions, assignments to classes/groups, tablet fleets."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ent.directory.models import Group, School, SchoolClass, Subject
+from media.access import FleetQuerySet, ItemQuerySet
+
+
+class Item(models.Model):
+    class Kind(models.TextChoices):
+        APK = "apk", _("Android app")
+        LINK = "link", _("web app or link")
+        DOCUMENT = "document", _("document")
+        VIDEO = "video", _("video")
+        AUDIO = "audio", _("audio")
+        IMAGE = "image", _("image")
+
+    class Status(models.TextChoices):
+        # Waiting for a file to pass the scan, then for a decision.
+        PROPOSED = "proposed", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="media_items")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    # Stored only after ent.sanitize.linkify_text: safe to show as is.
+    description_html = models.TextField(_("description"), blank=True, default="")
+    subjects = models.ManyToManyField(Subject, blank=True, related_name="media_items", verbose_name=_("subjects"))
+    levels = models.CharField(_("levels"), max_length=200, blank=True, default="")
+    licence = models.CharField(_("licence"), max_length=200, blank=True, default="")
+    url = models.URLField(_("address"), max_length=1000, blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    # The version pupils and tablets get; None until one is approved.
+    current_version = models.ForeignKey("Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["school", "status"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def has_file(self):
+        return self.kind != self.Kind.LINK
+
+    @property
+    def is_offered(self):
+        if self.status != self.Status.APPROVED:
+            return False
+        return not self.has_file or self.current_version_id is not None
+
+
+class Version(models.Model):
+    class Scan(models.TextChoices):
+        PENDING = "pending", _("virus scan pending")
+        CLEAN = "clean", _("no virus found")
+        INFECTED = "infected", _("infected: quarantined")
+        FAILED = "failed", _("scan failed: will retry")
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    # Object key: made by us, never from the uploaded file name.
+    key = models.CharField(max_length=300, blank=True, default="")
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    scan = models.CharField(_("virus scan"), max_length=16, choices=Scan.choices, default=Scan.PENDING)
+    scan_signature = models.CharField(max_length=200, blank=True, default="")
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    review = models.CharField(_("review"), max_length=16, choices=Review.choices, default=Review.PENDING)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # APK review data, read at upload.
+    apk_package = models.CharField(max_length=200, blank=True, default="")
+    apk_version_name = models.CharField(max_length=100, blank=True, default="")
+    apk_version_code = models.BigIntegerField(null=True, blank=True)
+    apk_min_sdk = models.PositiveIntegerField(null=True, blank=True)
+    apk_target_sdk = models.PositiveIntegerField(null=True, blank=True)
+    apk_permissions = models.JSONField(default=list, blank=True)
+    apk_cert_sha256 = models.CharField(max_length=64, blank=True, default="")
+    # What changed since the approved version, for the reviewer (and why it needs a decision).
+    apk_new_permissions = models.JSONField(default=list, blank=True)
+    apk_cert_changed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["item", "number"], name="media_version_number_unique")]
+
+    def __str__(self):
+        return f"{self.item} v{self.number}"
+
+    @property
+    def needs_review(self):
+        return self.review == self.Review.PENDING and self.scan == self.Scan.CLEAN
+
+
+class Illustration(models.Model):
+    """An icon or a screenshot of an item: an image in the store, scanned like
+    any file and shown only once clean."""
+
+    class Role(models.TextChoices):
+        ICON = "icon", _("icon")
+        SCREENSHOT = "screenshot", _("screenshot")
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="illustrations")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    key = models.CharField(max_length=300, blank=True, default="")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    scan = models.CharField(max_length=16, choices=Version.Scan.choices, default=Version.Scan.PENDING)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["role", "id"]
+
+    def __str__(self):
+        return f"{self.item_id} {self.role}"
+
+
+class Decision(models.Model):
+    """Every decision on an item, kept: who, when, which version, why."""
+
+    class Verdict(models.TextChoices):
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        # A new APK version with the same certificate and no new permission.
+        AUTO_APPROVED = "auto_approved", _("approved automatically (same signer, no new permission)")
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="decisions")
+    version = models.ForeignKey(Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
+    version_number = models.PositiveIntegerField(null=True, blank=True)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    reason = models.TextField(blank=True, default="")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self):
+        return f"{self.item_id} v{self.version_number}: {self.verdict}"
+
+
+class Assignment(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="assignments")
+    school_class = models.ForeignKey(
+        SchoolClass, null=True, blank=True, on_delete=models.CASCADE, related_name="media_assignments"
+    )
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="media_assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(school_class__isnull=False, group__isnull=True)
+                | Q(school_class__isnull=True, group__isnull=False),
+                name="media_assignment_class_xor_group",
+            ),
+            models.UniqueConstraint(fields=["item", "school_class"], name="media_assignment_class_unique"),
+            models.UniqueConstraint(fields=["item", "group"], name="media_assignment_group_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.item_id} → {self.school_class_id or self.group_id}"
+
+
+class UploadTicket(models.Model):
+    """A direct browser → object store upload under way. Its declared size counts
+    against the quotas until it completes or expires."""
+
+    key = models.CharField(max_length=300, unique=True)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The cleaned metadata of a new item, created when the file has arrived.
+    metadata = models.JSONField(default=dict, blank=True)
+    filename = models.CharField(max_length=200)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.key
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Fleet(models.Model):
+    """A classe mobile: a set of tablets that get the same apps."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="fleets")
+    name = models.CharField(_("name"), max_length=100)
+    # Bumped by every change that alters the manifest: the ETag is derived from it,
+    # so a poll that finds nothing new needs no manifest at all.
+    revision = models.PositiveIntegerField(default=1)
+    # Secret path segment of the fleet's F-Droid repository (the client sends no token).
+    repo_secret = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+    repo_fingerprint = models.CharField(max_length=64, blank=True, default="")
+    repo_revision = models.PositiveIntegerField(default=0)
+    repo_built_at = models.DateTimeField(null=True, blank=True)
+    items = models.ManyToManyField(Item, through="FleetItem", related_name="fleets")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FleetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tablet fleet")
+        verbose_name_plural = _("tablet fleets")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def etag(self):
+        return f'"f{self.id}-r{self.revision}"'
+
+
+class FleetItem(models.Model):
+    fleet = models.ForeignKey(Fleet, on_delete=models.CASCADE, related_name="fleet_items")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="fleet_items")
+    mandatory = models.BooleanField(_("mandatory"), default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fleet", "item"], name="media_fleet_item_unique")]
+
+    def __str__(self):
+        return f"{self.fleet_id}: {self.item_id}"
+
+
+class Tablet(models.Model):
+    fleet = models.ForeignKey(Fleet, on_delete=models.CASCADE, related_name="tablets")
+    label = models.CharField(_("label"), max_length=100)
+    # Only the SHA-256 of the device token: a database leak gives no usable token.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["label", "id"]
+
+    def __str__(self):
+        return self.label

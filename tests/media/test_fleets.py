@@ -1,0 +1,157 @@
+"""Tablet fleets: enrolment, device tokens, the manifest with ETag, F-Droid repository."""
+
+import hashlib
+import json
+import urllib.request
+
+import pytest
+from django.urls import reverse
+
+from media import actions
+from media.models import Fleet, Tablet, hash_token
+from tests.media.conftest import apk_bytes
+from tests.media.helpers import offered_item
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fleet(world):
+    return Fleet.objects.create(school=world.school, name="Classe mobile 1")
+
+
+def _app(world, cb):
+    return offered_item(world, cb, kind="apk", data=apk_bytes("app-v1.apk"), name="app.apk", title="Appli")
+
+
+def _get(client, url, token, **headers):
+    return client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}", **headers)
+
+
+def test_enrol_shows_token_and_qr_once_and_stores_only_a_hash(world, fleet, client, login_as):
+    login_as(world.referent)
+    response = client.post(reverse("media:tablet_enrol", args=[fleet.id]), {"label": "Tablette 1"})
+    assert response.status_code == 200
+    token = response.context["token"]
+    tablet = Tablet.objects.get()
+    assert tablet.token_hash == hash_token(token) and token not in tablet.token_hash
+    page = response.content.decode()
+    assert "<svg" in page and token in page
+    assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_manifest_lists_apps_with_etag_and_304(world, fleet, store, client, django_capture_on_commit_callbacks):
+    item = _app(world, django_capture_on_commit_callbacks)
+    actions.do_set_fleet_item(world.referent, fleet, item, mandatory=True)
+    tablet, token = actions.do_enrol_tablet(world.referent, fleet, "T1")
+    url = reverse("media:manifest")
+    response = _get(client, url, token)
+    assert response.status_code == 200
+    body = response.json()
+    [app] = body["apps"]
+    v = item.current_version
+    assert (app["package"], app["version_code"], app["sha256"], app["size"], app["mandatory"]) == (
+        "org.ent.demo", 1, v.sha256, v.size, True,
+    )  # fmt: skip
+    etag = response["ETag"]
+    # Nothing new: 304, no body, one query.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        again = _get(client, url, token, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert len(queries) == 1
+    # The APK link works with the token and leads to the right bytes.
+    apk = _get(client, app["url"].replace("http://testserver", ""), token)
+    assert apk.status_code == 302
+    with urllib.request.urlopen(apk["Location"], timeout=10) as resp:  # noqa: S310
+        assert hashlib.sha256(resp.read()).hexdigest() == v.sha256
+    # Withdrawal changes the ETag and empties the manifest at once.
+    actions.do_withdraw(world.referent, item)
+    changed = _get(client, url, token, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed.json()["apps"] == []
+    assert changed["ETag"] != etag
+    assert _get(client, app["url"].replace("http://testserver", ""), token).status_code == 404
+
+
+def test_revoked_or_wrong_token_gets_401_and_nothing_else(world, fleet, client):
+    tablet, token = actions.do_enrol_tablet(world.referent, fleet, "T1")
+    url = reverse("media:manifest")
+    assert _get(client, url, token).status_code == 200
+    actions.do_revoke_tablet(world.referent, tablet)
+    for t in (token, "wrong", ""):
+        response = _get(client, url, t)
+        assert response.status_code == 401
+        assert response.content == b""
+        assert "ETag" not in response
+    assert client.get(url).status_code == 401
+
+
+def test_revoke_view(world, fleet, client, login_as):
+    tablet, token = actions.do_enrol_tablet(world.referent, fleet, "T1")
+    login_as(world.staff_b)
+    assert client.post(reverse("media:tablet_revoke", args=[tablet.id])).status_code == 404
+    login_as(world.direction)
+    assert client.post(reverse("media:tablet_revoke", args=[tablet.id])).status_code == 302
+    tablet.refresh_from_db()
+    assert tablet.revoked_at is not None
+
+
+def test_only_approved_apps_of_the_school_go_on_tablets(world, fleet, db):
+    from media.files import FileRefused
+    from tests.media.helpers import link_item
+
+    link = link_item(world)
+    with pytest.raises(FileRefused):
+        actions.do_set_fleet_item(world.referent, fleet, link, mandatory=True)
+    assert fleet.fleet_items.count() == 0
+
+
+def test_fdroid_repository_is_built_and_its_signature_verifies(
+    world, fleet, store, client, django_capture_on_commit_callbacks, tmp_path, monkeypatch
+):
+    import shutil
+
+    from fdroidserver import common, index
+
+    from media.fdroid import do_build_fdroid_repo
+
+    # fdroidserver's verification reads its module-level config.
+    monkeypatch.setattr(common, "config", {"jarsigner": shutil.which("jarsigner")})
+
+    item = _app(world, django_capture_on_commit_callbacks)
+    actions.do_set_fleet_item(world.referent, fleet, item, mandatory=True)
+    import time
+
+    started = time.monotonic()
+    fingerprint = do_build_fdroid_repo(fleet)
+    print(f"F-Droid build: {time.monotonic() - started:.1f} s")
+    fleet.refresh_from_db()
+    assert fleet.repo_fingerprint == fingerprint and fleet.repo_built_at
+    # Fetch what a tablet's F-Droid client fetches, through our URLs.
+    fetched = {}
+    for name in ("entry.jar", "entry.json", "index-v2.json", "index-v1.jar"):
+        response = client.get(reverse("media:fdroid_file", args=[fleet.repo_secret, name]))
+        assert response.status_code == 302, name
+        with urllib.request.urlopen(response["Location"], timeout=10) as resp:  # noqa: S310
+            fetched[name] = resp.read()
+        (tmp_path / name).write_bytes(fetched[name])
+    entry, _key, _fp = index.get_index_from_jar(str(tmp_path / "entry.jar"), fingerprint)
+    assert entry["index"]["sha256"] == hashlib.sha256(fetched["index-v2.json"]).hexdigest()
+    # The verified entry vouches for index-v2.json: it lists the approved APK by its SHA-256.
+    v2 = json.loads(fetched["index-v2.json"])
+    [version] = v2["packages"]["org.ent.demo"]["versions"].values()
+    assert version["file"]["sha256"] == item.current_version.sha256
+    # The older index (SHA-1 signed, as fdroidserver still makes it) verifies too.
+    index.get_index_from_jar(str(tmp_path / "index-v1.jar"), fingerprint, allow_deprecated=True)
+    # A wrong fingerprint is refused.
+    with pytest.raises(Exception):  # noqa: B017 - fdroidserver raises VerificationException
+        index.get_index_from_jar(str(tmp_path / "entry.jar"), "00" * 32)
+    # The key is kept in the store: a rebuild signs with the same key.
+    from media import fdroid
+
+    kept = fdroid._keystore(fleet, tmp_path)
+    assert fdroid._fingerprint(kept, fdroid._password(fleet), tmp_path) == fingerprint
+    wrong = client.get(reverse("media:fdroid_file", args=["nope", "entry.jar"]))
+    assert wrong.status_code == 404
