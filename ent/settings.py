@@ -116,7 +116,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ent.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
@@ -137,7 +137,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's default 5 s read timeout equals channels_redis's
+                # 5 s blocking pop: idle sockets then die with TimeoutError.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}],
                 "capacity": CHANNEL_CAPACITY,
                 "expiry": CHANNEL_EXPIRY,
             },
@@ -189,6 +191,9 @@ CELERY_BEAT_SCHEDULE = {
     # Directory retention (ent/directory/privacy.py): departed accounts, old logs and audit entries.
     "directory-purge-departed": {"task": "directory.purge_departed_accounts", "schedule": crontab(minute=0, hour=4)},
     "directory-purge-old-records": {"task": "directory.purge_old_records", "schedule": crontab(minute=15, hour=4)},
+    # Resources: retry scans that could not run (clamd down), and the nightly object-store sweep.
+    "media-rescan-pending": {"task": "media.tasks.rescan_pending", "schedule": crontab(minute="*/5")},
+    "media-sweep-orphans": {"task": "media.tasks.sweep_orphans", "schedule": crontab(minute=40, hour=3)},
 }
 
 # Object store (S3 API: MinIO in production, `weed mini` locally and in tests)
@@ -341,6 +346,7 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "uploads"
 # Uploads stream to disk past this size instead of staying in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["ent.uploads.MemoryUploadHandler", "ent.uploads.TemporaryUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Logging

@@ -13,6 +13,8 @@ from ent.errors import EntError
 MAX_ATTACHMENT_BYTES = getattr(settings, "HOMEWORK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 MAX_SUBMISSION_BYTES = getattr(settings, "HOMEWORK_MAX_SUBMISSION_BYTES", 20 * 1024 * 1024)
 MAX_ATTACHMENTS = 5
+# What an office document may expand to (a long real one is a few tens of MB).
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 KEY_PREFIX = "homework/"
 
 # Office documents are zip files: the member names tell them apart.
@@ -81,14 +83,21 @@ def _sniff_zip(upload, start):
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
+            # A zip bomb (a few MB claiming GBs) is no document: refuse it before
+            # reading anything, and read the one member we need with a bound.
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                return None
             names = archive.namelist()
             if "mimetype" in names:
-                return _ODF.get(archive.read("mimetype").strip())
+                with archive.open("mimetype") as member:
+                    return _ODF.get(member.read(200).strip())
             if "[Content_Types].xml" in names:
                 for prefix, content_type in _OOXML.items():
                     if any(n.startswith(prefix) for n in names):
                         return content_type
-    except (zipfile.BadZipFile, OSError, KeyError):
+    except Exception:
+        # A damaged or crafted archive raises many kinds of errors (bad sizes,
+        # unknown compression, encryption, corrupt data): none is a document.
         return None
     finally:
         upload.seek(start)

@@ -1,0 +1,44 @@
+"""Django's Redis cache, failing soft.
+
+With REDIS_URL, sessions are cached_db and allauth counts rate limits in the
+cache. A Redis outage must not turn every logged-in page into a 500: sessions
+still live in the database, so a cache error is logged and treated as a miss
+(reads) or a no-op (writes). The price, stated in SECURITY.md: while Redis is
+down, login rate limits do not count.
+"""
+
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+
+def _soft(method_name, fallback):
+    parent = getattr(RedisCache, method_name)
+
+    def method(self, *args, **kwargs):
+        try:
+            return parent(self, *args, **kwargs)
+        except RedisError as exc:
+            log.warning("cache %s failed, Redis unavailable: %s", method_name, exc)
+            return fallback(*args, **kwargs) if callable(fallback) else fallback
+
+    method.__name__ = method_name
+    return method
+
+
+class ResilientRedisCache(RedisCache):
+    get = _soft("get", lambda key, default=None, version=None: default)
+    set = _soft("set", None)
+    add = _soft("add", False)
+    touch = _soft("touch", False)
+    delete = _soft("delete", False)
+    get_many = _soft("get_many", lambda keys, version=None: {})
+    has_key = _soft("has_key", False)
+    set_many = _soft("set_many", lambda data, *args, **kwargs: list(data))
+    delete_many = _soft("delete_many", None)
+    clear = _soft("clear", False)
+    # incr raises ValueError on a missing key; an outage reads as "missing".
+    incr = _soft("incr", None)
