@@ -102,6 +102,89 @@ def absence_notices(world, payloads):
     return pages
 
 
+def messages(world, payloads):
+    """Conversation subjects and messages (plain text, and rich text through the
+    sanitizer), between a parent and a teacher."""
+    from messaging import actions
+
+    conversations = []
+    for i, payload in enumerate(payloads):
+        if i % 4 == 0:
+            conversations.append(
+                actions.do_start_conversation(world.guardian, [world.teacher.pk], payload[:150], payload)
+            )
+        else:
+            try:
+                actions.do_send_message(world.teacher, conversations[-1], payload, rich=bool(i % 2))
+            except actions.InvalidMessage:
+                # Sanitized to nothing (a bare <script>): refused as empty. Send it as text.
+                actions.do_send_message(world.teacher, conversations[-1], payload, rich=False)
+    pages = [(world.teacher, reverse("messaging:inbox")), (world.guardian, reverse("messaging:inbox"))]
+    for conversation in conversations[:30]:
+        pages.append((world.guardian, reverse("messaging:conversation", args=[conversation.pk])))
+    pages.append((world.teacher, reverse("messaging:conversation", args=[conversations[1].pk])))
+    return pages
+
+
+def announcements(world, payloads):
+    """Announcements from the school to a class's families."""
+    from messaging import actions
+    from messaging.models import Announcement
+
+    sent = [
+        actions.do_send_announcement(
+            world.direction,
+            title=payload[:150],
+            body=payload,
+            audience=Announcement.Audience.CLASS,
+            target=world.klass,
+            requires_confirmation=True,
+        )
+        for payload in payloads
+    ]
+    pages = [
+        (world.guardian, reverse("messaging:announcements")),
+        (world.direction, reverse("messaging:announcements")),
+    ]
+    pages += [(world.guardian, reverse("messaging:announcement", args=[a.pk])) for a in sent[:30]]
+    pages.append((world.direction, reverse("messaging:announcement", args=[sent[0].pk])))
+    return pages
+
+
+def resources(world, payloads):
+    """Resource titles, descriptions, levels and licences, proposed by a teacher,
+    approved and assigned to a class."""
+    from media import actions
+    from media.models import Item
+
+    items = []
+    for i, payload in enumerate(payloads):
+        url = "javascript:xss()" if i == 0 else f"https://example.org/ressource/{i}"
+        item = actions.do_propose_item(
+            world.teacher,
+            world.school,
+            {
+                "kind": Item.Kind.LINK,
+                "title": payload[:200],
+                "description": payload,
+                "url": url,
+                "levels": payload[:200],
+                "licence": payload[:200],
+            },
+        )
+        actions.do_approve(world.referent, item, None)
+        actions.do_assign(world.referent, item, [world.klass], [])
+        items.append(item)
+    pages = [
+        (world.pupil, reverse("media:mine")),
+        (world.guardian, reverse("media:mine")),
+        (world.referent, reverse("media:catalogue")),
+    ]
+    pages += [(world.pupil, reverse("media:item", args=[item.pk])) for item in items[:30]]
+    pages.append((world.referent, reverse("media:item", args=[items[0].pk])))
+    return pages
+
+
 def _url_or_none(name, *args):
     from django.urls import NoReverseMatch
 
@@ -115,4 +198,7 @@ SURFACES = {
     "directory_names": directory_names,
     "homework_entries": homework_entries,
     "absence_notices": absence_notices,
+    "messages": messages,
+    "announcements": announcements,
+    "resources": resources,
 }
