@@ -7,10 +7,36 @@ from functools import partial
 import bleach
 from bleach.linkifier import LinkifyFilter
 
-ALLOWED_TAGS = frozenset({
-    "p", "br", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li", "blockquote",
-    "h3", "h4", "a", "code", "pre", "sub", "sup", "hr", "table", "thead", "tbody", "tr", "th", "td",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "u",
+        "s",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "h3",
+        "h4",
+        "a",
+        "code",
+        "pre",
+        "sub",
+        "sup",
+        "hr",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
+)
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel", "target"], "th": ["scope"], "td": ["colspan"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 MAX_LENGTH = 100_000

@@ -14,13 +14,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                    reason="the benchmark runs on PostgreSQL + Redis (CI sets DATABASE_URL and REDIS_URL)")
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the benchmark runs on PostgreSQL + Redis (CI sets DATABASE_URL and REDIS_URL)",
+)
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (.ci/run installs it)")
 def test_bench_quick_run_writes_a_report(tmp_path):
     output = tmp_path / "latest.json"
-    result = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--output", str(output)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(output.read_text())
     for key in ("connections", "requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors"):
