@@ -257,6 +257,7 @@ def main(argv=None):
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
+        stderr=(workdir / "gunicorn.log").open("w"),
         start_new_session=True,
     )
     try:
@@ -311,7 +312,7 @@ def main(argv=None):
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
-                timeout=900,
+                timeout=240 if quick else 1800,
                 check=True,
             ).stdout
             report["websocket"] = json.loads(out.strip().splitlines()[-1])

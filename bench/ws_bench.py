@@ -208,6 +208,9 @@ def main(argv=None):
         ],
         cwd=ROOT,
         env=os.environ.copy(),
+        # Not our pipes: a server left behind would keep the caller waiting on them.
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
@@ -223,9 +226,9 @@ def main(argv=None):
         url, origin = f"ws://127.0.0.1:{port}/ws/", f"http://127.0.0.1:{port}"
         rounds = 20 if args.quick else 200
         log(f"one-to-one, {rounds} messages")
-        lat = asyncio.run(one_to_one(url, origin, data, rounds))
+        lat = asyncio.run(asyncio.wait_for(one_to_one(url, origin, data, rounds), 300))
         log("announcements")
-        ann, listeners = asyncio.run(announcement(url, origin, data, 5 if args.quick else 30))
+        ann, listeners = asyncio.run(asyncio.wait_for(announcement(url, origin, data, 5 if args.quick else 30), 300))
         idle_count = 100 if args.quick else args.idle
         log(f"{idle_count} idle sockets")
         held, before, after = asyncio.run(
