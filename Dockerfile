@@ -9,9 +9,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ENT_VAR_DIR=/var/lib/ent \
     STATIC_ROOT=/app/staticfiles
 
-# gettext: compilemessages below.
+# gettext: compilemessages below. The media worker's tools at run time:
+# apksigner (`apksigner verify`, APK signing certificates), and for fdroidserver's
+# `fdroid update` aapt, zipalign, keytool, and jarsigner (it signs index-v1.jar
+# with it: jarsigner is in the JDK, not the JRE, hence default-jdk-headless).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gettext \
+      apksigner aapt zipalign android-framework-res default-jdk-headless \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 1000 ent \

@@ -87,6 +87,20 @@ def check_upload_allowed(user, school, size: int) -> None:
         )
 
 
+def _lock_quota_owners(user, school) -> None:
+    """Lock the uploader's and the school's rows until the transaction ends, so two
+    uploads started at once are counted one after the other: the second sees the
+    first's reservation (or version) and cannot also pass. Always user then school:
+    one order, no deadlock."""
+    from django.contrib.auth import get_user_model
+
+    from ent.directory.models import School
+
+    if user is not None:
+        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    School.objects.select_for_update().filter(pk=school.pk).values_list("pk", flat=True).first()
+
+
 # Storing files -------------------------------------------------------------
 
 
@@ -180,6 +194,10 @@ def _record(item_factory, stored: dict, *, user):
     try:
         with transaction.atomic():
             item = item_factory()
+            # Checked again under the quota lock: the streamed path stored the file
+            # without holding it, so another upload may have used the room since.
+            _lock_quota_owners(user, item.school)
+            check_upload_allowed(user, item.school, stored["size"])
             item = Item.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=item.pk)
             number = (item.versions.aggregate(m=Max("number"))["m"] or 0) + 1
             version = Version.objects.create(
@@ -245,22 +263,25 @@ def do_add_version(user, item: Item, uploaded) -> Version:
 
 
 def do_start_direct_upload(user, school, *, filename, size, sha256="", item=None, metadata=None):
-    """Reserve the quota and hand out a presigned PUT URL."""
-    check_upload_allowed(user, school, size)
+    """Reserve the quota (under a row lock: see _lock_quota_owners) and hand out a
+    presigned PUT URL."""
     sha256 = (sha256 or "").lower()
     if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
         raise FileRefused(_("The checksum sent by the browser is not a SHA-256."))
-    ticket = UploadTicket.objects.create(
-        key=new_key(school.id),
-        school=school,
-        item=item,
-        metadata=metadata or {},
-        filename=files.safe_filename(filename),
-        size=size,
-        sha256=sha256,
-        created_by=user,
-        expires_at=timezone.now() + timedelta(seconds=DIRECT_UPLOAD_SECONDS),
-    )
+    with transaction.atomic():
+        _lock_quota_owners(user, school)
+        check_upload_allowed(user, school, size)
+        ticket = UploadTicket.objects.create(
+            key=new_key(school.id),
+            school=school,
+            item=item,
+            metadata=metadata or {},
+            filename=files.safe_filename(filename),
+            size=size,
+            sha256=sha256,
+            created_by=user,
+            expires_at=timezone.now() + timedelta(seconds=DIRECT_UPLOAD_SECONDS),
+        )
     return ticket, storage.presigned_put(ticket.key, seconds=DIRECT_UPLOAD_SECONDS)
 
 
@@ -457,7 +478,23 @@ def _quarantine(version, signature):
 
 
 def _bump_fleets(item_ids):
-    Fleet.objects.filter(fleet_items__item_id__in=item_ids).update(revision=F("revision") + 1)
+    fleets = Fleet.objects.filter(fleet_items__item_id__in=item_ids)
+    _refresh_repos_later(set(fleets.filter(repo_built_at__isnull=False).values_list("id", flat=True)))
+    fleets.update(revision=F("revision") + 1)
+
+
+def _refresh_repos_later(fleet_ids):
+    """Rebuild the published F-Droid repositories of these fleets once the change
+    is committed, so a withdrawn app leaves the index as it leaves the manifest.
+    Fleets whose repository was never built have nothing to refresh (their
+    référent builds it from the fleet page)."""
+    if not fleet_ids:
+        return
+    from media.tasks import build_fdroid_repo
+
+    for fleet_id in sorted(set(fleet_ids)):
+        # robust: a broker outage must not break the request that committed the change.
+        transaction.on_commit(lambda fleet_id=fleet_id: build_fdroid_repo.delay(fleet_id), robust=True)
 
 
 def _approve(item, version, user, verdict, reason=""):
@@ -641,6 +678,8 @@ def do_set_fleet_item(user, fleet: Fleet, item: Item, *, mandatory: bool) -> Fle
     with transaction.atomic():
         link, _created = FleetItem.objects.update_or_create(fleet=fleet, item=item, defaults={"mandatory": mandatory})
         Fleet.objects.filter(id=fleet.id).update(revision=F("revision") + 1)
+        if fleet.repo_built_at is not None:
+            _refresh_repos_later([fleet.id])
     return link
 
 
@@ -648,6 +687,8 @@ def do_remove_fleet_item(user, fleet: Fleet, item: Item) -> None:
     with transaction.atomic():
         FleetItem.objects.filter(fleet=fleet, item=item).delete()
         Fleet.objects.filter(id=fleet.id).update(revision=F("revision") + 1)
+        if fleet.repo_built_at is not None:
+            _refresh_repos_later([fleet.id])
 
 
 def fleet_apps(fleet: Fleet):

@@ -3,6 +3,7 @@ streaming, APK review data, presigned links. Nothing here holds a whole file in
 memory: files are read in chunks from disk or from the object store."""
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -80,9 +81,21 @@ _OFFICE = {
 }
 
 
+# A zip expanding past this, and to more than ZIP_MAX_RATIO times its own size,
+# is a zip bomb: a document or app that would fill the reader's device (or this
+# server's memory, when the APK's manifest is parsed). Big media-heavy documents
+# and games stay well under the ratio, since pictures and video barely compress.
+ZIP_MAX_UNZIPPED_BYTES = 1024**3
+ZIP_MAX_RATIO = 20
+
+
 def _sniff_zip(path) -> Sniffed | None:
     try:
         with zipfile.ZipFile(path) as zf:
+            # Declared sizes bound what zipfile will ever expand (it stops at them).
+            expanded = sum(info.file_size for info in zf.infolist())
+            if expanded > ZIP_MAX_UNZIPPED_BYTES and expanded > ZIP_MAX_RATIO * os.path.getsize(path):
+                return None
             names = set(zf.namelist())
             if "AndroidManifest.xml" in names and "resources.arsc" in names:
                 return Sniffed("apk", "application/vnd.android.package-archive")

@@ -54,7 +54,7 @@ class DirectStartForm(ProposeForm):
     """The same fields, without the file: its name, size and checksum instead."""
 
     filename = forms.CharField(max_length=500)
-    size = forms.IntegerField(min_value=1)
+    size = forms.IntegerField(min_value=0)  # 0: the action says the file is empty
     sha256 = forms.CharField(required=False, max_length=64)
 
     def __init__(self, *args, **kwargs):
@@ -73,7 +73,7 @@ class IllustrationForm(forms.Form):
 
 class DirectVersionStartForm(forms.Form):
     filename = forms.CharField(max_length=500)
-    size = forms.IntegerField(min_value=1)
+    size = forms.IntegerField(min_value=0)  # 0: the action says the file is empty
     sha256 = forms.CharField(required=False, max_length=64)
 
 

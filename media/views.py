@@ -245,7 +245,8 @@ def add_version(request, item_id):
             return redirect("media:item", item.id)
         messages.success(request, _("New version received. It will be scanned, then reviewed."))
     else:
-        messages.error(request, _("Choose a file to upload."))
+        # Django's own words when there is one ("The submitted file is empty."), not a generic one.
+        messages.error(request, form.errors.get("file", [_("Choose a file to upload.")])[0])
     return redirect("media:item", item.id)
 
 

@@ -69,6 +69,8 @@ if [ "$code" = "000" ]; then
 fi
 
 "$BIN/python" manage.py migrate --noinput
+# The bucket and its lifecycle rule (incomplete multipart uploads aborted after 1 day).
+"$BIN/python" manage.py ensure_storage
 "$BIN/python" manage.py compilemessages --ignore .venv >/dev/null 2>&1 || true
 "$BIN/python" manage.py seed_demo
 

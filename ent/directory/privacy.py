@@ -22,9 +22,10 @@ skipped, so apps plug in when they are ready.
 import importlib
 import json
 import logging
+import re
 import tempfile
 import zipfile
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -32,9 +33,9 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from ent import storage
 from ent.directory.letters import LETTERS_DAYS
@@ -90,6 +91,142 @@ def _resolve(path: str):
 def _section(path: str) -> str:
     """The app's name heads its section: "homework.privacy:export" → "homework"."""
     return path.split(":")[0].removesuffix(".privacy")
+
+
+# --- Readable export -------------------------------------------------------------
+
+SECTION_TITLES = {
+    "homework": gettext_lazy("Homework diary"),
+    "absences": gettext_lazy("Absences"),
+    "messaging": gettext_lazy("Messages"),
+    "media": gettext_lazy("Resources"),
+    "ent.notify": gettext_lazy("Notifications"),
+}
+# Column and field names the apps' sections use; an unknown key is shown as it is.
+FIELD_LABELS = {
+    "at": gettext_lazy("Date"),
+    "announcements": gettext_lazy("Announcements"),
+    "attachments": gettext_lazy("Attachments"),
+    "calendar_feeds": gettext_lazy("Calendar feeds"),
+    "children": gettext_lazy("Children"),
+    "class": gettext_lazy("Class"),
+    "class_or_group": gettext_lazy("Class or group"),
+    "comment": gettext_lazy("Comment"),
+    "confirmed_at": gettext_lazy("Confirmed on"),
+    "conversations": gettext_lazy("Conversations"),
+    "created_at": gettext_lazy("Created on"),
+    "date": gettext_lazy("Date"),
+    "decisions": gettext_lazy("Decisions"),
+    "declared_at": gettext_lazy("Declared on"),
+    "declared_by_you": gettext_lazy("Declared by you"),
+    "done": gettext_lazy("Done"),
+    "due_on": gettext_lazy("Due on"),
+    "ends_at": gettext_lazy("Ends"),
+    "entries_written": gettext_lazy("Entries written"),
+    "entry": gettext_lazy("Entry"),
+    "events": gettext_lazy("Absences and late arrivals"),
+    "file_name": gettext_lazy("File"),
+    "files_uploaded": gettext_lazy("Files uploaded"),
+    "for": gettext_lazy("For"),
+    "from": gettext_lazy("From"),
+    "given_on": gettext_lazy("Given on"),
+    "half_day": gettext_lazy("Half-day"),
+    "hand_ins": gettext_lazy("Work handed in"),
+    "hidden": gettext_lazy("Hidden"),
+    "kind": gettext_lazy("Kind"),
+    "late": gettext_lazy("Late"),
+    "link": gettext_lazy("Link"),
+    "messages": gettext_lazy("Messages"),
+    "minutes": gettext_lazy("Minutes"),
+    "name": gettext_lazy("Name"),
+    "notices": gettext_lazy("Absence notices"),
+    "read_at": gettext_lazy("Read on"),
+    "reason": gettext_lazy("Reason"),
+    "record_viewed": gettext_lazy("Record viewed"),
+    "reject_reason": gettext_lazy("Reason for refusal"),
+    "reports": gettext_lazy("Reports"),
+    "resource": gettext_lazy("Resource"),
+    "resources_proposed": gettext_lazy("Resources proposed"),
+    "revoked_at": gettext_lazy("Revoked on"),
+    "school": gettext_lazy("School"),
+    "sent_at": gettext_lazy("Sent on"),
+    "settled": gettext_lazy("Settled"),
+    "size": gettext_lazy("Size"),
+    "started_at": gettext_lazy("Started on"),
+    "starts_at": gettext_lazy("Starts"),
+    "state": gettext_lazy("State"),
+    "status": gettext_lazy("Status"),
+    "subject": gettext_lazy("Subject"),
+    "submitted_at": gettext_lazy("Submitted on"),
+    "text": gettext_lazy("Text"),
+    "title": gettext_lazy("Title"),
+    "to": gettext_lazy("To"),
+    "treated_at": gettext_lazy("Treated on"),
+    "username": gettext_lazy("Username"),
+    "verdict": gettext_lazy("Decision"),
+    "what": gettext_lazy("What"),
+    "written_by_this_person": gettext_lazy("Written by this person"),
+}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _label(key) -> str:
+    return str(FIELD_LABELS.get(key, key))
+
+
+def _scalar(value) -> str:
+    """A value as a person reads it: dates in the active language's format (French
+    in the export), booleans as yes/no."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str):
+        try:
+            if _ISO_DATE.match(value):
+                return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
+            if _ISO_DATETIME.match(value):
+                moment = datetime.fromisoformat(value)
+                if timezone.is_aware(moment):
+                    moment = timezone.localtime(moment)
+                return formats.date_format(moment, "DATETIME_FORMAT")
+        except ValueError:
+            pass
+    return str(value)
+
+
+def readable(value) -> dict:
+    """A node for the recursive template _value.html: dicts become definition
+    lists, lists of dicts tables (one column per key, in first-seen order), other
+    lists bullet lists, the rest text. The template escapes every value."""
+    if isinstance(value, dict):
+        return {"kind": "dl", "items": [(_label(k), readable(v)) for k, v in value.items()]}
+    if isinstance(value, list | tuple):
+        if value and all(isinstance(v, dict) for v in value):
+            keys = list(dict.fromkeys(k for row in value for k in row))
+            return {
+                "kind": "table",
+                "headers": [_label(k) for k in keys],
+                "rows": [[readable(row.get(k)) for k in keys] for row in value],
+            }
+        if not value:
+            return {"kind": "text", "text": "—"}
+        return {"kind": "ul", "items": [readable(v) for v in value]}
+    return {"kind": "text", "text": _scalar(value)}
+
+
+def readable_sections(sections: dict) -> list:
+    return [(str(SECTION_TITLES.get(name, name)), readable(section)) for name, section in sections.items()]
+
+
+def render_export_html(data: dict, user) -> str:
+    """The readable page of the export, in the site's language (French)."""
+    with override(settings.LANGUAGE_CODE):
+        return render_to_string(
+            "directory/privacy/export_data.html",
+            {"data": data, "user": user, "sections": readable_sections(data["sections"])},
+        )
 
 
 # --- Export -------------------------------------------------------------------------
@@ -199,8 +336,7 @@ def do_build_data_export(export_id: int) -> DataExport | None:
     data = collect_personal_data(user)
     key = f"exports/{user.pk}/{export.pk}-{timezone.now():%Y%m%d%H%M%S}.zip"
     with tempfile.TemporaryFile() as tmp:
-        with override(settings.LANGUAGE_CODE):
-            html = render_to_string("directory/privacy/export_data.html", {"data": data, "user": user})
+        html = render_export_html(data, user)
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("mes-donnees.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
             archive.writestr("mes-donnees.html", html)

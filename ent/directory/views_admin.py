@@ -345,6 +345,7 @@ def privacy_page(request):
             "log_days": privacy.RETENTION_LOGS.days,
             "export_days": privacy.EXPORT_DAYS,
             "import_days": privacy.IMPORT_FILE_DAYS,
+            "letters_days": privacy.LETTERS_DAYS,
         },
     )
 

@@ -199,3 +199,23 @@ def test_media_export_lists_what_the_person_proposed(world):
         i["title"] for i in privacy.collect_personal_data(world.teacher)["sections"]["media"]["resources_proposed"]
     ] == ["Géogébra en ligne"]
     assert privacy.collect_personal_data(world.guardian)["sections"]["media"]["resources_proposed"] == []
+
+
+def test_the_readable_export_has_french_titles_tables_and_only_the_family(world, homework, absences):
+    data = privacy.collect_personal_data(world.guardian)
+    html = privacy.render_export_html(data, world.guardian)
+    for title in ("<h2>Cahier de textes</h2>", "<h2>Absences</h2>", "<h2>Messagerie</h2>", "<h2>Ressources</h2>"):
+        assert title in html, title
+    assert "<h2>homework</h2>" not in html and "<pre>" not in html
+    # Lists of records are tables with translated headers; dates in French.
+    assert "<table>" in html and '<th scope="col">Motif</th>' in html
+    assert "9 novembre 2026" in html and "2026-11-09" not in html
+    assert "Léa a de la fièvre" in html and "lea-fractions.pdf" in html
+    for other in ("noe-secret-copie.pdf", "justificatif-noe.pdf", "Mariage chez les Bernard", "eleve_x_t"):
+        assert other not in html, other
+
+
+def test_the_readable_export_escapes_every_value():
+    node = privacy.readable({"comment": "<script>alert(1)</script>", "rows": [{"title": "<b>x</b>"}]})
+    html = privacy.render_to_string("directory/privacy/_value.html", {"node": node})
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;x&lt;/b&gt;" in html

@@ -125,3 +125,39 @@ def test_direct_new_version_of_an_app(world, store, client, login_as, django_cap
     v2 = item.versions.get(number=2)
     assert v2.apk_new_permissions == ["android.permission.CAMERA"]
     assert json.loads(json.dumps(v2.apk_permissions))
+
+
+def test_school_quota_reservations_are_counted_one_after_the_other(world, store, settings):
+    """Reservations are made under a row lock on the school: two teachers starting
+    uploads that together exceed the school's quota cannot both pass."""
+    from media import actions
+    from media.files import FileRefused
+
+    settings.MEDIA_QUOTA_SCHOOL_BYTES = 1000
+    first, _url = actions.do_start_direct_upload(world.teacher, world.school, filename="a.pdf", size=600)
+    with pytest.raises(FileRefused, match="school's storage quota"):
+        actions.do_start_direct_upload(world.other_teacher, world.school, filename="b.pdf", size=600)
+    assert list(UploadTicket.objects.values_list("id", flat=True)) == [first.id]
+    # The room comes back when the reservation ends.
+    first.delete()
+    actions.do_start_direct_upload(world.other_teacher, world.school, filename="b.pdf", size=600)
+
+
+def test_streamed_upload_rechecks_the_quota_when_recording(world, store, settings):
+    """The streamed path stores the file before recording it: the quota is checked
+    again under the lock, and a refusal leaves neither row nor object."""
+    from ent import storage
+    from media import actions
+    from media.files import FileRefused
+    from tests.media.helpers import propose
+
+    settings.MEDIA_QUOTA_SCHOOL_BYTES = 1000
+    stored = {"key": actions.new_key(world.school.id), "filename": "c.pdf", "content_type": "application/pdf"}
+    with open(__file__, "rb") as fh:  # any bytes will do: only the size is checked here
+        storage.put_stream(stored["key"], fh, 10)
+    actions.do_start_direct_upload(world.other_teacher, world.school, filename="b.pdf", size=995)
+    item = propose(world, kind="link", url="https://example.org/", title="Lien")
+    with pytest.raises(FileRefused, match="school's storage quota"):
+        actions._record(lambda: item, {**stored, "size": 10, "sha256": "0" * 64}, user=world.teacher)
+    assert not Version.objects.exists()
+    assert storage.stat(stored["key"]) is None

@@ -155,3 +155,39 @@ def test_fdroid_repository_is_built_and_its_signature_verifies(
     assert fdroid._fingerprint(kept, fdroid._password(fleet), tmp_path) == fingerprint
     wrong = client.get(reverse("media:fdroid_file", args=["nope", "entry.jar"]))
     assert wrong.status_code == 404
+    # Withdrawal refreshes the published repository on commit: the app leaves the index too.
+    from ent.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True  # run the queued rebuild here, in both test configurations
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            actions.do_withdraw(world.referent, item)
+    finally:
+        app.conf.task_always_eager = saved
+    assert len(callbacks) == 1  # one rebuild for the one affected fleet
+    response = client.get(reverse("media:fdroid_file", args=[fleet.repo_secret, "index-v2.json"]))
+    with urllib.request.urlopen(response["Location"], timeout=10) as resp:  # noqa: S310
+        assert "org.ent.demo" not in json.loads(resp.read()).get("packages", {})
+
+
+def test_changes_enqueue_a_rebuild_only_for_published_repositories(
+    world, fleet, store, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    item = _app(world, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks() as callbacks:
+        actions.do_set_fleet_item(world.referent, fleet, item, mandatory=True)
+    assert callbacks == []  # never built: nothing to refresh
+    other = Fleet.objects.create(school=world.school, name="Classe mobile 2")
+    actions.do_set_fleet_item(world.referent, other, item, mandatory=False)
+    Fleet.objects.filter(id__in=[fleet.id, other.id]).update(repo_built_at=timezone.now())
+    fleet.refresh_from_db()
+    with django_capture_on_commit_callbacks() as callbacks:
+        actions.do_remove_fleet_item(world.referent, fleet, item)
+    assert len(callbacks) == 1
+    with django_capture_on_commit_callbacks() as callbacks:
+        actions.do_delete_item(world.referent, item)
+    # The remaining fleet's rebuild, and the deletion of the item's objects.
+    assert len(callbacks) == 2

@@ -156,7 +156,8 @@ def test_process_commands(compose):
     assert " ".join(services["ws"]["command"]).startswith("uvicorn ent.asgi:application")
     assert " ".join(services["worker"]["command"]).startswith("celery -A ent worker")
     assert " ".join(services["beat"]["command"]).startswith("celery -A ent beat")
-    assert " ".join(services["migrate"]["command"]) == "python manage.py migrate --noinput"
+    migrate = " ".join(services["migrate"]["command"])
+    assert "python manage.py migrate --noinput && python manage.py ensure_storage" in migrate
     # The modules the commands name exist.
     for module in ("wsgi", "asgi", "celery"):
         assert (ROOT / "ent" / f"{module}.py").exists()
