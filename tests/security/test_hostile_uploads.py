@@ -1,7 +1,8 @@
 """Hostile uploads through every upload path, against a real S3 server.
 
 For each path (homework attachments, homework hand-ins, absence notice documents,
-CSV imports) and each hostile file: never a 500, a clear message when refused,
+CSV imports, media resources proposed with a file, media new versions, media
+direct uploads to a presigned URL) and each hostile file: never a 500, a clear message when refused,
 never an object left in the store without its row, never a row without its
 object, storage keys made by the server (never from the name), names stored
 short and printable. Then multipart bodies cut half-way (through the test client
@@ -10,9 +11,12 @@ checkers and of the CSV parser.
 """
 
 import datetime
+import hashlib
 import html
+import json
 import re
 import socket
+import tempfile
 import unicodedata
 import urllib.parse
 import urllib.request
@@ -32,6 +36,9 @@ from ent.directory.imports import parsing
 from ent.directory.models import ImportJob
 from homework import files
 from homework.models import Attachment, Entry, Submission
+from media import actions as media_actions
+from media import files as media_files
+from media.models import Item, UploadTicket, Version
 from tests.absences.conftest import make_reasons
 from tests.homework.conftest import form_data, make_entry
 from tests.security import hostile_files as hf
@@ -78,6 +85,12 @@ class UploadPath:
     def stored(self) -> list[tuple[str, str, str]]:
         """(key, stored name, content type) of every file row of this path."""
         raise NotImplementedError
+
+    def uploaded(self) -> list[tuple[str, str, str]]:
+        """The rows of the files the test sent (stored() less what setup() made)."""
+        return self.stored()
+
+    multipart = True  # the file travels in a multipart body through Django
 
     def accepted(self, response) -> bool:
         return response.status_code == 302
@@ -247,17 +260,160 @@ class CsvImport(UploadPath):
         return str(form.errors["file"][0]) if "file" in form.errors else None
 
 
-PATHS = [HomeworkAttachment, HomeworkHandIn, AbsenceDocument, CsvImport]
+# The media app: resources of any kind, up to settings.MEDIA_MAX_UPLOAD_BYTES.
+MEDIA_TYPES = (
+    {sniffed[3] for sniffed in media_files._MAGIC}
+    | media_files._OFFICE
+    | {
+        "image/webp",
+        "audio/wav",
+        "audio/mp4",
+        "video/mp4",
+        "audio/mpeg",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.android.package-archive",
+    }
+)
+MEDIA_LIMIT = 5 * hf.MiB  # over the 2 MiB zip bombs, so they meet the type check
+
+
+def media_error(user, school, content, kind) -> str | None:
+    """The message the media checks give (size and quotas, then type by content)."""
+    try:
+        media_actions.check_upload_allowed(user, school, len(content))
+        with tempfile.NamedTemporaryFile(prefix="ent-hostile-") as tmp:
+            tmp.write(content)
+            tmp.flush()
+            media_actions.inspect_local(tmp.name, kind)
+    except media_files.FileRefused as exc:
+        return str(exc.message)
+    return None
+
+
+class MediaProposal(UploadPath):
+    name = "media resource form"
+    prefix = "media/"
+    key_re = re.compile(r"^media/\d+/[0-9a-f]{32}$")
+    name_max = 150
+    safe_types = MEDIA_TYPES
+    kind = "document"
+
+    @staticmethod
+    def configure(settings):
+        settings.MEDIA_MAX_UPLOAD_BYTES = MEDIA_LIMIT
+
+    def setup(self, login_as):
+        login_as(self.world.teacher)
+        self.url = reverse("media:propose")
+
+    def fields(self):
+        return {"school": self.world.school.id, "kind": self.kind, "title": "Cours", "description": ""}
+
+    def rows(self):
+        return Item.objects.count() + Version.objects.count() + UploadTicket.objects.count()
+
+    def stored(self):
+        return list(Version.objects.exclude(key="").values_list("key", "filename", "content_type"))
+
+    def oversize(self):
+        return hf.PDF + bytes(MEDIA_LIMIT + 1 - len(hf.PDF))
+
+    def expected_error(self, filename, content):
+        return media_error(self.world.teacher, self.world.school, content, self.kind)
+
+
+class MediaNewVersion(MediaProposal):
+    name = "media new version"
+
+    def setup(self, login_as):
+        login_as(self.world.teacher)
+        self.item = media_actions.do_propose_item(
+            self.world.teacher,
+            self.world.school,
+            {"kind": self.kind, "title": "Cours", "description": ""},
+            uploaded=SimpleUploadedFile("premier", self.first_file()),
+        )
+        self.url = reverse("media:add_version", args=[self.item.id])
+
+    def first_file(self) -> bytes:
+        if self.kind == "apk":
+            from tests.media.conftest import apk_bytes
+
+            return apk_bytes("app-v1.apk")
+        return hf.PDF
+
+    def fields(self):
+        return {}
+
+    def uploaded(self):
+        return list(Version.objects.exclude(key="").exclude(number=1).values_list("key", "filename", "content_type"))
+
+    def accepted(self, response):
+        return any(m.level_tag == "success" for m in response.wsgi_request._messages)
+
+
+def put_object(url, data: bytes) -> int:
+    request = urllib.request.Request(url, data=data, method="PUT")
+    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - the test S3 server
+        return response.status
+
+
+class MediaDirect(MediaProposal):
+    """The browser asks for a presigned URL (media:upload_start), PUTs the bytes
+    to the store itself, then says it is done (media:upload_finish): the server
+    only checks what arrived. What the browser declares may be a lie."""
+
+    name = "media direct upload"
+    multipart = False
+
+    def start(self, filename, size, sha256="", **extra):
+        data = {**self.fields(), "filename": filename, "size": size, "sha256": sha256, **extra}
+        return self.client.post(reverse("media:upload_start"), data, HTTP_ACCEPT="application/json")
+
+    def post(self, filename, content, *, content_type="application/octet-stream", declared=None, sent=None):
+        """Declared (size, sha256) default to the truth; `sent` defaults to the content."""
+        size, sha256 = declared or (len(content), hashlib.sha256(content).hexdigest())
+        started = self.start(filename, size, sha256)
+        if started.status_code != 201:
+            return started
+        body = started.json()
+        if sent is None or sent:
+            assert put_object(body["put_url"], content if sent is None else sent) == 200
+        return self.client.post(body["finish_url"], HTTP_ACCEPT="application/json")
+
+    def accepted(self, response):
+        return response.status_code == 201
+
+
+PATHS = [HomeworkAttachment, HomeworkHandIn, AbsenceDocument, CsvImport, MediaProposal, MediaNewVersion, MediaDirect]
 PATH_IDS = [p.name for p in PATHS]
+MULTIPART_PATHS = [p for p in PATHS if p.multipart]
+
+
+def _make_path(request):
+    if hasattr(request.param, "configure"):
+        request.param.configure(request.getfixturevalue("settings"))
+    return request.param(
+        request.getfixturevalue("world"), request.getfixturevalue("client"), request.getfixturevalue("login_as")
+    )
 
 
 @pytest.fixture(params=PATHS, ids=PATH_IDS)
-def path(request, world, client, login_as, s3):
-    return request.param(world, client, login_as)
+def path(request, s3):
+    return _make_path(request)
+
+
+@pytest.fixture(params=MULTIPART_PATHS, ids=[p.name for p in MULTIPART_PATHS])
+def form_path(request, s3):
+    """The paths whose file goes through Django in a multipart body (the direct
+    upload's bytes go to the store: see test_direct_upload_lies)."""
+    return _make_path(request)
 
 
 def store_keys(s3):
-    return {key for prefix in ("homework/", "absences/", "imports/") for key in s3.list_keys(prefix)}
+    return {key for prefix in ("homework/", "absences/", "imports/", "media/") for key in s3.list_keys(prefix)}
 
 
 def assert_consistent(path, s3):
@@ -279,7 +435,10 @@ def assert_clean_name(name, limit):
 
 def shown_text(response) -> str:
     """What the person reads: the page, and the messages of a redirect."""
-    text = html.unescape(response.content.decode(errors="replace"))
+    if response.get("Content-Type", "").startswith("application/json"):
+        text = json.dumps(response.json(), ensure_ascii=False)
+    else:
+        text = html.unescape(response.content.decode(errors="replace"))
     return text + "\n".join(str(m) for m in response.wsgi_request._messages)
 
 
@@ -301,6 +460,7 @@ def send(path, s3, capture, filename, content):
 # What each path must do with each hostile file: refuse it, or accept it as a
 # harmless type (the content type stored is the one downloads are served with).
 PDF = "application/pdf"
+MEDIA_PDF = {p.name: PDF for p in (MediaProposal, MediaNewVersion, MediaDirect)}
 HOSTILE = [
     # label, file name, content, {path name: expected type or None for refused}
     ("windows executable named .pdf", "devoir.pdf", hf.WINDOWS_EXE, {}),
@@ -315,13 +475,13 @@ HOSTILE = [
         "PDF that is also a zip",
         "doc.pdf",
         hf.pdf_zip_polyglot,
-        {"homework attachment": PDF, "homework hand-in": PDF, "absence notice document": PDF},
+        {"homework attachment": PDF, "homework hand-in": PDF, "absence notice document": PDF, **MEDIA_PDF},
     ),
     (
         "PDF that is also HTML",
         "doc.pdf",
         hf.pdf_html_polyglot,
-        {"homework attachment": PDF, "homework hand-in": PDF, "absence notice document": PDF},
+        {"homework attachment": PDF, "homework hand-in": PDF, "absence notice document": PDF, **MEDIA_PDF},
     ),
     (
         "PNG that is also a zip",
@@ -363,7 +523,7 @@ def test_hostile_file(path, s3, django_capture_on_commit_callbacks, label, filen
         assert message in shown_text(response), f"no clear message for {label}"
     else:
         assert accepted, f"{label} refused by the {path.name}: {shown_text(response)[-400:]}"
-        ((_key, _name, content_type),) = path.stored()
+        ((_key, _name, content_type),) = path.uploaded()
         assert content_type == want
     print(f"{path.name}: {label}: {'accepted as ' + want if want else 'refused'}")
 
@@ -427,6 +587,83 @@ def test_polyglot_downloads_are_attachments_of_a_safe_type(world, client, login_
         assert download.headers["Content-Disposition"].startswith("attachment;")
 
 
+# --- The media direct upload: what the browser declares may be a lie ----------------------------
+
+
+def _apk_with(members) -> bytes:
+    return hf.stored_zip(members)
+
+
+def _invalid_apk():
+    """Has the two members that make a zip an APK, and nothing an APK needs."""
+    return _apk_with([("AndroidManifest.xml", b"not binary XML"), ("resources.arsc", b"\x00" * 64)])
+
+
+def _apk_bomb():
+    """An APK whose manifest (what the review parses) expands to 2 GiB."""
+    return hf.zip_with_raw(
+        [("AndroidManifest.xml", *hf.bomb_member(2 * hf.GiB)), ("resources.arsc", *hf._deflated(b"x"))]
+    )
+
+
+HALF = len(hf.PDF) // 2
+LIES = [
+    # label, kind, content, declared (size, sha256) or None for the truth, bytes sent (None: the content, b"": none)
+    ("declared size larger than what was sent", "document", hf.PDF, (len(hf.PDF) + 1000, ""), None),
+    ("declared size smaller than what was sent", "document", hf.PDF, (HALF, ""), None),
+    ("upload stopped half-way", "document", hf.PDF, None, hf.PDF[:HALF]),
+    ("nothing sent", "document", hf.PDF, None, b""),
+    ("wrong SHA-256", "document", hf.PDF, (len(hf.PDF), hashlib.sha256(b"other").hexdigest()), None),
+    ("SHA-256 that is no SHA-256", "document", hf.PDF, (len(hf.PDF), "z" * 64), None),
+    ("different bytes of the same size", "document", hf.PDF, None, hf.PDF.replace(b"1.4", b"9.9")),
+    ("windows executable declared a PDF", "document", hf.WINDOWS_EXE, None, None),
+    ("HTML page declared a PDF", "document", hf.HTML, None, None),
+    ("PNG sent as a document", "document", hf.PNG, None, None),
+    ("Word zip bomb (2 GiB body)", "document", hf.docx_bomb(), None, None),
+    ("OpenDocument zip bomb (2 GiB mimetype)", "document", hf.odt_bomb(), None, None),
+    ("APK that is not valid", "apk", _invalid_apk(), None, None),
+    ("APK zip bomb (2 GiB manifest)", "apk", _apk_bomb(), None, None),
+    ("document sent as an APK", "apk", hf.PDF, None, None),
+]
+
+
+@pytest.mark.parametrize("label, kind, content, declared, sent", LIES, ids=[lie[0] for lie in LIES])
+def test_direct_upload_lies(world, client, login_as, s3, settings, label, kind, content, declared, sent):
+    """Whatever the browser declared and sent: a 400 with a clear message, the
+    object deleted, no ticket, no item, no version."""
+    MediaDirect.configure(settings)
+    path = MediaDirect(world, client, login_as)
+    path.kind = kind
+    before_rows = path.rows()
+    with translation.override("fr"):
+        response = path.post("cours.pdf", content, declared=declared, sent=sent)
+    TRIED[path.name] = TRIED.get(path.name, 0) + 1
+    assert response.status_code == 400, response.content[:300]
+    message = response.json()["error"]
+    assert message and "Traceback" not in message
+    assert path.rows() == before_rows and not UploadTicket.objects.exists()
+    assert store_keys(s3) == set(), "a refused direct upload left its object in the store"
+    print(f"{path.name}: {label}: refused: {message}")
+
+
+@pytest.mark.parametrize("label, make", [("APK that is not valid", _invalid_apk), ("APK zip bomb", _apk_bomb)])
+@pytest.mark.parametrize("path_class", [MediaProposal, MediaNewVersion], ids=lambda c: c.name)
+def test_media_form_refuses_bad_apks(
+    world, client, login_as, s3, settings, django_capture_on_commit_callbacks, path_class, label, make
+):
+    """The streamed paths with an APK: the review data cannot be read, or the
+    manifest is a bomb: refused with the checker's message, nothing kept."""
+    path_class.configure(settings)
+    # The same paths for an Android app (a new version's item is an app, its first file a valid one).
+    path = type(path_class.__name__, (path_class,), {"kind": "apk"})(world, client, login_as)
+    content = make()
+    with translation.override("fr"):
+        message = path.expected_error("app.apk", content)
+    response, accepted = send(path, s3, django_capture_on_commit_callbacks, "app.apk", content)
+    assert not accepted and message and message in shown_text(response)
+    print(f"{path.name}: {label}: refused: {message}")
+
+
 # --- Zip bombs at the checker -------------------------------------------------------------------
 
 
@@ -470,9 +707,10 @@ def _cuts(body: bytes, content: bytes):
     }
 
 
-def test_truncated_multipart_body(path, s3, django_capture_on_commit_callbacks):
+def test_truncated_multipart_body(form_path, s3, django_capture_on_commit_callbacks):
     """A body cut half-way (the client stopped sending): the cut file is never
     stored, nothing mandatory is recorded without it, never a 500."""
+    path = form_path
     content = valid_content(path) + b"%" * 300_000
     url, fields, field = _form_for(path)
     body, content_type = hf.multipart(fields, {field: ("travail.pdf", content, "application/pdf")})
@@ -517,9 +755,10 @@ def _raw_post(server_url, path, *, cookie, body: bytes, content_type: str, send_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_truncated_upload_to_a_live_server(path, s3, live_server, client):
+def test_truncated_upload_to_a_live_server(form_path, s3, live_server, client):
     """The same over a real socket: Content-Length promises the whole body, half
     of it arrives, the client closes its side."""
+    path = form_path
     content = valid_content(path) + b"%" * 600_000
     url, fields, field = _form_for(path)
     csrf = "a" * 32
@@ -597,6 +836,26 @@ def test_absence_checker_on_random_bytes(content, settings):
         assert str(exc.message)
     else:
         assert content_type in AbsenceDocument.safe_types and ext in (".pdf", ".jpg", ".png")
+
+
+@FAST
+@given(
+    base=st.sampled_from([_office_zip(), _odt_zip(), hf.odt_bomb(8 * hf.MiB), _invalid_apk()]),
+    flips=st.lists(st.tuples(st.integers(min_value=0, max_value=10**6), st.integers(0, 255)), max_size=8),
+    cut=st.none() | st.integers(min_value=4, max_value=10**6),
+)
+def test_media_sniffer_on_corrupted_zips(base, flips, cut):
+    """The media type check on damaged zips and random heads: a known type or None."""
+    data = bytearray(base)
+    for position, value in flips:
+        data[position % len(data)] = value
+    if cut is not None:
+        data = data[: max(4, cut % len(data))]
+    with tempfile.NamedTemporaryFile(prefix="ent-hostile-") as tmp:
+        tmp.write(bytes(data))
+        tmp.flush()
+        sniffed = media_files.sniff(tmp.name)
+    assert sniffed is None or sniffed.content_type in MEDIA_TYPES
 
 
 KINDS = st.sampled_from([parsing.PUPILS, parsing.STAFF])
