@@ -11,12 +11,14 @@ modules: a handler checks access (through database_sync_to_async) before it
 joins a group with ``consumer.join_group(name)``.
 """
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from ent.errors import EntError
 from ent.notify.push import unread_count, user_group
@@ -72,7 +74,16 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def join_group(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
+        # After a Redis restart the layer's pool may hand out a dead connection
+        # once: retry once with a fresh one instead of failing the socket.
+        for attempt in (1, 2):
+            try:
+                await asyncio.wait_for(self.channel_layer.group_add(group, self.channel_name), timeout=5)
+                break
+            except (TimeoutError, OSError, RedisError) as exc:
+                if attempt == 2:
+                    raise
+                logger.warning("group_add(%s) failed, retrying once: %s", group, exc)
         self.groups_joined.add(group)
 
     async def leave_group(self, group: str) -> None:
