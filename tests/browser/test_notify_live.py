@@ -2,16 +2,32 @@
 notification arrives while the page is open. The page is served by a real ASGI
 server (uvicorn): the WSGI live server has no WebSocket."""
 
+import json
 import os
+import subprocess
+import sys
 
 import pytest
-from django.db import transaction
 from playwright.sync_api import expect
 
-from ent.notify.api import notify
+from tests.browser.asgi_server import ROOT, child_env
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
+
+
+def notify_from_another_process(user_id, kind, context, child_id=None):
+    """notify() as a web process would call it: from another process (the test's
+    own thread runs Playwright's event loop, where the channel layer's
+    async_to_sync push cannot run)."""
+    code = (
+        "import django, json, sys; django.setup(); "
+        "from django.db import transaction; from ent.notify.api import notify; "
+        "a = json.loads(sys.argv[1]); "
+        "exec('with transaction.atomic():\\n notify([a[0]], a[1], child=a[3], context=a[2])')"
+    )
+    args = json.dumps([user_id, kind, context, child_id])
+    subprocess.run([sys.executable, "-c", code, args], env=child_env(), cwd=ROOT, check=True, timeout=60)
 
 
 @pytest.mark.skipif(
@@ -35,12 +51,10 @@ def test_unread_count_rises_live(page, asgi_server, bworld):  # noqa: F811
         "() => { const seen = []; document.addEventListener('ent:socket', e => seen.push(e.detail)); return seen; }"
     )
 
-    with transaction.atomic():
-        notify([parent], "absence.unexplained", child=bworld.pupil, context={"period": "matin"})
+    notify_from_another_process(parent.id, "absence.unexplained", {"period": "matin"}, child_id=bworld.pupil.id)
     expect(badge).to_have_text("1", timeout=10_000)
 
-    with transaction.atomic():
-        notify([parent], "message.new", context={"sender_name": "Anne Leroy"})
+    notify_from_another_process(parent.id, "message.new", {"sender_name": "Anne Leroy"})
     expect(badge).to_have_text("2", timeout=10_000)
     assert {"type": "unread", "count": 2} in events.json_value()
 
