@@ -88,9 +88,7 @@ def _file_context(user, pupil):
         .select_related("reason", "register__subject", "school_class")
         .order_by("-date", "-starts_at")
     )
-    show_private = bool(events) and access.sees_private(user, pupil.id, events[0].school_id)
-    if not events:
-        show_private = pupil.id in access.justify_child_ids(user) or pupil.id == user.id
+    show_private = access.sees_private(user, pupil.id, events[0].school_id if events else None)
     notices = []
     if pupil.id in access.justify_child_ids(user) or access.managed_school_ids(user):
         notices = list(

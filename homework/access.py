@@ -235,6 +235,18 @@ def access_target(user, slug, *, for_write=False, for_visa=False) -> Target:
     return Target(school_class=obj) if kind == "c" else Target(group=obj)
 
 
+def can_visa(user, school) -> bool:
+    """The school's direction puts visas on its diaries."""
+    roles = _roles(user)
+    return roles is not None and school.id in roles.staff_school_ids(*VISA_ROLES)
+
+
+def reads_school_archives(user, school) -> bool:
+    """Direction and vie scolaire read every diary of their school, and its archives."""
+    roles = _roles(user)
+    return roles is not None and school.id in roles.staff_school_ids(*READER_ROLES)
+
+
 def can_write_target(user, kind, obj_id):
     roles = user.roles
     return obj_id in (roles.taught_class_ids if kind == "c" else roles.taught_group_ids)

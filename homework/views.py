@@ -266,7 +266,6 @@ def diary(request, target):
         )
         .order_by("given_on", "id")
     )
-    roles = user.roles
     context = {
         "target": target,
         "entries": entries,
@@ -277,13 +276,13 @@ def diary(request, target):
         "previous": monday - datetime.timedelta(days=28),
         "next": monday + datetime.timedelta(days=28),
         "can_write": access.can_write_target(user, "g" if target.is_group else "c", target.obj.id),
-        "can_visa": target.school.id in roles.staff_school_ids(*access.VISA_ROLES),
+        "can_visa": access.can_visa(user, target.school),
         "visas": list(
             Visa.objects.filter(school_class=target.school_class, group=target.group).select_related("signed_by")[:5]
         ),
         "visa_form": VisaForm(),
     }
-    if target.school_class and target.school.id in roles.staff_school_ids(*access.READER_ROLES):
+    if target.school_class and access.reads_school_archives(user, target.school):
         context["archives"] = list(Archive.objects.filter(school_class=target.school_class)[:5])
     return _render(request, "homework/diary.html", context)
 
