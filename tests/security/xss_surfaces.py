@@ -22,6 +22,65 @@ def directory_names(world, payloads):
     ]
 
 
+def csv_import_names(world, payloads):
+    """Pupil and guardian names as they arrive through the real CSV import (a
+    SIECLE export of the school, previewed then applied). Needs the S3 server:
+    the test asks for the `s3` fixture for this surface."""
+    import csv
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ent.directory.imports import jobs
+    from ent.directory.models import ImportJob, User
+
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(
+        [
+            "NOM DE FAMILLE",
+            "PRENOM 1",
+            "DATE NAISS",
+            "ID NATIONAL",
+            "DIVISION",
+            "MEF",
+            "NOM REPRESENTANT LEGAL 1",
+            "PRENOM REPRESENTANT LEGAL 1",
+            "LIEN REPRESENTANT LEGAL 1",
+        ]
+    )
+    for i, payload in enumerate(payloads):
+        name = payload.replace("\n", " ")[:100]
+        writer.writerow(
+            [
+                name,
+                name,
+                "14/02/2014",
+                f"{700000000 + i:09d}X{chr(65 + i % 26)}"[-11:],
+                world.klass.name,
+                "6EME",
+                name,
+                name,
+                "MERE",
+            ]
+        )
+    upload = SimpleUploadedFile("siecle.csv", out.getvalue().encode("utf-8"), content_type="text/csv")
+    job = jobs.do_start_import(
+        world.school, by=world.direction, upload=upload, kind=ImportJob.Kind.PUPILS, scope=ImportJob.Scope.CLASSES
+    )
+    job.refresh_from_db()
+    assert job.can_apply, f"the import preview refused the file: {job.error_count} errors"
+    jobs.do_request_apply(job, by=world.direction)
+    imported = User.objects.filter(external_id__startswith="7000").order_by("id")
+    assert imported.count() >= len(payloads) // 2, "the import created too few pupils"
+    first = imported.first()
+    return [
+        (world.direction, reverse("class_detail", args=[world.klass.id])),
+        (world.direction, reverse("pupil_detail", args=[first.id])),
+        (world.teacher, reverse("class_detail", args=[world.klass.id])),
+    ]
+
+
 def homework_entries(world, payloads):
     """A teacher's homework: title and rich-text instructions, seen by pupils,
     parents (diary and notification feed) and colleagues."""
@@ -196,6 +255,7 @@ def _url_or_none(name, *args):
 
 SURFACES = {
     "directory_names": directory_names,
+    "csv_import_names": csv_import_names,
     "homework_entries": homework_entries,
     "absence_notices": absence_notices,
     "messages": messages,
