@@ -211,9 +211,15 @@ def _record(item_factory, stored: dict, *, user):
 
 
 def _scan_later(version_id):
+    """Queue the scan once the version is committed. If the broker cannot take it,
+    the version stays "pending" (never offered) and the beat's rescan_pending
+    picks it up: the upload itself must not fail after it was recorded."""
     from media.tasks import scan_version
 
-    scan_version.delay(version_id)
+    try:
+        scan_version.delay(version_id)
+    except Exception as exc:  # kombu/redis errors, a closed producer pool
+        log.warning("could not queue the scan of version %s (%s); rescan_pending will", version_id, exc)
 
 
 def _delete_quietly(key):
