@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -75,13 +76,20 @@ def inbox(request):
     page = Paginator(links, CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
     for link in page.object_list:
         link.others = [p.user for p in link.conversation.participants.all() if p.user_id != user.pk]
+    # Only the first page of the inbox takes in new conversations live: they
+    # come first, and an archived one is no longer archived once a message arrives.
+    refresh_url = ""
+    if page.number == 1 and not archived:
+        params = {"fragment": "list", "q": q} if q else {"fragment": "list"}
+        refresh_url = f"{reverse('messaging:inbox')}?{urlencode(params)}"
+    listing = {"page": page, "q": q, "archived": archived, "refresh_url": refresh_url}
+    if request.GET.get("fragment") == "list":
+        return render(request, "messaging/_inbox_list.html", listing)
     return render(
         request,
         "messaging/inbox.html",
         {
-            "page": page,
-            "q": q,
-            "archived": archived,
+            **listing,
             "search": search,
             "can_write": bool(access.messaging_schools(user)),
             "can_announce": access.may_announce(user),

@@ -120,7 +120,7 @@ register(
     Kind(
         "announcement.new",
         _("New announcement"),
-        context_keys=("title", "author_name", "school_name", "excerpt", "url"),
+        context_keys=("title", "author_name", "school_name", "excerpt", "url", "reminder", "requires_confirmation"),
     )
 )
 register(

@@ -7,6 +7,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from ent.notify import rendering
 from ent.notify.models import Notification
 from messaging import actions
 from messaging.models import Announcement, AnnouncementRecipient, Conversation, Participant
@@ -84,6 +85,41 @@ def test_reminder_goes_to_those_who_did_not_confirm(world, announcement, fresh, 
     # ... but later, yes.
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         assert actions.do_remind_announcement(fresh(world.direction), Announcement.objects.get()) == 3
+
+
+def _rendered(user, language):
+    """The announcement notifications of `user`, oldest first, as they read them."""
+    notifications = Notification.objects.filter(kind="announcement.new", recipient=user).order_by("id")
+    return [rendering.render(n, language=language) for n in notifications]
+
+
+def test_reminder_notification_says_it_is_a_reminder(world, announcement, fresh):
+    actions.do_remind_announcement(fresh(world.direction), announcement)
+    first, reminder = _rendered(world.guardian, "fr")
+    assert first.subject == "Nouvelle annonce : Sortie au musée"
+    assert "Rappel" not in first.text + first.html and "Merci de confirmer votre lecture" not in first.text
+    assert reminder.subject == "Rappel : Sortie au musée"
+    assert "Merci de confirmer votre lecture." in reminder.text
+    assert "Rappel" in reminder.html and "Merci de confirmer votre lecture." in reminder.html
+    first, reminder = _rendered(world.guardian, "en")
+    assert first.subject == "New announcement: Sortie au musée"
+    assert reminder.subject == "Reminder: Sortie au musée"
+    assert "Please confirm that you have read it." in reminder.text
+    assert "Please confirm" not in first.text
+
+
+def test_reminder_without_confirmation_does_not_ask_for_one(world, fresh):
+    announcement = actions.do_send_announcement(
+        fresh(world.direction),
+        title="Photo de classe",
+        body="Mardi matin.",
+        audience=Announcement.Audience.CLASS,
+        target=world.klass,
+    )
+    actions.do_remind_announcement(fresh(world.direction), announcement)
+    _first, reminder = _rendered(world.guardian, "fr")
+    assert reminder.subject == "Rappel : Photo de classe"
+    assert "confirmer" not in reminder.text + reminder.html
 
 
 def test_recipient_cannot_remind_and_author_cannot_confirm(world, announcement, client, login_as):

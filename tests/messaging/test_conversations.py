@@ -107,6 +107,32 @@ def test_search_in_own_conversations_only(world, conv, start, fresh, client, log
     assert "Cantine" in client.get(reverse("messaging:inbox"), {"q": "lundi"}).content.decode()
 
 
+def test_inbox_list_fragment_for_live_refresh(world, conv, start, fresh, client, login_as):
+    """live.js fetches ?fragment=list when a conversation it does not show gets a message."""
+    inbox = reverse("messaging:inbox")
+    login_as(world.teacher)
+    page = client.get(inbox).content.decode()
+    assert 'id="inbox-list"' in page and 'data-refresh="/messages/?fragment=list"' in page
+    start(fresh(world.guardian), world.teacher, subject="<b>Cantine</b>", body="Menu du lundi")
+    r = client.get(inbox, {"fragment": "list"})
+    assert r.status_code == 200
+    fragment = r.content.decode()
+    assert fragment.lstrip().startswith('<div id="inbox-list"') and "<html" not in fragment
+    assert "&lt;b&gt;Cantine&lt;/b&gt;" in fragment and "<b>Cantine" not in fragment
+    assert "Sortie au musée" in fragment and "csrfmiddlewaretoken" in fragment
+    # The search is kept; other pages and the archive are not refreshed live.
+    assert 'data-refresh="/messages/?fragment=list&amp;q=lundi"' in client.get(inbox, {"q": "lundi"}).content.decode()
+    assert "data-refresh" not in client.get(inbox, {"archived": "on"}).content.decode()
+    _many_conversations(world, start, fresh, 20)
+    assert "data-refresh" not in client.get(inbox, {"page": 2}).content.decode()
+    # Only one's own conversations, and only once logged in.
+    login_as(world.outsider_parent)
+    assert "Sortie au musée" not in client.get(inbox, {"fragment": "list"}).content.decode()
+    client.logout()
+    assert client.get(inbox, {"fragment": "list"}).status_code == 302
+    assert client.post(inbox, {"fragment": "list"}).status_code == 302
+
+
 def test_author_edits_within_ten_minutes_only(world, conv, client, login_as):
     message = conv.messages.first()
     login_as(world.guardian)
@@ -186,10 +212,11 @@ def _count_queries(client, url):
 def test_conversation_list_query_count_is_pinned(world, start, fresh, client, login_as, django_assert_max_num_queries):
     login_as(world.guardian)
     url = reverse("messaging:inbox")
+    fragment = f"{url}?fragment=list"  # what live.js fetches
     _many_conversations(world, start, fresh, 1)
-    small = _count_queries(client, url)
+    small = _count_queries(client, url), _count_queries(client, fragment)
     _many_conversations(world, start, fresh, 25)
-    large = _count_queries(client, url)
+    large = _count_queries(client, url), _count_queries(client, fragment)
     assert small == large
     with django_assert_max_num_queries(14):
         client.get(url)

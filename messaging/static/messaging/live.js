@@ -6,13 +6,14 @@
 (function () {
   "use strict";
   var list = document.getElementById("messages");
-  var inbox = document.getElementById("conversations");
+  var inbox = document.getElementById("inbox-list");
   if (!list && !inbox) { return; }
 
   var conversationId = list ? parseInt(list.getAttribute("data-conversation"), 10) : null;
   var me = list ? parseInt(list.getAttribute("data-me"), 10) : null;
   var lastId = list ? parseInt(list.getAttribute("data-last-id"), 10) || 0 : 0;
   var connected = false;
+  var openedBefore = false;
   var refs = 0;
   var pending = {};
 
@@ -126,9 +127,56 @@
   function inboxMessage(frame) {
     if (!inbox) { return; }
     var item = inbox.querySelector("[data-conversation='" + frame.message.conversation + "']");
-    if (item && frame.message.author.id !== parseInt(inbox.getAttribute("data-me"), 10)) {
+    if (!item) {
+      refreshInbox();
+    } else if (frame.message.author.id !== parseInt(inbox.getAttribute("data-me"), 10)) {
       item.className += item.className.indexOf("unread") === -1 ? " unread" : "";
     }
+  }
+
+  // A conversation the inbox does not show (a new one): fetch the list again as
+  // the server renders it (escaped by its templates, no user text goes through
+  // innerHTML here) and swap it in. One request at a time; a burst of pushes
+  // while it runs costs one more request, not one each.
+  var refreshing = false;
+  var refreshAgain = false;
+
+  function refreshInbox() {
+    var url = inbox && inbox.getAttribute("data-refresh");
+    if (!url || !window.XMLHttpRequest) { return; }
+    if (refreshing) { refreshAgain = true; return; }
+    refreshing = true;
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", url);
+    xhr.responseType = "document";
+    xhr.onload = function () {
+      // A login page (expired session) has no list: keep the one shown.
+      var fresh = xhr.status === 200 && xhr.response ? xhr.response.getElementById("inbox-list") : null;
+      if (fresh) { swapInbox(document.importNode(fresh, true)); }
+      refreshDone();
+    };
+    xhr.onerror = refreshDone;
+    xhr.send();
+  }
+
+  function refreshDone() {
+    refreshing = false;
+    if (refreshAgain) { refreshAgain = false; refreshInbox(); }
+  }
+
+  function swapInbox(fresh) {
+    // Keep the keyboard focus on the same control (link or button) of the same conversation.
+    var focused = document.activeElement;
+    var key = null;
+    if (focused && focused !== inbox && inbox.contains(focused)) {
+      for (var node = focused; node !== inbox && !key; node = node.parentNode) {
+        key = node.getAttribute("data-conversation");
+      }
+    }
+    inbox.parentNode.replaceChild(fresh, inbox);
+    inbox = fresh;
+    var same = key && inbox.querySelector("[data-conversation='" + key + "'] " + focused.tagName.toLowerCase());
+    if (same) { same.focus(); }
   }
 
   // The reply form goes over the socket when it is open and has no file.
@@ -166,6 +214,9 @@
       case "open":
         connected = true;
         if (list) { socketSend({ action: "messaging.catch_up", after: lastId }); }
+        // Back after a cut: what arrived meanwhile is only in the database.
+        if (inbox && openedBefore) { refreshInbox(); }
+        openedBefore = true;
         break;
       case "close":
         connected = false;
