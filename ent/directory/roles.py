@@ -67,9 +67,39 @@ class Roles:
 NO_ROLES = Roles()
 
 
+# A user id no account has: the roles query is compiled once with it, then run
+# with the real id in its place (see _role_rows).
+_SENTINEL = -7_031_977_113
+_compiled: dict[str, tuple[str, tuple, tuple]] = {}
+
+
+def _role_rows(user_id):
+    """The rows of the roles query for this user. Compiling the UNION of seven
+    ORM querysets cost ~10 ms of CPU per request, more than running it: the SQL
+    is built once per database vendor and only the user id changes."""
+    from django.db import connection
+
+    cached = _compiled.get(connection.vendor)
+    if cached is None:
+        sql, params = _roles_queryset(_SENTINEL).query.sql_with_params()
+        slots = tuple(i for i, p in enumerate(params) if p == _SENTINEL)
+        cached = _compiled[connection.vendor] = (sql, tuple(params), slots)
+    sql, params, slots = cached
+    params = list(params)
+    for i in slots:
+        params[i] = user_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def compute_roles(user) -> Roles:
     if not getattr(user, "is_authenticated", False) or user.pk is None:
         return NO_ROLES
+    return _roles_from_rows(user.pk, _role_rows(user.pk))
+
+
+def _roles_queryset(user):
     from ent.directory.models import (
         Enrollment,
         Group,
@@ -122,8 +152,10 @@ def compute_roles(user) -> Roles:
         ),
         row(TerritoryAdmin.objects.filter(user=user), "A", "territory_id", 0, 0),
     ]
-    rows = parts[0].union(*parts[1:], all=True)
+    return parts[0].union(*parts[1:], all=True)
 
+
+def _roles_from_rows(user_id, rows) -> Roles:
     acc = {k: set() for k in ("E", "ES", "G", "C", "CS", "T", "TG", "TS")}
     child_classes: dict[int, set] = {}
     staff: dict[int, set] = {}
@@ -149,7 +181,7 @@ def compute_roles(user) -> Roles:
         elif kind == "A":
             admin.add(a)
     return Roles(
-        user_id=user.pk,
+        user_id=user_id,
         pupil_class_ids=frozenset(acc["E"]),
         pupil_group_ids=frozenset(acc["G"]),
         pupil_school_ids=frozenset(acc["ES"]),
