@@ -242,6 +242,9 @@ NOTIFY_NIGHT_END_HOUR = env_int("NOTIFY_NIGHT_END_HOUR", 7, minimum=0)
 # Transient email/SMS failures are retried with exponential backoff from this base.
 NOTIFY_MAX_RETRIES = env_int("NOTIFY_MAX_RETRIES", 5, minimum=0)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1)
+# The unread badge of every page is cached per person this long at most; it is
+# forgotten as soon as their notifications change (0 turns the cache off).
+NOTIFY_UNREAD_CACHE_SECONDS = env_int("NOTIFY_UNREAD_CACHE_SECONDS", 120, minimum=0)
 
 # Authentication
 AUTH_USER_MODEL = "directory.User"

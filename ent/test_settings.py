@@ -38,3 +38,7 @@ S3_PUBLIC_ENDPOINT = S3_ENDPOINT
 S3_BUCKET = "ent-test"
 # WhiteNoise warns on every request when STATIC_ROOT is missing.
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
+
+# The query-count tests pin what a page costs without the badge's cache (its
+# worst case); tests/notify/test_views.py::TestUnreadBadge turns it on.
+NOTIFY_UNREAD_CACHE_SECONDS = 0

@@ -3,6 +3,15 @@ from django.conf import settings
 from ent.directory.models import User
 
 
+def request_children(request):
+    """The parent's children, in first-name order, loaded once per request (the
+    header's child switcher and the page itself both need them)."""
+    children = getattr(request, "_ent_children", None)
+    if children is None:
+        children = request._ent_children = list(User.objects.children_of(request.user).order_by("first_name"))
+    return children
+
+
 def ent_context(request):
     """Navigation data for the base template. Costs nothing for anonymous pages;
     for a person, the roles (one query, cached on the user) and, for a parent, the
@@ -14,7 +23,7 @@ def ent_context(request):
     children = []
     current_child = None
     if roles.is_parent:
-        children = list(User.objects.children_of(user).order_by("first_name"))
+        children = request_children(request)
         selected = request.session.get("child_id")
         current_child = next((c for c in children if c.id == selected), children[0] if children else None)
     return {

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ent.directory import access
 from ent.directory.actions import check_activation_code, do_activate_account, do_issue_activation_code
+from ent.directory.context_processors import request_children
 from ent.directory.forms import ActivationForm, ChildSelectForm
 from ent.directory.models import (
     Enrollment,
@@ -73,7 +74,7 @@ def home(request):
 
 
 def _current_child(request):
-    children = list(User.objects.children_of(request.user).order_by("first_name"))
+    children = request_children(request)
     selected = request.session.get("child_id")
     return next((c for c in children if c.id == selected), children[0])
 

@@ -17,6 +17,7 @@ from ent.errors import EntError
 from ent.notify import rendering, sms
 from ent.notify.kinds import KINDS, Frequency
 from ent.notify.models import ChildMute, Delivery, Notification, NotificationSettings, Preference
+from ent.notify.push import forget_unread
 
 
 class CannotTurnOff(EntError):
@@ -48,6 +49,7 @@ def do_mark_all_read(user) -> int:
 def _push_on_commit(user_ids):
     from ent.notify import tasks
 
+    transaction.on_commit(lambda: forget_unread(user_ids))
     transaction.on_commit(lambda: tasks.push_unread.delay(list(user_ids)))
 
 

@@ -23,6 +23,7 @@ from ent.notify import schedule
 from ent.notify.kinds import Frequency, get_kind
 from ent.notify.models import Delivery, Notification
 from ent.notify.preferences import load_recipients
+from ent.notify.push import forget_unread
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
 
     due_now = [d.id for d in deliveries if d.mode == Delivery.Mode.IMMEDIATE and d.due_at <= now]
     user_ids = [n.recipient_id for n in notifications]
+    transaction.on_commit(lambda: forget_unread(user_ids))
     if due_now:
         transaction.on_commit(lambda: _queue(tasks.deliver_many, due_now))
     transaction.on_commit(lambda: _queue(tasks.push_unread, user_ids))

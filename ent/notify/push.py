@@ -4,6 +4,8 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 
 from ent.notify.models import Notification
@@ -15,8 +17,28 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def _unread_key(user_id) -> str:
+    return f"notify:unread:{user_id}"
+
+
 def unread_count(user) -> int:
-    return Notification.objects.visible_to(user).unread().count()
+    """The badge of every page: read from the cache (one Redis GET instead of a
+    query on each page), forgotten when the person's notifications change.
+    settings.NOTIFY_UNREAD_CACHE_SECONDS bounds how stale it can be if a change
+    slipped past forget_unread (0: no cache, as in the tests that pin query counts)."""
+    ttl = settings.NOTIFY_UNREAD_CACHE_SECONDS
+    key = _unread_key(user.pk)
+    count = cache.get(key) if ttl else None
+    if count is None:
+        count = Notification.objects.visible_to(user).unread().count()
+        if ttl:
+            cache.set(key, count, ttl)
+    return count
+
+
+def forget_unread(user_ids) -> None:
+    """Called after commit by whatever creates or reads notifications."""
+    cache.delete_many([_unread_key(uid) for uid in set(user_ids)])
 
 
 def unread_counts(user_ids) -> dict[int, int]:

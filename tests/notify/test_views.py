@@ -8,6 +8,7 @@ from django.urls import reverse
 from ent.notify.api import encode_context
 from ent.notify.kinds import Frequency
 from ent.notify.models import ChildMute, Notification, NotificationSettings, Preference
+from ent.notify.push import forget_unread, unread_count
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,47 @@ def make(recipient, kind="message.new", *, child=None, context=None, read=False)
 
 def mark_read_url(notification):
     return reverse("notify:mark_read", args=[notification.id])
+
+
+class TestUnreadBadge:
+    """The badge's count is cached per person and forgotten when their
+    notifications change, so it is never another person's and never stale."""
+
+    @pytest.fixture(autouse=True)
+    def _cache_on(self, settings):
+        settings.NOTIFY_UNREAD_CACHE_SECONDS = 120
+
+    def test_follows_new_and_read_notifications(self, world, login_as, django_capture_on_commit_callbacks):
+        from ent.notify.api import notify
+
+        c = login_as(world.guardian)
+        forget_unread([world.guardian.id, world.parent_b.id])
+        assert unread_count(world.guardian) == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            notify([world.guardian], "homework.published", child=world.pupil, context={"title": "Devoir"})
+        assert unread_count(world.guardian) == 1
+        assert c.get(FEED).context["unread_notifications"] == 1
+        # Another family's count is its own.
+        assert unread_count(world.parent_b) == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            assert c.post(ALL_READ).status_code == 302
+        assert unread_count(world.guardian) == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            notify([world.guardian], "homework.published", child=world.pupil, context={"title": "Encore"})
+        note = Notification.objects.get(recipient=world.guardian, read_at__isnull=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            c.post(mark_read_url(note))
+        assert unread_count(world.guardian) == 0
+
+    def test_a_second_page_costs_no_count_query(self, world, login_as, django_assert_max_num_queries):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        c = login_as(world.guardian)
+        c.get(FEED)
+        with CaptureQueriesContext(connection) as captured:
+            c.get(FEED)
+        assert not [q for q in captured.captured_queries if "COUNT(*)" in q["sql"] and "read_at" in q["sql"]]
 
 
 class TestFeed:
@@ -74,6 +116,7 @@ class TestFeed:
         for total in (1, 50):
             while Notification.objects.filter(recipient=world.guardian).count() < total:
                 make(world.guardian, "homework.published", child=world.pupil, context={"title": "x"})
+            forget_unread([world.guardian.id])  # as notify() does on commit
             # session, user, roles, children (navigation), unread count, page count, page rows.
             with django_assert_max_num_queries(7) as captured:
                 assert c.get(FEED).status_code == 200
