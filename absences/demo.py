@@ -24,7 +24,8 @@ REASONS = [
 ]
 
 
-def _reasons(school):
+def ensure_reasons(school):
+    """The school's default reasons (created once); label -> Reason."""
     if not Reason.objects.filter(school=school).exists():
         Reason.objects.bulk_create(
             Reason(
@@ -55,7 +56,7 @@ def seed(ctx):
     college, ecole = ctx.schools.get("college"), ctx.schools.get("ecole")
     if not (prof and cpe and college and ecole):
         return
-    reasons = {"college": _reasons(college), "ecole": _reasons(ecole)}
+    reasons = {"college": ensure_reasons(college), "ecole": ensure_reasons(ecole)}
     if AbsenceEvent.objects.filter(school=college).exists():
         return  # the week is already there
     today = timezone.localdate()

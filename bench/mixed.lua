@@ -26,6 +26,12 @@ function init(args)
   counter = (id or 0) * 7919
 end
 
+redirects = 0
+function response(status, headers, body)
+  -- A post that succeeded answers with a redirect; a refused one re-shows its form (200).
+  if status >= 300 and status < 400 then redirects = redirects + 1 end
+end
+
 function request()
   counter = counter + 1
   return requests[(counter % #requests) + 1]
@@ -34,9 +40,12 @@ end
 function done(summary, latency, requests_)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
+  local redirected = 0
+  for _, t in ipairs(threads) do redirected = redirected + (t:get("redirects") or 0) end
   io.write(string.format(
     'BENCH_JSON {"requests": %d, "duration_us": %d, "errors": %d, "status_errors": %d, ' ..
-    '"p50_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d, "bytes": %d}\n',
+    '"p50_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d, "bytes": %d, "redirects": %d}\n',
     summary.requests, summary.duration, errors, summary.errors.status,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, summary.bytes))
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, summary.bytes,
+    redirected))
 end

@@ -41,16 +41,23 @@ def all_pages():
         Page("parent_home", "parent", 3, _get("home"), _grow_children),
     ]
     # Feature apps contribute their pages from <app>/bench.py: `bench_pages()`.
-    import importlib
-
-    for app in ("homework", "absences", "messaging", "media"):
-        try:
-            module = importlib.import_module(f"{app}.bench")
-        except ModuleNotFoundError:
-            continue
+    for module in app_hooks():
         if hasattr(module, "bench_pages"):
             pages.extend(module.bench_pages(Page))
     return pages
+
+
+def app_hooks():
+    """The `<app>/bench.py` modules of the feature apps that have one."""
+    import importlib
+
+    modules = []
+    for app in ("homework", "absences", "messaging", "media"):
+        try:
+            modules.append(importlib.import_module(f"{app}.bench"))
+        except ModuleNotFoundError:
+            continue
+    return modules
 
 
 def available(page, user, ctx):

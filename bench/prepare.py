@@ -8,6 +8,10 @@ from pathlib import Path
 
 import django
 
+# The mixed file holds each page's weight x users x this many requests: long enough
+# that pages with one request per visit (posts) are not replayed within a run.
+MIX_REPEAT = 10
+
 
 def _session_cookie(user):
     from importlib import import_module
@@ -74,15 +78,47 @@ def query_counts(page, user, ctx, rows=500):
     return small, large
 
 
+def page_weight(page, user, ctx):
+    """What a first visit of the page transfers, gzip-compressed as nginx sends it:
+    the HTML plus the stylesheets and scripts it links (served by us, no CDN)."""
+    import gzip
+    import re
+
+    from django.contrib.staticfiles import finders
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    session = client.session
+    session["ent_mfa_ok"] = True
+    session.save()
+    path = page.requests(user, ctx)[0][1]
+    response = client.get(path)  # POST pages: the form page they post from
+    assert response.status_code == 200, (page.name, response.status_code)
+    html = response.content
+    total = len(gzip.compress(html, 6))
+    assets = re.findall(rb'<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src)="/static/([^"?]+)', html)
+    for asset in dict.fromkeys(assets):
+        name = re.sub(r"\.[0-9a-f]{12}(\.[a-z]+)$", r"\1", asset.decode())  # manifest hash
+        found = finders.find(name)
+        if found:
+            with open(found, "rb") as f:
+                total += len(gzip.compress(f.read(), 6))
+    return {"weight_kb": round(total / 1024, 1), "html_kb": round(len(html) / 1024, 1), "assets": len(assets)}
+
+
 def main():
     out = Path(sys.argv[1])
     users_per_role = int(sys.argv[2])
     django.setup()
-    from bench.pages import all_pages, available
+    from bench.pages import all_pages, app_hooks, available
     from bench.seed import load_context
     from ent.directory.models import Territory
 
     ctx = load_context(Territory.objects.get(slug="bench"))
+    for module in app_hooks():
+        if hasattr(module, "bench_prepare"):
+            module.bench_prepare(ctx)
     pages = all_pages()
     report = {"pages": {}, "missing": []}
     cookies = {}
@@ -92,20 +128,32 @@ def main():
         if not users or not available(page, users[0], ctx):
             report["missing"].append(page.name)
             continue
-        lines = []
+        per_user = []
         for user in users:
             cookie = cookies.get(user.id) or cookies.setdefault(user.id, _session_cookie(user))
-            for method, path, body in page.requests(user, ctx):
-                lines.append(f"{method}\t{path}\t{cookie}\t{body}")
-        (out / f"{page.name}.txt").write_text("\n".join(lines) + "\n")
+            per_user.append([f"{method}\t{path}\t{cookie}\t{body}" for method, path, body in page.requests(user, ctx)])
+        # Round-robin over users (every user's first request, then every second
+        # one...), so that a page with several requests per user (posts on
+        # different days) keeps its weight in the mix and its requests distinct.
+        rounds = max(map(len, per_user))
+        lines = [reqs[i] for i in range(rounds) for reqs in per_user if i < len(reqs)]
+        # A page with several requests per user (posts on different days) gives the
+        # even rounds to the mix and the odd ones to its own run: a post replayed
+        # in the mix would only meet "already declared".
+        solo = [reqs[i] for i in range(1, rounds, 2) for reqs in per_user if i < len(reqs)] or lines
+        if rounds > 1:
+            lines = [reqs[i] for i in range(0, rounds, 2) for reqs in per_user if i < len(reqs)]
+        (out / f"{page.name}.txt").write_text("\n".join(solo) + "\n")
         small, large = query_counts(page, users[0], ctx)
         report["pages"][page.name] = {
             "requests_file": str(out / f"{page.name}.txt"),
             "queries_small": small,
             "queries_large": large,
             "weight": page.weight,
+            **page_weight(page, users[0], ctx),
         }
-        mixed.extend(lines * page.weight)
+        share = page.weight * len(users) * MIX_REPEAT
+        mixed.extend(lines[i % len(lines)] for i in range(share))
     # Interleave pages so every connection sees the mix, not long runs of one page.
     import random
 

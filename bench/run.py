@@ -114,6 +114,25 @@ class Sampler:
         return cpu, rss
 
 
+class NamedSampler(Sampler):
+    """CPU seconds and RSS of every process with this command name (PostgreSQL's
+    backends, Redis): where the rest of the machine's CPU goes."""
+
+    def __init__(self, *names):
+        self.names = set(names)
+
+    def pids(self):
+        found = set()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if (entry / "comm").read_text().strip() in self.names:
+                        found.add(int(entry.name))
+                except OSError:
+                    continue
+        return found
+
+
 def wrk(url, requests_file, connections, duration, threads=2):
     env = {**os.environ, "BENCH_REQUESTS": str(requests_file)} if requests_file else dict(os.environ)
     cmd = [
@@ -140,17 +159,25 @@ def wrk(url, requests_file, connections, duration, threads=2):
         "p99_ms": round(raw["p99_us"] / 1000, 1),
         "errors": raw["errors"],
         "kb_per_request": round(raw["bytes"] / max(raw["requests"], 1) / 1024, 1),
+        "redirects": raw.get("redirects", 0),
     }
+
+
+SERVICES = NamedSampler("postgres", "redis-server")
 
 
 def measured(sampler, fn):
     cpu0, _ = sampler.snapshot()
+    db0, _ = SERVICES.snapshot()
     t0 = time.monotonic()
     result = fn()
     cpu1, rss = sampler.snapshot()
+    db1, _ = SERVICES.snapshot()
     elapsed = time.monotonic() - t0
     result["server_cpu_cores"] = round((cpu1 - cpu0) / elapsed, 2)
     result["server_rss_mb"] = round(rss / 2**20, 1)
+    # PostgreSQL and Redis share the two cores with the web workers.
+    result["db_cpu_cores"] = round((db1 - db0) / elapsed, 2)
     return result
 
 
@@ -179,26 +206,82 @@ def markdown(report):
         f"Baseline `/livez` (same server, no database): **{report['baseline']['requests_per_s']} req/s**",
         "",
         "| run | conns | req/s | × baseline | p50 ms | p95 ms | p99 ms | errors "
-        "| queries 1 / 500 rows | CPU cores | RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| queries 1 / 500 rows | KB gz | web CPU cores | PG+Redis CPU | web RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = report["baseline"]["requests_per_s"] or 1
     for name, r in report["pages"].items():
         lines.append(
             f"| {name} | {r['connections']} | {r['requests_per_s']} | {r['requests_per_s'] / base:.2f} | "
             f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
-            f"{r.get('queries_small')} / {r.get('queries_large')} | {r['server_cpu_cores']} | "
+            f"{r.get('queries_small')} / {r.get('queries_large')} | {r.get('weight_kb')} | {r['server_cpu_cores']} | "
+            f"{r['db_cpu_cores']} | "
             f"{r['server_rss_mb']} |"
         )
     for r in report["mixed_runs"]:
         lines.append(
             f"| mixed | {r['connections']} | {r['requests_per_s']} | {r['requests_per_s'] / base:.2f} | "
-            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | | "
-            f"{r['server_cpu_cores']} | {r['server_rss_mb']} |"
+            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | | | "
+            f"{r['server_cpu_cores']} | {r['db_cpu_cores']} | {r['server_rss_mb']} |"
         )
+    if report.get("layouts"):
+        lines += [
+            "",
+            f"Process layout for pages (same run, {report['mixed_runs'][0]['connections']} connections):",
+            "",
+            "| layout | baseline req/s | mixed req/s | mixed p99 ms | errors |",
+            "|---|---|---|---|---|",
+        ]
+        for kind, r in report["layouts"].items():
+            lines.append(
+                f"| {kind}: {r['server']} | {r['baseline_requests_per_s']} | {r['mixed_requests_per_s']} | "
+                f"{r['mixed_p99_ms']} | {r['mixed_errors']} |"
+            )
+    ws = report.get("websocket") or {}
+    if ws and "error" not in ws:
+        lines += ["", "WebSocket: " + json.dumps(ws, ensure_ascii=False)]
     if report.get("missing_pages"):
         lines += ["", "Pages not measured yet (their app has no bench hook): " + ", ".join(report["missing_pages"])]
     return "\n".join(lines)
+
+
+def serve(kind, workers, env, workdir):
+    """Start the page servers on a free loopback port: gunicorn sync workers
+    (WSGI, the production layout) or uvicorn workers (ASGI, for comparison)."""
+    port = free_port()
+    if kind == "wsgi":
+        cmd = [str(BIN / "gunicorn"), "ent.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+        cmd += ["--worker-class", "sync", "--max-requests", "0", "--log-level", "warning"]
+    else:
+        # Under ASGI each request runs in a thread: persistent connections are
+        # not reused, so the psycopg pool holds them.
+        env = {**env, "DATABASE_POOL": "true", "DATABASE_POOL_MAX": "8"}
+        cmd = [str(BIN / "uvicorn"), "ent.asgi:application", "--workers", str(workers), "--port", str(port)]
+        cmd += ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning", "--lifespan", "off"]
+    server = subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / f"{kind}.log").open("w"),
+        start_new_session=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base_url + "/livez")
+    except RuntimeError:
+        stop(server)
+        raise
+    return server, base_url
+
+
+def stop(server):
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(10)
 
 
 def main(argv=None):
@@ -234,52 +317,51 @@ def main(argv=None):
     run([py, "-m", "bench.prepare", str(workdir), "20" if quick else "400"], env)
     prepared = json.loads((workdir / "prepare.json").read_text())
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "ent.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "sync",
-            "--max-requests",
-            "0",
-            "--log-level",
-            "warning",
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            "",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=(workdir / "gunicorn.log").open("w"),
-        start_new_session=True,
-    )
+    duration = 2 if quick else args.duration
+    conns = [5] if quick else [int(c) for c in args.connections.split(",")]
+    server, base_url = serve("wsgi", args.workers, env, workdir)
     try:
-        base_url = f"http://127.0.0.1:{port}"
-        wait_http(base_url + "/livez")
         sampler = Sampler(server.pid)
-        duration = 2 if quick else args.duration
-        conns = [5] if quick else [int(c) for c in args.connections.split(",")]
         # Warm every worker (imports, template caches, DB connections).
         wrk(base_url + "/", workdir / "mixed.txt", 10, 1 if quick else 3)
         baseline = measured(sampler, lambda: wrk(base_url + "/livez", None, conns[0], duration))
         pages = {}
         for name, info in prepared["pages"].items():
             r = measured(sampler, lambda info=info: wrk(base_url + "/", info["requests_file"], conns[0], duration))
-            r.update(queries_small=info["queries_small"], queries_large=info["queries_large"])
+            r.update({k: info[k] for k in ("queries_small", "queries_large", "weight_kb", "html_kb")})
             pages[name] = r
         mixed_runs = [
             measured(sampler, lambda c=c: wrk(base_url + "/", workdir / "mixed.txt", c, duration)) for c in conns
         ]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(20)
+        stop(server)
+
+    # The same baseline and mix served by ASGI workers (uvicorn, psycopg pool):
+    # the figures behind the choice of WSGI workers for pages.
+    layouts = {
+        "wsgi": {
+            "server": f"gunicorn sync x{args.workers}",
+            "baseline_requests_per_s": baseline["requests_per_s"],
+            "mixed_requests_per_s": mixed_runs[0]["requests_per_s"],
+            "mixed_p99_ms": mixed_runs[0]["p99_ms"],
+            "mixed_errors": mixed_runs[0]["errors"],
+        }
+    }
+    server, base_url = serve("asgi", args.workers, env, workdir)
+    try:
+        sampler = Sampler(server.pid)
+        wrk(base_url + "/", workdir / "mixed.txt", 10, 1 if quick else 3)
+        asgi_base = wrk(base_url + "/livez", None, conns[0], duration)
+        asgi_mixed = measured(sampler, lambda: wrk(base_url + "/", workdir / "mixed.txt", conns[0], duration))
+        layouts["asgi"] = {
+            "server": f"uvicorn x{args.workers}",
+            "baseline_requests_per_s": asgi_base["requests_per_s"],
+            "mixed_requests_per_s": asgi_mixed["requests_per_s"],
+            "mixed_p99_ms": asgi_mixed["p99_ms"],
+            "mixed_errors": asgi_mixed["errors"],
+        }
+    finally:
+        stop(server)
 
     passing = [r for r in mixed_runs if meets_goals(r)]
     best = max(passing or mixed_runs, key=lambda r: r["requests_per_s"])
@@ -295,6 +377,7 @@ def main(argv=None):
         "missing_pages": prepared["missing"],
         "websocket": None,
         "layout": {"pages": f"gunicorn sync x{args.workers}", "websockets": "uvicorn (ent.asgi)"},
+        "layouts": layouts,
         "machine": {
             "cores": os.cpu_count(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),

@@ -34,6 +34,50 @@ class BenchContext:
     scale: float = 1.0
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
 
+    # Reverse look-ups the app hooks need to build one user's requests.
+    def class_of_pupil(self, pupil_id):
+        if not hasattr(self, "_pupil_class"):
+            self._pupil_class = {p: c for c, ps in self.pupils_by_class.items() for p in ps}
+        return self._class_by_id()[self._pupil_class[pupil_id]]
+
+    def classes_of_teacher(self, teacher_id):
+        if not hasattr(self, "_teacher_classes"):
+            self._teacher_classes = {}
+            for c, ts in self.teachers_by_class.items():
+                for t in ts:
+                    self._teacher_classes.setdefault(t, []).append(c)
+        by_id = self._class_by_id()
+        return [by_id[c] for c in self._teacher_classes.get(teacher_id, [])]
+
+    def children_of(self, guardian_id):
+        if not hasattr(self, "_children"):
+            self._children = {}
+            for p, gs in self.guardians_by_pupil.items():
+                for g in gs:
+                    self._children.setdefault(g, []).append(p)
+        return self._children.get(guardian_id, [])
+
+    def _class_by_id(self):
+        if not hasattr(self, "_classes_by_id"):
+            self._classes_by_id = {c.id: c for c in self.classes}
+        return self._classes_by_id
+
+    def term(self, today=None):
+        """The school days of a term around today: ten weeks back, four ahead."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        monday = today - timedelta(days=today.weekday())
+        first, last = monday - timedelta(weeks=10), monday + timedelta(weeks=4)
+        day, days = first, []
+        while day < last:
+            if day.weekday() < 5:
+                days.append(day)
+            day += timedelta(days=1)
+        return days
+
 
 def seed(schools=10, pupils=3000, guardians=5000, teachers=200, scale=1.0, stdout=print):
     from ent.directory.models import (
@@ -204,7 +248,7 @@ def load_context(territory, scale=1.0) -> BenchContext:
     from ent.directory.models import Enrollment, Guardianship, SchoolClass, StaffRole, Subject, TeachingAssignment
 
     schools = list(territory.schools.all())
-    classes = list(SchoolClass.objects.filter(school__in=schools).order_by("id"))
+    classes = list(SchoolClass.objects.filter(school__in=schools).select_related("school", "year").order_by("id"))
     pupils_by_class, guardians_by_pupil, teachers_by_class, subjects, staff = {}, {}, {}, {}, {}
     for pid, cid in Enrollment.objects.filter(school_class__in=classes).values_list("pupil_id", "school_class_id"):
         pupils_by_class.setdefault(cid, []).append(pid)

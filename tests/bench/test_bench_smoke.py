@@ -38,5 +38,23 @@ def test_bench_quick_run_writes_a_report(tmp_path):
     for name, page in report["pages"].items():
         assert page["requests_per_s"] > 0, name
         assert page["queries_small"] == page["queries_large"], f"{name}: query count grows with data"
+        # Page weight goal: HTML + CSS + JS of a first visit, compressed.
+        assert 0 < page["weight_kb"] <= 100, (name, page["weight_kb"])
+    expected = {
+        "parent_home",
+        "pupil_homework_week",
+        "teacher_register",
+        "teacher_register_post",
+        "parent_absence_notice",
+        "parent_conversations",
+    }
+    assert expected <= set(report["pages"]), sorted(report["pages"])
+    # The posts are accepted (a redirect), not refused with their form shown again.
+    for name in ("teacher_register_post", "parent_absence_notice"):
+        page = report["pages"][name]
+        assert page["redirects"] >= 0.9 * page["requests"], (name, page["redirects"], page["requests"])
+    # GET pages report their query counts with 1 and 500 rows.
+    for name in ("parent_home", "pupil_homework_week", "teacher_register", "parent_conversations"):
+        assert report["pages"][name]["queries_small"] is not None, name
     assert report["machine"]["cores"] >= 1
     assert "| mixed |" in output.with_suffix(".md").read_text()
