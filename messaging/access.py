@@ -280,8 +280,12 @@ def check_write(user, conversation) -> None:
     allowed = writable_q(user, school_id, policy) | _family_links(user)
     if conversation.opened_by_staff and role_in_school(user, school_id) == "parent":
         allowed |= Q(id__in=_guardians_of(_pupils_of_school(school_id)))
-    others = Participant.objects.filter(conversation=conversation).exclude(user=user).values("user_id")
-    if User.objects.filter(id__in=others).exclude(allowed).exists():
+    # The ids first (a few rows): as a subquery, PostgreSQL planned a scan of every
+    # person of the territory against the policy (~9 ms with 8,000 people).
+    others = list(
+        Participant.objects.filter(conversation=conversation).exclude(user=user).values_list("user_id", flat=True)
+    )
+    if others and User.objects.filter(id__in=others).exclude(allowed).exists():
         raise PolicyError(_("You can no longer write in this conversation."))
 
 
