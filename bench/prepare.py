@@ -111,10 +111,16 @@ def main():
     out = Path(sys.argv[1])
     users_per_role = int(sys.argv[2])
     django.setup()
+    from django.db import connection
+
     from bench.pages import all_pages, app_hooks, available
     from bench.seed import load_context
     from ent.directory.models import Territory
 
+    # Fresh statistics, as autovacuum keeps them on a live database: right after
+    # the bulk load the planner still believed the tables empty (seq scans).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     ctx = load_context(Territory.objects.get(slug="bench"))
     for module in app_hooks():
         if hasattr(module, "bench_prepare"):

@@ -249,13 +249,12 @@ def serve(kind, workers, env, workdir):
     """Start the page servers on a free loopback port: gunicorn sync workers
     (WSGI, the production layout) or uvicorn workers (ASGI, for comparison)."""
     port = free_port()
+    # The production settings: the psycopg pool for both kinds (docker-compose.yml).
+    env = {**env, "DATABASE_POOL": "true", "DATABASE_POOL_MAX": "8"}
     if kind == "wsgi":
         cmd = [str(BIN / "gunicorn"), "ent.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
         cmd += ["--worker-class", "sync", "--max-requests", "0", "--log-level", "warning"]
     else:
-        # Under ASGI each request runs in a thread: persistent connections are
-        # not reused, so the psycopg pool holds them.
-        env = {**env, "DATABASE_POOL": "true", "DATABASE_POOL_MAX": "8"}
         cmd = [str(BIN / "uvicorn"), "ent.asgi:application", "--workers", str(workers), "--port", str(port)]
         cmd += ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning", "--lifespan", "off"]
     server = subprocess.Popen(

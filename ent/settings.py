@@ -109,6 +109,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
+    # Django's own queries are bound on the client and never prepared; the roles
+    # query that every request runs is prepared explicitly (ent/directory/roles.py),
+    # which psycopg allows only with a threshold set. Turn off behind a pooler in
+    # transaction mode (PgBouncer), which cannot keep prepared statements.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: cache, channel layer, Celery broker and sessions when configured.

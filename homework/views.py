@@ -86,18 +86,19 @@ def week(request):
     monday = _monday(request.GET.get("semaine"))
     end = monday + datetime.timedelta(days=14)
     diary = access.diary_for_pupil(user, pupil)
-    work = list(
-        diary.filter(kind=Entry.Kind.WORK, due_on__gte=monday, due_on__lt=end)
-        .select_related("subject", "school_class", "group")
+    # Work due in the two weeks and this week's lesson summaries in one query.
+    entries = list(
+        diary.filter(
+            Q(kind=Entry.Kind.WORK, due_on__gte=monday, due_on__lt=end)
+            | Q(kind=Entry.Kind.LESSON, given_on__gte=monday, given_on__lt=end - datetime.timedelta(days=7))
+        )
+        .select_related("subject")
         .prefetch_related("attachments")
         .annotate(done=Exists(Done.objects.filter(entry=OuterRef("pk"), pupil_id=pupil.id)))
-        .order_by("due_on", "subject__name", "id")
+        .order_by("subject__name", "id")
     )
-    lessons = list(
-        diary.filter(kind=Entry.Kind.LESSON, given_on__gte=monday, given_on__lt=end - datetime.timedelta(days=7))
-        .select_related("subject")
-        .order_by("given_on", "subject__name", "id")
-    )
+    work = sorted((e for e in entries if e.kind == Entry.Kind.WORK), key=lambda e: e.due_on)
+    lessons = sorted((e for e in entries if e.kind == Entry.Kind.LESSON), key=lambda e: e.given_on)
     weeks = []
     for start in (monday, monday + datetime.timedelta(days=7)):
         items = [e for e in work if start <= e.due_on < start + datetime.timedelta(days=7)]

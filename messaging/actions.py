@@ -222,6 +222,14 @@ def _add_message(sender, conversation, body, html, stored, *, new_conversation=F
     participants = list(Participant.objects.filter(conversation=conversation).values_list("user_id", "last_read_id"))
     others = [uid for uid, _read in participants if uid != sender.pk]
 
+    # Pushed first on commit: the open pages get the message before the
+    # notification tasks are queued.
+    message.author = sender
+    payload = live.serialize_message(message, author_name=str(sender))
+    totals = live.unread_totals(others)
+    pushes = {uid: {"type": "messaging.message", "message": payload, "unread": totals[uid]} for uid in others}
+    pushes[sender.pk] = {"type": "messaging.message", "message": payload}
+    live.push_on_commit(pushes)
     # One notification per conversation until it is read: a burst of messages
     # does not become a burst of emails.
     first_unread = [
@@ -243,12 +251,6 @@ def _add_message(sender, conversation, body, html, stored, *, new_conversation=F
             },
         )
 
-    message.author = sender
-    payload = live.serialize_message(message, author_name=str(sender))
-    totals = live.unread_totals(others)
-    pushes = {uid: {"type": "messaging.message", "message": payload, "unread": totals[uid]} for uid in others}
-    pushes[sender.pk] = {"type": "messaging.message", "message": payload}
-    live.push_on_commit(pushes)
     return message
 
 
@@ -426,9 +428,10 @@ def do_send_announcement(author, *, title, body, audience, target, requires_conf
         AnnouncementRecipient.objects.bulk_create(
             [AnnouncementRecipient(announcement=announcement, user_id=uid) for uid in recipients]
         )
-        _notify_announcement(announcement, recipients)
+        # Pushed first on commit: open pages hear of it before emails are queued.
         summary = _announcement_payload(announcement)
         live.push_on_commit({uid: {"type": "messaging.announcement", "announcement": summary} for uid in recipients})
+        _notify_announcement(announcement, recipients)
     return announcement
 
 

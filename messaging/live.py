@@ -6,6 +6,7 @@ commit, and a client that missed it (full channel, closed tab) catches up from
 the database with the last message id it saw (messages_since).
 """
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -44,8 +45,14 @@ def send_now(payloads: dict) -> None:
 
 
 async def _send_all(layer, payloads):
-    for user_id, payload in payloads.items():
-        await layer.group_send(group_name(user_id), {"type": "socket.send", "payload": payload})
+    # Concurrently: an announcement to a class's fifty families waited for fifty
+    # Redis round trips in a row.
+    await asyncio.gather(
+        *(
+            layer.group_send(group_name(user_id), {"type": "socket.send", "payload": payload})
+            for user_id, payload in payloads.items()
+        )
+    )
 
 
 def serialize_message(message: Message, author_name: str | None = None) -> dict:

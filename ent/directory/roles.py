@@ -4,6 +4,7 @@ A person may hold several roles at once (a teacher who is also a parent, a
 parent with children in two schools). Every access rule starts from these ids.
 """
 
+import time
 from dataclasses import dataclass, field
 
 from django.db.models import BigIntegerField, CharField, F, Value
@@ -88,9 +89,29 @@ def _role_rows(user_id):
     params = list(params)
     for i in slots:
         params[i] = user_id
+    if connection.vendor == "postgresql":
+        return _run_prepared(connection, sql, params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _run_prepared(connection, sql, params):
+    """Run on PostgreSQL as a prepared statement: planning the seven-branch UNION
+    took PostgreSQL 2-3 ms on every request, ten times its execution. Django's
+    cursors bind parameters on the client and cannot prepare, hence psycopg's own
+    server-side cursor on Django's connection (same transaction). The query is
+    still logged where Django logs queries, so query counts stay true."""
+    import psycopg
+
+    connection.ensure_connection()
+    started = time.monotonic()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = cursor.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": f"{sql} -- {params}", "time": f"{time.monotonic() - started:.3f}"})
+    return rows
 
 
 def compute_roles(user) -> Roles:
