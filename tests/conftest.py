@@ -14,6 +14,19 @@ import pytest
 
 from tests.factories import build_world
 
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A new channel layer object for each test. Every async test runs its own
+    event loop, and channels_redis keeps asyncio locks in the layer: one left
+    locked by a consumer cancelled with its test's loop made a later test fail
+    with "Lock ... is bound to a different event loop" (order-dependent)."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
 S3_ACCESS_KEY = "ent-test-access"
 S3_SECRET_KEY = "ent-test-secret-key"
 
