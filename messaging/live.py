@@ -6,7 +6,6 @@ commit, and a client that missed it (full channel, closed tab) catches up from
 the database with the last message id it saw (messages_since).
 """
 
-import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -45,14 +44,12 @@ def send_now(payloads: dict) -> None:
 
 
 async def _send_all(layer, payloads):
-    # Concurrently: an announcement to a class's fifty families waited for fifty
-    # Redis round trips in a row.
-    await asyncio.gather(
-        *(
-            layer.group_send(group_name(user_id), {"type": "socket.send", "payload": payload})
-            for user_id, payload in payloads.items()
-        )
-    )
+    # One after the other on purpose: sent from a web process, each push runs in a
+    # new event loop, where channels_redis has no pooled connection yet; sent
+    # concurrently, fifty families opened fifty Redis connections (an announcement
+    # to 30 sockets went from p99 162 to 324 ms in the benchmark).
+    for user_id, payload in payloads.items():
+        await layer.group_send(group_name(user_id), {"type": "socket.send", "payload": payload})
 
 
 def serialize_message(message: Message, author_name: str | None = None) -> dict:
