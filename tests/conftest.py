@@ -27,6 +27,7 @@ def _fresh_channel_layer():
     yield
     channel_layers.backends.clear()
 
+
 S3_ACCESS_KEY = "ent-test-access"
 S3_SECRET_KEY = "ent-test-secret-key"
 
