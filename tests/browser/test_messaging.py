@@ -37,7 +37,9 @@ def staff_session(context, base, user):
 
 def socket_open(page):
     # socket.js sets data-count once the server has sent the first frame.
-    page.wait_for_function("document.querySelector('[data-unread-count]').hasAttribute('data-count')", timeout=15_000)
+    # A locator wait, not wait_for_function: a string predicate is evaluated with
+    # eval() in the page, which our CSP (no 'unsafe-eval') refuses.
+    page.locator("[data-unread-count][data-count]").first.wait_for(state="attached", timeout=15_000)
 
 
 def test_parent_writes_and_prof_sees_it_live(browser, asgi_server, bworld, assert_accessible):  # noqa: F811
