@@ -25,6 +25,7 @@ from absences.forms import (
 from absences.models import AbsenceEvent, AbsenceNotice, AuditEntry, HalfDay, Reason, Register
 from absences.stats import pupil_totals, totals_by_pupil
 from ent import storage
+from ent.directory.context_processors import request_child
 from ent.directory.models import Enrollment, Group, School, SchoolClass, User
 from ent.errors import EntError
 
@@ -51,9 +52,7 @@ def home(request):
         context.update(_teacher_today(user))
     pupil = None
     if roles.is_parent:
-        children = list(User.objects.children_of(user).order_by("first_name"))
-        selected = request.session.get("child_id")
-        pupil = next((c for c in children if c.id == selected), children[0] if children else None)
+        pupil = request_child(request)
     elif roles.is_pupil:
         pupil = user
     if pupil is not None:

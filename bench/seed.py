@@ -12,6 +12,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -35,32 +36,38 @@ class BenchContext:
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
 
     # Reverse look-ups the app hooks need to build one user's requests.
+    @cached_property
+    def _class_by_id(self):
+        return {c.id: c for c in self.classes}
+
+    @cached_property
+    def _class_of_pupil(self):
+        return {p: c for c, ps in self.pupils_by_class.items() for p in ps}
+
+    @cached_property
+    def _classes_of_teacher(self):
+        out = {}
+        for c, ts in self.teachers_by_class.items():
+            for t in ts:
+                out.setdefault(t, []).append(c)
+        return out
+
+    @cached_property
+    def _children_of(self):
+        out = {}
+        for p, gs in self.guardians_by_pupil.items():
+            for g in gs:
+                out.setdefault(g, []).append(p)
+        return out
+
     def class_of_pupil(self, pupil_id):
-        if not hasattr(self, "_pupil_class"):
-            self._pupil_class = {p: c for c, ps in self.pupils_by_class.items() for p in ps}
-        return self._class_by_id()[self._pupil_class[pupil_id]]
+        return self._class_by_id[self._class_of_pupil[pupil_id]]
 
     def classes_of_teacher(self, teacher_id):
-        if not hasattr(self, "_teacher_classes"):
-            self._teacher_classes = {}
-            for c, ts in self.teachers_by_class.items():
-                for t in ts:
-                    self._teacher_classes.setdefault(t, []).append(c)
-        by_id = self._class_by_id()
-        return [by_id[c] for c in self._teacher_classes.get(teacher_id, [])]
+        return [self._class_by_id[c] for c in self._classes_of_teacher.get(teacher_id, [])]
 
     def children_of(self, guardian_id):
-        if not hasattr(self, "_children"):
-            self._children = {}
-            for p, gs in self.guardians_by_pupil.items():
-                for g in gs:
-                    self._children.setdefault(g, []).append(p)
-        return self._children.get(guardian_id, [])
-
-    def _class_by_id(self):
-        if not hasattr(self, "_classes_by_id"):
-            self._classes_by_id = {c.id: c for c in self.classes}
-        return self._classes_by_id
+        return self._children_of.get(guardian_id, [])
 
     def term(self, today=None):
         """The school days of a term around today: ten weeks back, four ahead."""

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ent import storage
-from ent.directory.models import User
+from ent.directory.context_processors import request_children
 from ent.errors import StorageUnavailable
 from media import access, actions, files
 from media.files import FileRefused
@@ -69,7 +69,7 @@ def _current_child(request):
         wanted = int(wanted)
     except (TypeError, ValueError):
         wanted = None
-    children = list(User.objects.children_of(request.user).order_by("first_name"))
+    children = request_children(request)
     if wanted is not None and any(c.id == wanted for c in children):
         return next(c for c in children if c.id == wanted)
     return children[0] if children else None

@@ -12,6 +12,14 @@ def request_children(request):
     return children
 
 
+def request_child(request):
+    """The child a parent's pages are about: the one chosen in the header
+    (session "child_id"), else the first by first name; None without children."""
+    children = request_children(request)
+    selected = request.session.get("child_id")
+    return next((c for c in children if c.id == selected), children[0] if children else None)
+
+
 def ent_context(request):
     """Navigation data for the base template. Costs nothing for anonymous pages;
     for a person, the roles (one query, cached on the user) and, for a parent, the
@@ -24,8 +32,7 @@ def ent_context(request):
     current_child = None
     if roles.is_parent:
         children = request_children(request)
-        selected = request.session.get("child_id")
-        current_child = next((c for c in children if c.id == selected), children[0] if children else None)
+        current_child = request_child(request)
     return {
         "roles": roles,
         "nav_children": children,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ent.directory import access
 from ent.directory.actions import check_activation_code, do_activate_account, do_issue_activation_code
-from ent.directory.context_processors import request_children
+from ent.directory.context_processors import request_child
 from ent.directory.forms import ActivationForm, ChildSelectForm
 from ent.directory.models import (
     Enrollment,
@@ -34,7 +34,7 @@ def home(request):
     roles = user.roles
     context = {}
     if roles.is_parent:
-        child = _current_child(request)
+        child = request_child(request)
         context["child"] = child
         context["child_classes"] = SchoolClass.objects.filter(
             id__in=roles.child_class_ids.get(child.id, ())
@@ -71,12 +71,6 @@ def home(request):
             school.can_manage = access.can_manage_school(user, school)
         context["managed_schools"] = schools
     return render(request, "directory/home.html", context)
-
-
-def _current_child(request):
-    children = request_children(request)
-    selected = request.session.get("child_id")
-    return next((c for c in children if c.id == selected), children[0])
 
 
 @login_required
