@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from absences import access, actions
+from absences import access, actions, pagescopes
 from absences.forms import (
     DayForm,
     EventForm,
@@ -24,7 +24,7 @@ from absences.forms import (
 )
 from absences.models import AbsenceEvent, AbsenceNotice, AuditEntry, HalfDay, Reason, Register
 from absences.stats import pupil_totals, totals_by_pupil
-from ent import storage
+from ent import pagecache, storage
 from ent.directory.context_processors import request_child
 from ent.directory.models import Enrollment, Group, School, SchoolClass, User
 from ent.errors import EntError
@@ -136,6 +136,7 @@ def register_open(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@pagecache.cached_page(pagescopes.register_scopes)
 def register(request, register_id):
     register = access.access_register(request.user, register_id, for_write=request.method == "POST")
     pupils = actions.roster(register)

@@ -224,6 +224,13 @@ def markdown(report):
             f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | | | "
             f"{r['server_cpu_cores']} | {r['db_cpu_cores']} | {r['server_rss_mb']} |"
         )
+    r = report.get("mixed_uncached")
+    if r:
+        lines.append(
+            f"| mixed, page cache off | {r['connections']} | {r['requests_per_s']} | "
+            f"{r['requests_per_s'] / base:.2f} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | | | "
+            f"{r['server_cpu_cores']} | {r['db_cpu_cores']} | {r['server_rss_mb']} |"
+        )
     if report.get("layouts"):
         lines += [
             "",
@@ -335,6 +342,16 @@ def main(argv=None):
     finally:
         stop(server)
 
+    # The same mix with the page cache off (ent/pagecache.py): every view
+    # rendered, what a first visit of each page costs.
+    server, base_url = serve("wsgi", args.workers, {**env, "PAGE_CACHE_SECONDS": "0"}, workdir)
+    try:
+        sampler = Sampler(server.pid)
+        wrk(base_url + "/", workdir / "mixed.txt", 10, 1 if quick else 3)
+        uncached = measured(sampler, lambda: wrk(base_url + "/", workdir / "mixed.txt", conns[0], duration))
+    finally:
+        stop(server)
+
     # The same baseline and mix served by ASGI workers (uvicorn, psycopg pool):
     # the figures behind the choice of WSGI workers for pages.
     layouts = {
@@ -371,6 +388,7 @@ def main(argv=None):
         "mixed": {k: best[k] for k in ("connections", "requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors")}
         | {"meets_goals": bool(passing), "goals": GOALS},
         "mixed_runs": mixed_runs,
+        "mixed_uncached": uncached,
         "baseline": {"requests_per_s": baseline["requests_per_s"], "p50_ms": baseline["p50_ms"]},
         "pages": pages,
         "missing_pages": prepared["missing"],

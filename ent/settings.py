@@ -251,6 +251,10 @@ NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1)
 # The unread badge of every page is cached per person this long at most; it is
 # forgotten as soon as their notifications change (0 turns the cache off).
 NOTIFY_UNREAD_CACHE_SECONDS = env_int("NOTIFY_UNREAD_CACHE_SECONDS", 120, minimum=0)
+# The busiest pages (home, homework week, register, inbox) are kept whole per
+# person and browser session this long at most; every write that changes one
+# replaces it at once (ent/pagecache.py). 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
 
 # Authentication
 AUTH_USER_MODEL = "directory.User"

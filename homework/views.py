@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ent import storage
+from ent import pagecache, storage
 from ent.errors import EntError
-from homework import access, actions
+from homework import access, actions, pagescopes
 from homework.forms import (
     CopyForm,
     EditEntryForm,
@@ -73,6 +73,9 @@ def _safe_next(request, default):
 
 @login_required
 @require_GET
+# Scheduled entries (publish_at) appear with the clock, not with a write: a
+# cached week lives one minute at most.
+@pagecache.cached_page(pagescopes.week_scopes, max_seconds=60)
 def week(request):
     """The pupil's work for this week and next, by due date; for a parent, the
     same for the child chosen in the header, read-only."""

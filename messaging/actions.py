@@ -17,7 +17,7 @@ from ent import storage
 from ent.directory.models import Enrollment, Group, Guardianship, User
 from ent.errors import EntError
 from ent.sanitize import linkify_text, sanitize_html
-from messaging import access, live
+from messaging import access, live, pagescopes
 from messaging.models import (
     MAX_BODY,
     MAX_SUBJECT,
@@ -289,7 +289,9 @@ def do_mark_read(user, conversation, up_to=None) -> int:
 
 
 def do_set_archived(user, conversation, archived: bool) -> None:
-    Participant.objects.filter(conversation=conversation, user=user).update(archived=archived)
+    with transaction.atomic():
+        Participant.objects.filter(conversation=conversation, user=user).update(archived=archived)
+        pagescopes.bump_people([user.pk])
 
 
 def do_edit_message(user, message, body) -> Message:

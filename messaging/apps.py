@@ -7,6 +7,7 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         # Messaging rides on the project's one socket: plug its actions in.
-        from messaging import consumers
+        from messaging import consumers, pagescopes
 
         consumers.register()
+        pagescopes.connect()

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from messaging import pagescopes
 from messaging.models import Message, Participant
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ def push_on_commit(payloads: dict) -> None:
     """payloads: user id -> JSON-able dict. Sent once the transaction commits."""
     if not payloads:
         return
+    # Whoever gets a push has an inbox that changed: its cached page too.
+    pagescopes.bump_people(payloads)
     transaction.on_commit(lambda: send_now(payloads))
 
 

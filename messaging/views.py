@@ -15,9 +15,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ent import storage
+from ent import pagecache, storage
 from ent.errors import EntError
-from messaging import access, actions
+from messaging import access, actions, pagescopes
 from messaging.forms import (
     AnnouncementForm,
     ArchiveForm,
@@ -45,6 +45,7 @@ def _int_or_none(value):
 
 @login_required
 @require_GET
+@pagecache.cached_page(pagescopes.inbox_scopes)
 def inbox(request):
     user = request.user
     search = SearchForm(request.GET or None)

@@ -33,6 +33,14 @@ S3_SECRET_KEY = "ent-test-secret-key"
 
 
 @pytest.fixture
+def no_page_cache(settings):
+    """The query-count tests pin what rendering a page costs: a page-cache hit
+    (ent/pagecache.py) would measure nothing. Everywhere else the cache stays on,
+    so the whole suite checks that writes replace the pages they change."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
 def world(db):
     return build_world()
 

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ent import pagecache
 from ent.directory.models import (
     ActivationCode,
     AuditEntry,
@@ -74,6 +75,7 @@ def do_set_accounts_active(users, *, active: bool, by: User, school: School | No
     with transaction.atomic():
         changed = list(User.objects.filter(id__in=targets, is_active=not active).values_list("id", flat=True))
         User.objects.filter(id__in=changed).update(is_active=active)
+        pagecache.bump(pagecache.DIRECTORY)  # bulk update: no signal
         AuditEntry.objects.bulk_create(
             AuditEntry(actor=by, school=school, action="account.unblock" if active else "account.block", target_id=i)
             for i in changed
@@ -90,6 +92,7 @@ def do_record_departure(pupil: User, *, school: School, by: User, on: date | Non
     on = on or timezone.localdate()
     with transaction.atomic():
         count = Enrollment.objects.current().filter(pupil=pupil, school_class__school=school).update(left_on=on)
+        pagecache.bump(pagecache.DIRECTORY)  # bulk update: no signal
         if count:
             AuditEntry.objects.create(
                 actor=by, school=school, action="pupil.left", target=pupil, details={"on": on.isoformat()}
@@ -159,6 +162,7 @@ def do_merge_accounts(keep: User, duplicate: User, *, by: User) -> User:
     messages, absence notices — stays readable)."""
     check_merge(keep, duplicate)
     with transaction.atomic():
+        pagecache.bump(pagecache.DIRECTORY)  # links move by bulk update: no signal
         keep = User.objects.select_for_update().get(pk=keep.pk)
         duplicate = User.objects.select_for_update().get(pk=duplicate.pk)
         moved = {}
@@ -293,6 +297,7 @@ def do_rollover(school: School, *, by: User | None) -> RolloverPlan:
     day of the year. Teaching assignments and groups start afresh with the next
     STS import."""
     with transaction.atomic():
+        pagecache.bump(pagecache.DIRECTORY)  # years and classes move by bulk update: no signal
         School.objects.select_for_update().get(pk=school.pk)
         rollover = plan_rollover(school)
         year = rollover.year

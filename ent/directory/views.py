@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ent import pagecache
 from ent.directory import access
 from ent.directory.actions import check_activation_code, do_activate_account, do_issue_activation_code
 from ent.directory.context_processors import request_child
@@ -28,6 +29,7 @@ ACTIVATION_SESSION_KEY = "ent_activation_code_id"
 
 
 @login_required
+@pagecache.cached_page(lambda request: [])
 def home(request):
     """One home page that shows each role what concerns them."""
     user = request.user

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ent import pagecache
 from ent.errors import EntError
 from ent.notify import rendering, sms
 from ent.notify.kinds import KINDS, Frequency
@@ -49,6 +50,7 @@ def do_mark_all_read(user) -> int:
 def _push_on_commit(user_ids):
     from ent.notify import tasks
 
+    pagecache.bump_users("nt", user_ids)  # the badge is in every cached page
     transaction.on_commit(lambda: forget_unread(user_ids))
     transaction.on_commit(lambda: tasks.push_unread.delay(list(user_ids)))
 

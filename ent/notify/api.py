@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from ent import pagecache
 from ent.notify import schedule
 from ent.notify.kinds import Frequency, get_kind
 from ent.notify.models import Delivery, Notification
@@ -87,6 +88,7 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
 
     due_now = [d.id for d in deliveries if d.mode == Delivery.Mode.IMMEDIATE and d.due_at <= now]
     user_ids = [n.recipient_id for n in notifications]
+    pagecache.bump_users("nt", user_ids)  # the badge is in every cached page
     transaction.on_commit(lambda: forget_unread(user_ids))
     if due_now:
         transaction.on_commit(lambda: _queue(tasks.deliver_many, due_now))

@@ -176,6 +176,7 @@ def _register_page_queries(world, n, client, login_as, open_register):
     return len(ctx.captured_queries)
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_register_page_query_count_is_pinned_and_flat(world, monday, client, login_as, open_register):
     small = _register_page_queries(world, 10, client, login_as, open_register)
     big = _register_page_queries(world, 35, client, login_as, open_register)

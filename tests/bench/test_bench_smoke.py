@@ -34,6 +34,8 @@ def test_bench_quick_run_writes_a_report(tmp_path):
         assert key in report["mixed"]
     assert report["baseline"]["requests_per_s"] > 0
     assert report["mixed"]["errors"] == 0
+    # The same mix with the page cache off: what rendering every view costs.
+    assert report["mixed_uncached"]["requests_per_s"] > 0 and report["mixed_uncached"]["errors"] == 0
     assert report["pages"], "no page measured"
     for name, page in report["pages"].items():
         assert page["requests_per_s"] > 0, name

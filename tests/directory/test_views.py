@@ -144,6 +144,7 @@ def test_class_page_query_count_does_not_grow(client, world, login_as, django_as
     assert len(small.captured_queries) == len(large.captured_queries)
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_home_query_count_does_not_grow(client, world, login_as, django_assert_max_num_queries):
     login_as(world.guardian)
     client.get(reverse("home"))

@@ -153,6 +153,7 @@ def _week_queries(client, n):
     return len(ctx.captured_queries)
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.parametrize("persona", ["pupil", "guardian"])
 def test_week_query_count_is_the_same_for_5_and_200_entries(
     world, client, login_as, persona, django_assert_max_num_queries

@@ -209,6 +209,7 @@ def _count_queries(client, url):
     return len(ctx.captured_queries)
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_conversation_list_query_count_is_pinned(world, start, fresh, client, login_as, django_assert_max_num_queries):
     login_as(world.guardian)
     url = reverse("messaging:inbox")

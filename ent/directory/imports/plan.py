@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from ent import pagecache
 from ent.directory.imports.parsing import PUPILS, ParsedFile, fold
 from ent.directory.models import (
     AuditEntry,
@@ -133,6 +134,8 @@ def run(parsed: ParsedFile, school: School, *, scope="classes", apply=False, by=
     planner.plan(progress or (lambda n: None))
     if apply and not outcome.errors:
         planner.write()
+        # Bulk writes send no signals: the cached pages learn of them here.
+        pagecache.bump(pagecache.DIRECTORY)
     return outcome
 
 

@@ -1,0 +1,56 @@
+"""Page-cache scopes of the register page: "reg:<register>", bumped when the
+register, one of its marks, or a family's notice over its day changes."""
+
+from django.db.models.signals import post_delete, post_save
+
+from ent import pagecache
+
+SCOPE = "reg"
+
+
+def register_scopes(request, register_id, *args, **kwargs):
+    return [f"{SCOPE}:{register_id}"]
+
+
+def bump_registers(register_ids) -> None:
+    pagecache.bump(*(f"{SCOPE}:{rid}" for rid in set(register_ids) if rid))
+
+
+def _register_changed(sender, instance, **kwargs):
+    bump_registers([instance.pk])
+
+
+def _event_changed(sender, instance, origin=None, **kwargs):
+    if not pagecache.cascaded(sender, origin):
+        bump_registers([instance.register_id])
+
+
+def _notice_changed(sender, instance, **kwargs):
+    """A notice shows as "announced" on every register of its pupil's school
+    over its days (a handful a day): bump them all rather than work out which
+    ones the pupil is on."""
+    from absences.models import Register
+
+    ids = Register.objects.filter(
+        school_id=instance.school_id,
+        date__gte=instance.starts_at.date(),
+        date__lte=instance.ends_at.date(),
+    ).values_list("id", flat=True)
+    bump_registers(ids)
+
+
+def _reason_changed(sender, instance, **kwargs):
+    pagecache.bump(pagecache.DIRECTORY)
+
+
+def connect():
+    from absences.models import AbsenceEvent, AbsenceNotice, Reason, Register
+
+    post_save.connect(_register_changed, sender=Register, dispatch_uid="pagecache-register-save")
+    post_delete.connect(_register_changed, sender=Register, dispatch_uid="pagecache-register-delete")
+    post_save.connect(_event_changed, sender=AbsenceEvent, dispatch_uid="pagecache-event-save")
+    post_delete.connect(_event_changed, sender=AbsenceEvent, dispatch_uid="pagecache-event-delete")
+    # Deleting a notice (retention purge, erasure) leaves its absences, already
+    # justified; no receiver, so purges stay one query.
+    post_save.connect(_notice_changed, sender=AbsenceNotice, dispatch_uid="pagecache-notice-save")
+    post_save.connect(_reason_changed, sender=Reason, dispatch_uid="pagecache-reason-save")

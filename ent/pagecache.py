@@ -1,0 +1,181 @@
+"""Whole-page cache for the busiest GET pages (home, homework week, register,
+inbox), per person *and* per browser session, invalidated by versions.
+
+Why: on the lockdown Monday most requests are the same people reloading the
+same few pages; rendering them again costs ~10-20 ms of CPU each (templates and
+ORM), a cache read well under 1 ms (see the benchmark issue).
+
+How it stays correct:
+- The key holds the person, the session (its key and its data, so the child
+  chosen in the header counts), the CSRF secret (the page's forms carry a token
+  for it), the language, the full path and today's date. One family's page can
+  never be served to anyone else: a different person or browser is a different
+  key.
+- It also holds the current version of every "scope" the page depends on. Each
+  write gives the scopes it touches a new random version (`bump`), right away
+  and again once its transaction commits, so a page rendered from data that a
+  write was about to replace is stored under a version nobody asks for any more.
+  Scopes: "dir" (the directory: people, classes, links; every page depends on
+  it), "nt:<person>" (the unread badge), and the page's own (see each app's
+  pagecache hooks: homework "hw:<viewer>", absences "reg:<register>",
+  messaging "msg:<person>").
+- Requests carrying flash messages, anonymous requests, requests without a CSRF
+  cookie and any response that is not a plain 200 HTML page (cookies, messages
+  added, errors) bypass the cache. Access checks are not skipped for a new
+  person or page: a hit only replays what the view already rendered, after its
+  checks, for this same person, under versions that any change of access bumps.
+- settings.PAGE_CACHE_SECONDS bounds how long a page lives (0 turns it off).
+  Versions are bumped even then: other caches key on them (messaging's write
+  permission).
+"""
+
+import hashlib
+import secrets
+import zlib
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+
+SCOPE_PREFIX = "pagever:"
+PAGE_PREFIX = "page:v1:"
+DIRECTORY = "dir"
+# Session keys that change without changing what a page shows.
+_VOLATILE_SESSION_KEYS = frozenset({"_session_expiry"})
+
+
+def viewer_scope(prefix: str, user_id) -> str:
+    return f"{prefix}:{user_id}"
+
+
+# A version may expire at any time (a fresh random one replaces it): the TTL only
+# bounds Redis memory, one small key per person and scope.
+VERSION_SECONDS = 60 * 60 * 24
+
+
+def _set_versions(scopes) -> None:
+    cache.set_many({SCOPE_PREFIX + s: secrets.token_hex(8) for s in scopes}, VERSION_SECONDS)
+
+
+def bump(*scopes) -> None:
+    """The pages depending on these scopes are out of date: new versions now and
+    again after the current transaction commits (see the module docstring)."""
+    scopes = frozenset(s for s in scopes if s)
+    if not scopes:
+        return
+    _set_versions(scopes)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _set_versions(scopes))
+
+
+def bump_users(prefix: str, user_ids) -> None:
+    bump(*(viewer_scope(prefix, uid) for uid in set(user_ids) if uid))
+
+
+def _versions(scopes) -> list[str]:
+    keys = [SCOPE_PREFIX + s for s in scopes]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            # Never fall back to a fixed "0": a version evicted by Redis would
+            # bring pages cached under "0" back to life.
+            token = secrets.token_hex(8)
+            if not cache.add(key, token, VERSION_SECONDS):
+                token = cache.get(key) or token
+            found[key] = token
+    return [found[k] for k in keys]
+
+
+def current_versions(*scopes) -> str:
+    """The scopes' current versions as one string, for other caches that must
+    end when the same writes happen (e.g. messaging's write permission)."""
+    return ".".join(_versions(scopes))
+
+
+def _has_messages(request) -> bool:
+    if request.COOKIES.get(getattr(settings, "MESSAGE_COOKIE_NAME", CookieStorage.cookie_name)):
+        return True
+    session = getattr(request, "session", None)
+    return bool(session is not None and session.get("_messages"))
+
+
+def _page_key(request, scopes) -> str:
+    session = request.session
+    session_data = sorted((k, repr(v)) for k, v in session.items() if k not in _VOLATILE_SESSION_KEYS)
+    parts = [
+        str(request.user.pk),
+        session.session_key or "",
+        repr(session_data),
+        request.META["CSRF_COOKIE"],
+        get_language() or "",
+        request.get_full_path(),
+        timezone.localdate().isoformat(),
+        *scopes,
+        *_versions(scopes),
+    ]
+    return PAGE_PREFIX + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _storable(request, response) -> bool:
+    queued = getattr(getattr(request, "_messages", None), "_queued_messages", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and response.get("Content-Type", "").startswith("text/html")
+        and "no-store" not in response.get("Cache-Control", "")
+        and not queued
+    )
+
+
+def cached_page(page_scopes, *, max_seconds=None):
+    """Serve a GET view from the page cache. `page_scopes(request, *args,
+    **kwargs)` lists the page's own scopes; "dir" and the person's unread badge
+    are always added. `max_seconds` caps the lifetime for a page that changes
+    with the clock as well as with writes. Put it under login_required and the
+    method decorators."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            ttl = settings.PAGE_CACHE_SECONDS
+            if max_seconds is not None:
+                ttl = min(ttl, max_seconds)
+            if (
+                not ttl
+                or request.method != "GET"
+                or not request.user.is_authenticated
+                or "CSRF_COOKIE" not in request.META
+                or _has_messages(request)
+            ):
+                return view(request, *args, **kwargs)
+            uid = request.user.pk
+            scopes = [DIRECTORY, viewer_scope("nt", uid), *page_scopes(request, *args, **kwargs)]
+            key = _page_key(request, scopes)
+            hit = cache.get(key)
+            if hit is not None:
+                content, headers = hit
+                return HttpResponse(zlib.decompress(content), headers=headers)
+            response = view(request, *args, **kwargs)
+            if _storable(request, response):
+                # Compressed (~35 KB of HTML -> ~6 KB): thousands of sessions
+                # keep their pages in Redis at once.
+                cache.set(key, (zlib.compress(response.content, 1), dict(response.headers)), ttl)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def cascaded(sender, origin) -> bool:
+    """True for a row deleted because another model's row was (post_delete's
+    `origin`): the parent's own receiver has bumped what depends on it, and one
+    query per cascaded row would make purges crawl."""
+    model = getattr(origin, "model", None) or type(origin)
+    return origin is not None and not issubclass(model, sender)

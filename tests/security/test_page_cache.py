@@ -1,0 +1,229 @@
+"""The whole-page cache (ent/pagecache.py): a repeat view is served without
+rendering, never to anyone else, and every kind of write replaces the pages it
+changes. "Fresh" is checked against what the view renders now with the cache
+off, so a stale page fails whatever it shows."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ent import pagecache
+from ent.directory import lifecycle
+from ent.notify import actions as notify_actions
+from ent.notify.models import Notification
+from homework.models import Attachment, Done
+from messaging import actions as messaging_actions
+from tests.homework.conftest import make_entry
+
+pytestmark = pytest.mark.django_db
+
+_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def _login(user, login_as):
+    client = login_as(user, the_client=Client())
+    return client
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, len(ctx.captured_queries)
+
+
+def _warm(client, url):
+    """The first visit sets the CSRF cookie (no cookie: no caching), the second
+    stores the page, the third must be a hit."""
+    client.get(url)
+    client.get(url)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context is None, "the third visit should come from the page cache"
+    return response
+
+
+def assert_fresh(client, url, settings):
+    cached = client.get(url)
+    settings.PAGE_CACHE_SECONDS = 0
+    try:
+        live = client.get(url)
+    finally:
+        settings.PAGE_CACHE_SECONDS = 300
+    assert cached.status_code == live.status_code == 200
+    # Each render masks the CSRF secret afresh: compare the rest.
+    assert _TOKEN.sub(b"", cached.content) == _TOKEN.sub(b"", live.content)
+    return cached
+
+
+# --- Serving ---------------------------------------------------------------------------
+
+
+def test_a_repeat_view_costs_no_rendering_and_fewer_queries(world, login_as):
+    client = _login(world.guardian, login_as)
+    url = reverse("home")
+    client.get(url)
+    first, rendered = _queries(client, url)
+    again, cached = _queries(client, url)
+    assert first.context is not None and again.context is None
+    assert _TOKEN.sub(b"", again.content) == _TOKEN.sub(b"", first.content)
+    assert cached < rendered
+    assert cached <= 2  # the session's user, at most the session row
+
+
+def test_pages_are_never_shared_between_families(world, login_as):
+    mine = _login(world.guardian, login_as)
+    theirs = _login(world.outsider_parent, login_as)
+    url = reverse("homework:week")
+    mine_page = _warm(mine, url).content.decode()
+    theirs_page = _warm(theirs, url).content.decode()
+    assert world.sibling.first_name in mine_page and world.outsider_pupil.first_name not in mine_page
+    assert world.outsider_pupil.first_name in theirs_page and world.sibling.first_name not in theirs_page
+
+
+def test_each_browser_gets_forms_for_its_own_csrf_cookie(world, login_as):
+    """Same person, two browsers: the cached page of one carries a token the
+    other's CSRF cookie would refuse, so each has its own page."""
+    browsers = []
+    for _ in range(2):
+        c = Client(enforce_csrf_checks=True)
+        login_as(world.guardian, the_client=c)
+        _warm(c, reverse("home"))
+        browsers.append(c)
+    for c in browsers:
+        page = c.get(reverse("home")).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        response = c.post(reverse("select_child"), {"child": world.pupil.id, "csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+
+
+def test_the_child_chosen_in_the_header_changes_the_page(world, login_as, settings):
+    client = _login(world.guardian, login_as)
+    url = reverse("homework:week")
+    first = _warm(client, url).content.decode()
+    chosen = world.pupil if world.sibling.first_name in first else world.sibling
+    client.post(reverse("select_child"), {"child": chosen.id})
+    assert chosen.first_name in assert_fresh(client, url, settings).content.decode()
+
+
+def test_flash_messages_are_shown_once_and_never_cached(world, login_as):
+    client = _login(world.guardian, login_as)
+    url = reverse("home")
+    _warm(client, url)
+    client.post(reverse("select_child"), {"child": "not a child"})
+    with_message = client.get(url)
+    assert with_message.context is not None  # rendered, not the cached page
+    assert b'<ul class="messages">' in with_message.content
+    after = client.get(url)
+    assert b'<ul class="messages">' not in after.content
+    assert client.get(url).context is None  # and the page without it is cached again
+
+
+def test_the_language_is_part_of_the_page(world, login_as, settings):
+    client = _login(world.guardian, login_as)
+    url = reverse("home")
+    french = _warm(client, url)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url)
+    assert english.headers["Content-Language"] == "en" and french.headers["Content-Language"] == "fr"
+    assert _TOKEN.sub(b"", english.content) != _TOKEN.sub(b"", french.content)
+
+
+def test_the_cache_can_be_turned_off(world, login_as, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    client = _login(world.guardian, login_as)
+    for _ in range(3):
+        assert client.get(reverse("home")).context is not None
+
+
+def test_a_page_that_follows_the_clock_lives_at_most_its_cap(world, login_as, monkeypatch):
+    stored = []
+    real_set = pagecache.cache.set
+
+    def spy(key, value, timeout=None):
+        if key.startswith(pagecache.PAGE_PREFIX):
+            stored.append(timeout)
+        return real_set(key, value, timeout)
+
+    monkeypatch.setattr(pagecache.cache, "set", spy)
+    client = _login(world.pupil, login_as)
+    client.get(reverse("homework:week"))
+    client.get(reverse("homework:week"))
+    assert stored == [60]
+
+
+# --- Every kind of write replaces the pages it changes ------------------------------------
+
+
+def test_new_homework_and_its_files_reach_the_family_at_once(world, login_as, settings):
+    url = reverse("homework:week")
+    family = [_login(world.pupil, login_as), _login(world.guardian, login_as)]
+    session = family[1].session
+    session["child_id"] = world.pupil.id
+    session.save()
+    for c in family:
+        _warm(c, url)
+    entry = make_entry(world, title="Rédaction sur l'automne")
+    for c in family:
+        assert "Rédaction sur l&#x27;automne" in assert_fresh(c, url, settings).content.decode()
+    Attachment.objects.create(entry=entry, key="k1", filename="consignes.pdf", size=3, content_type="application/pdf")
+    group_entry = make_entry(world, target=world.group, title="Version latine")
+    for c in family:
+        page = assert_fresh(c, url, settings).content.decode()
+        assert "consignes.pdf" in page and group_entry.title in page
+
+
+def test_a_tick_reaches_the_parents_page(world, login_as, settings):
+    entry = make_entry(world)
+    parent = _login(world.guardian, login_as)
+    session = parent.session
+    session["child_id"] = world.pupil.id
+    session.save()
+    url = reverse("homework:week")
+    _warm(parent, url)
+    pupil = _login(world.pupil, login_as)
+    assert pupil.post(reverse("homework:tick", args=[entry.id]), {"done": "1"}).status_code == 302
+    assert Done.objects.filter(entry=entry, pupil=world.pupil).exists()
+    assert "is-done" in assert_fresh(parent, url, settings).content.decode()
+
+
+def test_inbox_shows_new_conversations_and_archiving(world, login_as, settings):
+    url = reverse("messaging:inbox")
+    parent = _login(world.guardian, login_as)
+    _warm(parent, url)
+    conversation = messaging_actions.do_start_conversation(
+        world.teacher, [world.guardian.pk], "Sortie au musée", "Bonjour"
+    )
+    assert "Sortie au musée" in assert_fresh(parent, url, settings).content.decode()
+    messaging_actions.do_set_archived(world.guardian, conversation, True)
+    assert "Sortie au musée" not in assert_fresh(parent, url, settings).content.decode()
+
+
+def test_the_unread_badge_follows_new_and_read_notifications(world, login_as, settings):
+    url = reverse("home")
+    parent = _login(world.guardian, login_as)
+    _warm(parent, url)
+    Notification.objects.create(recipient=world.guardian, kind="message.new", context={})
+    assert b'data-unread-count aria-live="polite">1<' in assert_fresh(parent, url, settings).content
+    notify_actions.do_mark_all_read(world.guardian)
+    assert b'data-unread-count aria-live="polite"><' in assert_fresh(parent, url, settings).content
+
+
+def test_directory_changes_reach_every_cached_page(world, login_as, settings):
+    teacher = _login(world.teacher, login_as)
+    parent = _login(world.guardian, login_as)
+    for c in (teacher, parent):
+        _warm(c, reverse("home"))
+    # A bulk update (no model signal): the pupil leaves, the class count drops.
+    before = teacher.get(reverse("home")).content
+    lifecycle.do_record_departure(world.pupil, school=world.school, by=world.direction)
+    after = assert_fresh(teacher, reverse("home"), settings).content
+    assert _TOKEN.sub(b"", after) != _TOKEN.sub(b"", before)
+    # A single delete: the link to the second child goes.
+    world.guardian.guardianships.filter(pupil=world.sibling).delete()
+    page = assert_fresh(parent, reverse("home"), settings).content.decode()
+    assert world.sibling.first_name not in page
