@@ -197,6 +197,8 @@ CELERY_BEAT_SCHEDULE = {
     # Directory retention (ent/directory/privacy.py): departed accounts, old logs and audit entries.
     "directory-purge-departed": {"task": "directory.purge_departed_accounts", "schedule": crontab(minute=0, hour=4)},
     "directory-purge-old-records": {"task": "directory.purge_old_records", "schedule": crontab(minute=15, hour=4)},
+    # Messaging: announcements whose notification task was lost.
+    "messaging-notify-pending": {"task": "messaging.notify_pending_announcements", "schedule": crontab(minute="*/5")},
     # Resources: retry scans that could not run (clamd down), and the nightly object-store sweep.
     "media-rescan-pending": {"task": "media.tasks.rescan_pending", "schedule": crontab(minute="*/5")},
     "media-sweep-orphans": {"task": "media.tasks.sweep_orphans", "schedule": crontab(minute=40, hour=3)},

@@ -430,11 +430,51 @@ def do_send_announcement(author, *, title, body, audience, target, requires_conf
         AnnouncementRecipient.objects.bulk_create(
             [AnnouncementRecipient(announcement=announcement, user_id=uid) for uid in recipients]
         )
-        # Pushed first on commit: open pages hear of it before emails are queued.
+        # Pushed on commit; the notifications (rows for every family, emails,
+        # SMS) are written after it by a task, so that open pages hear of the
+        # announcement without waiting for them (the benchmark issue).
         summary = _announcement_payload(announcement)
         live.push_on_commit({uid: {"type": "messaging.announcement", "announcement": summary} for uid in recipients})
-        _notify_announcement(announcement, recipients)
+        transaction.on_commit(lambda: _queue_notify(announcement.id))
     return announcement
+
+
+def _queue_notify(announcement_id) -> None:
+    from messaging import tasks
+
+    try:
+        tasks.notify_announcement.delay(announcement_id)
+    except Exception as exc:  # kombu's OperationalError, redis' ConnectionError ...
+        # Committed already: the periodic sweep notifies the families later.
+        log.warning("could not queue the notifications of announcement %s: %s", announcement_id, exc)
+
+
+# The sweep leaves a just-sent announcement to its own task.
+NOTIFY_GRACE = timedelta(minutes=2)
+
+
+def do_notify_announcement(announcement_id) -> bool:
+    """Write the families' notifications of an announcement, once (safe to run twice)."""
+    with transaction.atomic():
+        announcement = (
+            Announcement.objects.select_for_update(of=("self",))
+            .select_related("school", "author")
+            .filter(id=announcement_id, notified_at__isnull=True)
+            .first()
+        )
+        if announcement is None:
+            return False
+        recipients = list(announcement.recipients.values_list("user_id", flat=True))
+        _notify_announcement(announcement, recipients)
+        announcement.notified_at = timezone.now()
+        announcement.save(update_fields=["notified_at"])
+    return True
+
+
+def announcements_to_notify():
+    return Announcement.objects.filter(
+        notified_at__isnull=True, created_at__lt=timezone.now() - NOTIFY_GRACE
+    ).values_list("id", flat=True)
 
 
 def _announcement_payload(a) -> dict:

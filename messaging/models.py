@@ -210,6 +210,11 @@ class Announcement(models.Model):
     group = models.ForeignKey("directory.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     requires_confirmation = models.BooleanField(_("ask for a read confirmation"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set once the families' notifications (feed, email, SMS) are written: that
+    # happens after the commit, in a Celery task, so that the live push is not
+    # held up by them; messaging.notify_pending_announcements catches up on any
+    # task that was lost.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_reminder_at = models.DateTimeField(null=True, blank=True)
     reminder_count = models.PositiveIntegerField(default=0)
 

@@ -13,8 +13,7 @@ from messaging import actions
 from messaging.models import Announcement, AnnouncementRecipient, Conversation, Participant
 
 
-@pytest.fixture
-def announcement(world, fresh):
+def _send(world, fresh):
     return actions.do_send_announcement(
         fresh(world.direction),
         title="Sortie au musée",
@@ -23,6 +22,40 @@ def announcement(world, fresh):
         target=world.klass,
         requires_confirmation=True,
     )
+
+
+@pytest.fixture
+def announcement(world, fresh, django_capture_on_commit_callbacks):
+    # The notifications are written by a task queued on commit (eager in tests).
+    with django_capture_on_commit_callbacks(execute=True):
+        return _send(world, fresh)
+
+
+def test_notifications_are_written_after_the_commit_and_once(world, fresh, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sent = _send(world, fresh)
+    # Until the transaction commits, nothing: the push goes first, then the task.
+    assert not Notification.objects.filter(kind="announcement.new").exists()
+    for callback in callbacks:
+        callback()
+    sent.refresh_from_db()
+    assert sent.notified_at is not None
+    assert Notification.objects.filter(kind="announcement.new").count() == 4
+    assert actions.do_notify_announcement(sent.id) is False  # a second run writes nothing
+    assert Notification.objects.filter(kind="announcement.new").count() == 4
+
+
+def test_the_sweep_notifies_announcements_whose_task_was_lost(world, fresh):
+    from messaging import tasks
+
+    lost = _send(world, fresh)  # its on-commit task never runs here
+    assert tasks.notify_pending_announcements() == 0  # too recent: its own task may still come
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert tasks.notify_pending_announcements() == 1
+        assert tasks.notify_pending_announcements() == 0
+    lost.refresh_from_db()
+    assert lost.notified_at is not None
+    assert Notification.objects.filter(kind="announcement.new").count() == 4
 
 
 def test_class_families_receive_it(world, announcement):
@@ -108,14 +141,15 @@ def test_reminder_notification_says_it_is_a_reminder(world, announcement, fresh)
     assert "Please confirm" not in first.text
 
 
-def test_reminder_without_confirmation_does_not_ask_for_one(world, fresh):
-    announcement = actions.do_send_announcement(
-        fresh(world.direction),
-        title="Photo de classe",
-        body="Mardi matin.",
-        audience=Announcement.Audience.CLASS,
-        target=world.klass,
-    )
+def test_reminder_without_confirmation_does_not_ask_for_one(world, fresh, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement = actions.do_send_announcement(
+            fresh(world.direction),
+            title="Photo de classe",
+            body="Mardi matin.",
+            audience=Announcement.Audience.CLASS,
+            target=world.klass,
+        )
     actions.do_remind_announcement(fresh(world.direction), announcement)
     _first, reminder = _rendered(world.guardian, "fr")
     assert reminder.subject == "Rappel : Photo de classe"
