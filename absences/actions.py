@@ -261,6 +261,16 @@ def _alert_unexplained(events, register):
     events = [e for e in events if e.state == AbsenceEvent.State.UNEXPLAINED]
     if not events:
         return
+    # A register is saved several times a lesson: skip the half-days already
+    # told in one query (the insert below still guards against a race).
+    told = set(
+        UnexplainedAlert.objects.filter(
+            pupil_id__in={e.pupil_id for e in events}, date__in={e.date for e in events}
+        ).values_list("pupil_id", "date", "half_day")
+    )
+    events = [e for e in events if (e.pupil_id, e.date, e.half_day) not in told]
+    if not events:
+        return
     notices = _overlapping(AbsenceNotice.objects.covering(), events)
     events = [e for e in events if not any(_covers(n, e) for n in notices)]
     if not events:
