@@ -1,7 +1,7 @@
 """Page-cache scopes of the register page: "reg:<register>", bumped when the
 register, one of its marks, or a family's notice over its day changes."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 
 from ent import pagecache
 
@@ -20,9 +20,8 @@ def _register_changed(sender, instance, **kwargs):
     bump_registers([instance.pk])
 
 
-def _event_changed(sender, instance, origin=None, **kwargs):
-    if not pagecache.cascaded(sender, origin):
-        bump_registers([instance.register_id])
+def _event_changed(sender, instance, **kwargs):
+    bump_registers([instance.register_id])
 
 
 def _notice_changed(sender, instance, **kwargs):
@@ -46,11 +45,11 @@ def _reason_changed(sender, instance, **kwargs):
 def connect():
     from absences.models import AbsenceEvent, AbsenceNotice, Reason, Register
 
+    # Saves only. A receiver on delete would stop Django from deleting in one
+    # query (it would load every row of the nightly retention purge); marks are
+    # removed by do_save_register, which saves the register afterwards, and a
+    # purged register's page (over a year old) lives PAGE_CACHE_SECONDS at most.
     post_save.connect(_register_changed, sender=Register, dispatch_uid="pagecache-register-save")
-    post_delete.connect(_register_changed, sender=Register, dispatch_uid="pagecache-register-delete")
     post_save.connect(_event_changed, sender=AbsenceEvent, dispatch_uid="pagecache-event-save")
-    post_delete.connect(_event_changed, sender=AbsenceEvent, dispatch_uid="pagecache-event-delete")
-    # Deleting a notice (retention purge, erasure) leaves its absences, already
-    # justified; no receiver, so purges stay one query.
     post_save.connect(_notice_changed, sender=AbsenceNotice, dispatch_uid="pagecache-notice-save")
     post_save.connect(_reason_changed, sender=Reason, dispatch_uid="pagecache-reason-save")

@@ -11,10 +11,11 @@ How it stays correct:
   for it), the language, the full path and today's date. One family's page can
   never be served to anyone else: a different person or browser is a different
   key.
-- It also holds the current version of every "scope" the page depends on. Each
-  write gives the scopes it touches a new random version (`bump`), right away
-  and again once its transaction commits, so a page rendered from data that a
-  write was about to replace is stored under a version nobody asks for any more.
+- It also holds the current version of every "scope" the page depends on (a
+  random token). Each write deletes the versions of the scopes it touches
+  (`bump`), right away and again once its transaction commits; the next reader
+  draws a new token, so a page rendered from data that a write was about to
+  replace is stored under a version nobody asks for any more.
   Scopes: "dir" (the directory: people, classes, links; every page depends on
   it), "nt:<person>" (the unread badge), and the page's own (see each app's
   pagecache hooks: homework "hw:<viewer>", absences "reg:<register>",

@@ -46,16 +46,19 @@ def _entry_changed(sender, instance, **kwargs):
     bump_entry(instance)
 
 
-def _attachment_changed(sender, instance, **kwargs):
+def _attachment_changed(sender, instance, origin=None, **kwargs):
     from homework.models import Entry
 
+    if pagecache.cascaded(sender, origin):
+        return  # the entry's own receiver bumped its readers
     entry = Entry.objects.filter(id=instance.entry_id).only("school_class_id", "group_id").first()
     if entry is not None:
         bump_entry(entry)
 
 
-def _done_changed(sender, instance, **kwargs):
-    bump_pupil(instance.pupil_id)
+def _done_changed(sender, instance, origin=None, **kwargs):
+    if not pagecache.cascaded(sender, origin):
+        bump_pupil(instance.pupil_id)
 
 
 def connect():

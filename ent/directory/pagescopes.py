@@ -11,8 +11,8 @@ from ent import pagecache
 _SILENT_USER_FIELDS = frozenset({"last_login", "password"})
 
 
-def _changed(sender, instance=None, update_fields=None, action="post", **kwargs):
-    if action.startswith("pre"):
+def _changed(sender, instance=None, update_fields=None, action="post", origin=None, **kwargs):
+    if action.startswith("pre") or pagecache.cascaded(sender, origin):
         return
     if sender._meta.model_name == "user" and update_fields and set(update_fields) <= _SILENT_USER_FIELDS:
         return

@@ -177,6 +177,20 @@ def test_new_homework_and_its_files_reach_the_family_at_once(world, login_as, se
         assert "consignes.pdf" in page and group_entry.title in page
 
 
+def test_a_deleted_entry_leaves_the_week_with_its_ticks(world, login_as, settings, django_assert_max_num_queries):
+    entry = make_entry(world, title="Exposé annulé")
+    for pupil in (world.pupil, world.outsider_pupil):
+        Done.objects.create(entry=entry, pupil=pupil)
+    Attachment.objects.create(entry=entry, key="k2", filename="plan.pdf", size=3, content_type="application/pdf")
+    pupil = _login(world.pupil, login_as)
+    assert "Exposé annulé" in _warm(pupil, reverse("homework:week")).content.decode()
+    # The ticks and the file go with the entry: 7 queries to delete, 2 for the
+    # entry's readers, none per cascaded row.
+    with django_assert_max_num_queries(9):
+        entry.delete()
+    assert "Exposé annulé" not in assert_fresh(pupil, reverse("homework:week"), settings).content.decode()
+
+
 def test_a_tick_reaches_the_parents_page(world, login_as, settings):
     entry = make_entry(world)
     parent = _login(world.guardian, login_as)
