@@ -238,6 +238,11 @@ def main(argv=None):
         lat = asyncio.run(asyncio.wait_for(one_to_one(url, origin, data, rounds), 300))
         log("announcements")
         ann, listeners = asyncio.run(asyncio.wait_for(announcement(url, origin, data, 5 if args.quick else 30), 300))
+        # Each announcement queued its notification task on the bench's own Redis
+        # database, where no worker runs: drop them rather than let them pile up.
+        from ent.celery import app as celery_app
+
+        celery_app.control.purge()
         idle_count = 100 if args.quick else args.idle
         log(f"{idle_count} idle sockets")
         held, before, after = asyncio.run(
