@@ -9,11 +9,11 @@ SCOPE = "reg"
 
 
 def register_scopes(request, register_id, *args, **kwargs):
-    return [f"{SCOPE}:{register_id}"]
+    return [pagecache.scope(SCOPE, register_id)]
 
 
 def bump_registers(register_ids) -> None:
-    pagecache.bump(*(f"{SCOPE}:{rid}" for rid in set(register_ids) if rid))
+    pagecache.bump_each(SCOPE, register_ids)
 
 
 def _register_changed(sender, instance, **kwargs):

@@ -35,12 +35,15 @@ class _SharedClientCacheClient(RedisCacheClient):
     callbacks), about a fifth of a cached page's cost (three calls). A client is
     thread-safe over its pool: build one per pool and keep it."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}  # pool index -> client
+
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_shared_clients", {})
-        client = clients.get(id(pool))
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
         return client
 
 

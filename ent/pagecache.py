@@ -46,12 +46,14 @@ from django.utils.translation import get_language
 SCOPE_PREFIX = "pagever:"
 PAGE_PREFIX = "page:v1:"
 DIRECTORY = "dir"
+UNREAD = "nt"  # "nt:<person>": the unread badge, in every cached page
 # Session keys that change without changing what a page shows.
 _VOLATILE_SESSION_KEYS = frozenset({"_session_expiry"})
 
 
-def viewer_scope(prefix: str, user_id) -> str:
-    return f"{prefix}:{user_id}"
+def scope(prefix: str, key) -> str:
+    """One scope of a family, e.g. scope("reg", 12) -> "reg:12"."""
+    return f"{prefix}:{key}"
 
 
 # A version may expire at any time (a fresh random one replaces it): the TTL only
@@ -78,8 +80,8 @@ def bump(*scopes) -> None:
         transaction.on_commit(lambda: _set_versions(scopes))
 
 
-def bump_users(prefix: str, user_ids) -> None:
-    bump(*(viewer_scope(prefix, uid) for uid in set(user_ids) if uid))
+def bump_each(prefix: str, keys) -> None:
+    bump(*(scope(prefix, key) for key in set(keys) if key))
 
 
 def _versions(scopes) -> list[str]:
@@ -160,7 +162,7 @@ def cached_page(page_scopes, *, max_seconds=None):
             ):
                 return view(request, *args, **kwargs)
             uid = request.user.pk
-            scopes = [DIRECTORY, viewer_scope("nt", uid), *page_scopes(request, *args, **kwargs)]
+            scopes = [DIRECTORY, scope(UNREAD, uid), *page_scopes(request, *args, **kwargs)]
             key = _page_key(request, scopes)
             hit = cache.get(key)
             if hit is not None:

@@ -10,7 +10,7 @@ SCOPE = "hw"
 
 
 def week_scopes(request, *args, **kwargs):
-    return [pagecache.viewer_scope(SCOPE, request.user.pk)]
+    return [pagecache.scope(SCOPE, request.user.pk)]
 
 
 def _with_guardians(pupil_ids) -> list[int]:
@@ -35,11 +35,11 @@ def bump_entry(entry) -> None:
         pupils = Group.members.through.objects.filter(group_id=entry.group_id).values_list("user_id", flat=True)
     else:
         return
-    pagecache.bump_users(SCOPE, _with_guardians(pupils))
+    pagecache.bump_each(SCOPE, _with_guardians(pupils))
 
 
 def bump_pupil(pupil_id) -> None:
-    pagecache.bump_users(SCOPE, _with_guardians([pupil_id]))
+    pagecache.bump_each(SCOPE, _with_guardians([pupil_id]))
 
 
 def _entry_changed(sender, instance, **kwargs):

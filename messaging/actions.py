@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent import storage
+from ent.celery import queue
 from ent.directory.models import Enrollment, Group, Guardianship, User
 from ent.errors import EntError
 from ent.sanitize import linkify_text, sanitize_html
@@ -289,9 +290,8 @@ def do_mark_read(user, conversation, up_to=None) -> int:
 
 
 def do_set_archived(user, conversation, archived: bool) -> None:
-    with transaction.atomic():
-        Participant.objects.filter(conversation=conversation, user=user).update(archived=archived)
-        pagescopes.bump_people([user.pk])
+    Participant.objects.filter(conversation=conversation, user=user).update(archived=archived)
+    pagescopes.bump_people([user.pk])
 
 
 def do_edit_message(user, message, body) -> Message:
@@ -440,13 +440,9 @@ def do_send_announcement(author, *, title, body, audience, target, requires_conf
 
 
 def _queue_notify(announcement_id) -> None:
-    from messaging import tasks
+    from messaging import tasks  # tasks import this module
 
-    try:
-        tasks.notify_announcement.delay(announcement_id)
-    except Exception as exc:  # kombu's OperationalError, redis' ConnectionError ...
-        # Committed already: the periodic sweep notifies the families later.
-        log.warning("could not queue the notifications of announcement %s: %s", announcement_id, exc)
+    queue(tasks.notify_announcement, announcement_id, catch_up="messaging.notify_pending_announcements")
 
 
 # The sweep leaves a just-sent announcement to its own task.

@@ -11,11 +11,11 @@ SCOPE = "msg"
 
 
 def inbox_scopes(request, *args, **kwargs):
-    return [pagecache.viewer_scope(SCOPE, request.user.pk)]
+    return [pagecache.scope(SCOPE, request.user.pk)]
 
 
 def bump_people(user_ids) -> None:
-    pagecache.bump_users(SCOPE, user_ids)
+    pagecache.bump_each(SCOPE, user_ids)
 
 
 def _conversation_deleted(sender, instance, **kwargs):

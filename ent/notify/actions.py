@@ -50,7 +50,7 @@ def do_mark_all_read(user) -> int:
 def _push_on_commit(user_ids):
     from ent.notify import tasks
 
-    pagecache.bump_users("nt", user_ids)  # the badge is in every cached page
+    pagecache.bump_each(pagecache.UNREAD, user_ids)  # the badge is in every cached page
     transaction.on_commit(lambda: forget_unread(user_ids))
     transaction.on_commit(lambda: tasks.push_unread.delay(list(user_ids)))
 

@@ -10,7 +10,6 @@ unread count leave only once it commits.
 """
 
 import datetime
-import logging
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -20,13 +19,12 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from ent import pagecache
+from ent.celery import queue
 from ent.notify import schedule
 from ent.notify.kinds import Frequency, get_kind
 from ent.notify.models import Delivery, Notification
 from ent.notify.preferences import load_recipients
 from ent.notify.push import forget_unread
-
-log = logging.getLogger(__name__)
 
 _MODE_OF = {
     Frequency.IMMEDIATELY: Delivery.Mode.IMMEDIATE,
@@ -88,21 +86,11 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
 
     due_now = [d.id for d in deliveries if d.mode == Delivery.Mode.IMMEDIATE and d.due_at <= now]
     user_ids = [n.recipient_id for n in notifications]
-    pagecache.bump_users("nt", user_ids)  # the badge is in every cached page
+    pagecache.bump_each(pagecache.UNREAD, user_ids)  # the badge is in every cached page
     transaction.on_commit(lambda: forget_unread(user_ids))
     if due_now:
-        transaction.on_commit(lambda: _queue(tasks.deliver_many, due_now))
-    transaction.on_commit(lambda: _queue(tasks.push_unread, user_ids))
-
-
-def _queue(task, *args) -> None:
-    """Queue a task after commit. With the broker down the caller's transaction
-    has already committed: failing its request would lose nothing but show an
-    error. The rows stay pending and the beat's release_due sends them later."""
-    try:
-        task.delay(*args)
-    except Exception as exc:  # kombu's OperationalError, redis' ConnectionError ...
-        log.warning("could not queue %s (%s); release_due will send what is pending", task.name, exc)
+        transaction.on_commit(lambda: queue(tasks.deliver_many, due_now, catch_up="notify.release_due"))
+    transaction.on_commit(lambda: queue(tasks.push_unread, user_ids, catch_up="the next page load"))
 
 
 def _safe_url(url) -> str:

@@ -9,7 +9,7 @@ from ent import pagecache
 
 
 def _changed(sender, instance, **kwargs):
-    pagecache.bump_users("nt", [instance.recipient_id])
+    pagecache.bump_each(pagecache.UNREAD, [instance.recipient_id])
 
 
 def connect():
