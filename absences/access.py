@@ -230,16 +230,19 @@ def can_edit_register(user, register) -> bool:
     return _teaches(roles, register) and register.date == timezone.localdate()
 
 
-def access_register(user, register_id, *, for_write=False):
+def access_register(user, register_id, *, for_write=False, lock=False):
+    """The register, if this person takes or manages it. `lock` (inside a
+    transaction) holds its row until the commit, for a save."""
     from absences.models import Register
 
     register_id = _int_id(register_id)
     roles = _roles(user)
     if roles is None:
         raise Http404
-    register = (
-        Register.objects.select_related("school", "school_class", "group", "subject").filter(id=register_id).first()
-    )
+    registers = Register.objects.select_related("school", "school_class", "group", "subject")
+    if lock:
+        registers = registers.select_for_update(of=("self",))
+    register = registers.filter(id=register_id).first()
     if register is None:
         raise Http404
     if register.school_id not in managed_school_ids(user) and not _teaches(roles, register):

@@ -3,6 +3,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -138,15 +139,27 @@ def register_open(request):
 @require_http_methods(["GET", "POST"])
 @pagecache.cached_page(pagescopes.register_scopes)
 def register(request, register_id):
-    register = access.access_register(request.user, register_id, for_write=request.method == "POST")
-    pupils = actions.roster(register)
-    events = {e.pupil_id: e for e in register.events.all()}
-    form = RegisterForm(request.POST or None, pupils=pupils, events=events)
-    if request.method == "POST" and form.is_valid():
-        finish = "finish" in request.POST
-        actions.do_save_register(request.user, register, form.marks(), finish=finish)
-        messages.success(request, _("Register completed.") if finish else _("Register saved."))
-        return redirect("absences:register", register_id=register.id)
+    if request.method == "POST":
+        # The register is read once, locked, and saved from what was read: two
+        # saves of the same register (teacher and office) queue up instead of
+        # overwriting each other's marks, and the save does not read it all again.
+        with transaction.atomic():
+            register = access.access_register(request.user, register_id, for_write=True, lock=True)
+            pupils = actions.roster(register)
+            events = {e.pupil_id: e for e in register.events.all()}
+            form = RegisterForm(request.POST, pupils=pupils, events=events)
+            if form.is_valid():
+                finish = "finish" in request.POST
+                actions.do_save_register(
+                    request.user, register, form.marks(), finish=finish, locked=(pupils, events)
+                )
+                messages.success(request, _("Register completed.") if finish else _("Register saved."))
+                return redirect("absences:register", register_id=register.id)
+    else:
+        register = access.access_register(request.user, register_id)
+        pupils = actions.roster(register)
+        events = {e.pupil_id: e for e in register.events.all()}
+        form = RegisterForm(pupils=pupils, events=events)
     start = actions.aware(register.date, register.starts_at)
     end = actions.aware(register.date, register.ends_at)
     announced = set(
@@ -160,7 +173,7 @@ def register(request, register_id):
         {
             "register": register,
             "form": form,
-            "announced": announced,
+            "rows": form.table(announced),
             "can_edit": access.can_edit_register(request.user, register),
             "count": len(pupils),
             "absent_count": sum(1 for e in events.values() if e.is_absence),
