@@ -150,9 +150,7 @@ def register(request, register_id):
             form = RegisterForm(request.POST, pupils=pupils, events=events)
             if form.is_valid():
                 finish = "finish" in request.POST
-                actions.do_save_register(
-                    request.user, register, form.marks(), finish=finish, locked=(pupils, events)
-                )
+                actions.do_save_register(request.user, register, form.marks(), finish=finish, locked=(pupils, events))
                 messages.success(request, _("Register completed.") if finish else _("Register saved."))
                 return redirect("absences:register", register_id=register.id)
     else:
