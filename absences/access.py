@@ -166,7 +166,12 @@ def access_declarable_child(user, pupil_id):
     pupil_id = _int_id(pupil_id)
     if pupil_id not in justify_child_ids(user):
         raise Http404
-    enrollment = current_enrollment(pupil_id)
+    enrollment = (
+        Enrollment.objects.current()
+        .filter(pupil_id=pupil_id)
+        .select_related("pupil", "school_class__school", "school_class__year")
+        .first()
+    )
     if enrollment is None:
         raise Http404
     return enrollment.pupil, enrollment

@@ -455,17 +455,19 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
         data.get("end_time"),
     )
     reason = data["reason"]
-    check_notice(
-        pupil,
-        enrollment,
-        reason=reason,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        start_date=data["start_date"],
-        end_date=data["end_date"],
-    )
     doc = {}
     if document is not None:
+        # Checked before the upload too: no file sent to the store for a notice
+        # that will be refused.
+        check_notice(
+            pupil,
+            enrollment,
+            reason=reason,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+        )
         content_type, ext = check_document(document)
         key = f"absences/notices/{pupil.id}/{uuid.uuid4().hex}{ext}"
         storage.put_stream(key, document, document.size, content_type=content_type)
@@ -479,7 +481,7 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
     try:
         with transaction.atomic():
             # One declaration at a time per pupil, so two overlapping ones cannot both pass.
-            User.objects.select_for_update().filter(id=pupil.id).first()
+            list(User.objects.select_for_update().filter(id=pupil.id).values_list("id", flat=True))
             check_notice(
                 pupil,
                 enrollment,

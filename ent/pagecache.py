@@ -140,19 +140,33 @@ def _storable(request, response) -> bool:
     )
 
 
-def cached_page(page_scopes, *, max_seconds=None):
+def expire_at(response, when) -> None:
+    """The page shows something that changes at a moment without any write
+    (e.g. a scheduled homework entry appearing): it is not kept past it.
+    `when()` returns that aware datetime, or None for nothing scheduled; it is
+    only called when the page is about to be stored."""
+    response._page_cache_until = when
+
+
+def _seconds_left(response, ttl) -> int:
+    when = getattr(response, "_page_cache_until", None)
+    until = when() if when is not None else None
+    if until is None:
+        return ttl
+    return min(ttl, int((until - timezone.now()).total_seconds()))
+
+
+def cached_page(page_scopes):
     """Serve a GET view from the page cache. `page_scopes(request, *args,
     **kwargs)` lists the page's own scopes; "dir" and the person's unread badge
-    are always added. `max_seconds` caps the lifetime for a page that changes
-    with the clock as well as with writes. Put it under login_required and the
+    are always added. A view whose page also changes with the clock says when
+    with `expire_at(response, when)`. Put it under login_required and the
     method decorators."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             ttl = settings.PAGE_CACHE_SECONDS
-            if max_seconds is not None:
-                ttl = min(ttl, max_seconds)
             if (
                 not ttl
                 or request.method != "GET"
@@ -169,7 +183,7 @@ def cached_page(page_scopes, *, max_seconds=None):
                 content, headers = hit
                 return HttpResponse(zlib.decompress(content), headers=headers)
             response = view(request, *args, **kwargs)
-            if _storable(request, response):
+            if _storable(request, response) and (ttl := _seconds_left(response, ttl)) > 0:
                 # Compressed (~35 KB of HTML -> ~6 KB): thousands of sessions
                 # keep their pages in Redis at once.
                 cache.set(key, (zlib.compress(response.content, 1), dict(response.headers)), ttl)

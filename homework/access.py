@@ -72,6 +72,14 @@ class EntryQuerySet(models.QuerySet):
             q |= Q(school_id__in=readers)
         return self.filter(q)
 
+    def next_publication_for_pupil(self, pupil_id, class_ids):
+        """When the next scheduled entry of this pupil's classes and groups
+        appears (None: none scheduled): a cached diary page must not outlive it."""
+        return self.filter(
+            Q(school_class_id__in=class_ids) | Q(group_id__in=_groups_of_pupils([pupil_id])),
+            publish_at__gt=timezone.now(),
+        ).aggregate(next=models.Min("publish_at"))["next"]
+
     def for_pupil(self, pupil_id, class_ids):
         """What one pupil has to do: published entries of their classes and groups."""
         return self.filter(
@@ -113,6 +121,12 @@ def diary_for_pupil(user, pupil):
     from homework.models import Entry
 
     return Entry.objects.for_pupil(pupil.id, pupil_class_ids(user, pupil))
+
+
+def next_publication_for_pupil(user, pupil):
+    from homework.models import Entry
+
+    return Entry.objects.next_publication_for_pupil(pupil.id, pupil_class_ids(user, pupil))
 
 
 def access_feed_pupil(user, pupil_id) -> User:

@@ -73,9 +73,7 @@ def _safe_next(request, default):
 
 @login_required
 @require_GET
-# Scheduled entries (publish_at) appear with the clock, not with a write: a
-# cached week lives one minute at most.
-@pagecache.cached_page(pagescopes.week_scopes, max_seconds=60)
+@pagecache.cached_page(pagescopes.week_scopes)
 def week(request):
     """The pupil's work for this week and next, by due date; for a parent, the
     same for the child chosen in the header, read-only."""
@@ -118,7 +116,7 @@ def week(request):
                 "count": len(items),
             }
         )
-    return _render(
+    response = _render(
         request,
         "homework/week.html",
         {
@@ -132,6 +130,10 @@ def week(request):
             "is_this_week": monday == _monday(),
         },
     )
+    # Scheduled entries appear with the clock, not with a write: the cached page
+    # ends when the next one is published (one query, when the page is stored).
+    pagecache.expire_at(response, lambda: access.next_publication_for_pupil(user, pupil))
+    return response
 
 
 @login_required

@@ -3,13 +3,16 @@ rendering, never to anyone else, and every kind of write replaces the pages it
 changes. "Fresh" is checked against what the view renders now with the cache
 off, so a stale page fails whatever it shows."""
 
+import datetime
 import re
+import time
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from ent import pagecache
 from ent.directory import lifecycle
@@ -140,7 +143,7 @@ def test_the_cache_can_be_turned_off(world, login_as, settings):
         assert client.get(reverse("home")).context is not None
 
 
-def test_a_page_that_follows_the_clock_lives_at_most_its_cap(world, login_as, monkeypatch):
+def test_the_week_lives_until_the_next_scheduled_entry_appears(world, login_as, monkeypatch):
     stored = []
     real_set = pagecache.cache.set
 
@@ -151,9 +154,24 @@ def test_a_page_that_follows_the_clock_lives_at_most_its_cap(world, login_as, mo
 
     monkeypatch.setattr(pagecache.cache, "set", spy)
     client = _login(world.pupil, login_as)
-    client.get(reverse("homework:week"))
-    client.get(reverse("homework:week"))
-    assert stored == [60]
+    url = reverse("homework:week")
+    client.get(url)
+    client.get(url)
+    assert stored == [300]  # nothing scheduled: the usual lifetime
+    make_entry(world, title="Plus tard", publish_at=timezone.now() + datetime.timedelta(seconds=90))
+    client.get(url)
+    assert 85 <= stored[-1] <= 90
+
+
+def test_a_scheduled_entry_appears_on_a_cached_week_when_its_time_comes(world, login_as):
+    client = _login(world.pupil, login_as)
+    url = reverse("homework:week")
+    publish_at = timezone.now() + datetime.timedelta(seconds=3)
+    make_entry(world, title="Exposé programmé", publish_at=publish_at)
+    _warm(client, url)
+    assert "Exposé programmé" not in client.get(url).content.decode()
+    time.sleep(max(0.0, (publish_at - timezone.now()).total_seconds()) + 0.2)
+    assert "Exposé programmé" in client.get(url).content.decode()
 
 
 # --- Every kind of write replaces the pages it changes ------------------------------------
