@@ -166,7 +166,14 @@ def wrk(url, requests_file, connections, duration, threads=2):
 SERVICES = NamedSampler("postgres", "redis-server")
 
 
-def measured(sampler, fn):
+def reset_posts(env):
+    """Before each measured run: the notices an earlier run posted are removed
+    (bench/prepare.py reset), so every run posts new ones."""
+    subprocess.run([str(BIN / "python"), "-m", "bench.prepare", "--reset"], env=env, cwd=ROOT, check=True)
+
+
+def measured(sampler, fn, env):
+    reset_posts(env)
     cpu0, _ = sampler.snapshot()
     db0, _ = SERVICES.snapshot()
     t0 = time.monotonic()
@@ -330,14 +337,14 @@ def main(argv=None):
         sampler = Sampler(server.pid)
         # Warm every worker (imports, template caches, DB connections).
         wrk(base_url + "/", workdir / "mixed.txt", 10, 1 if quick else 3)
-        baseline = measured(sampler, lambda: wrk(base_url + "/livez", None, conns[0], duration))
+        baseline = measured(sampler, lambda: wrk(base_url + "/livez", None, conns[0], duration), env)
         pages = {}
         for name, info in prepared["pages"].items():
-            r = measured(sampler, lambda info=info: wrk(base_url + "/", info["requests_file"], conns[0], duration))
+            r = measured(sampler, lambda info=info: wrk(base_url + "/", info["requests_file"], conns[0], duration), env)
             r.update({k: info[k] for k in ("queries_small", "queries_large", "weight_kb", "html_kb")})
             pages[name] = r
         mixed_runs = [
-            measured(sampler, lambda c=c: wrk(base_url + "/", workdir / "mixed.txt", c, duration)) for c in conns
+            measured(sampler, lambda c=c: wrk(base_url + "/", workdir / "mixed.txt", c, duration), env) for c in conns
         ]
     finally:
         stop(server)
@@ -348,7 +355,7 @@ def main(argv=None):
     try:
         sampler = Sampler(server.pid)
         wrk(base_url + "/", workdir / "mixed.txt", 10, 1 if quick else 3)
-        uncached = measured(sampler, lambda: wrk(base_url + "/", workdir / "mixed.txt", conns[0], duration))
+        uncached = measured(sampler, lambda: wrk(base_url + "/", workdir / "mixed.txt", conns[0], duration), env)
     finally:
         stop(server)
 
@@ -368,7 +375,7 @@ def main(argv=None):
         sampler = Sampler(server.pid)
         wrk(base_url + "/", workdir / "mixed.txt", 10, 1 if quick else 3)
         asgi_base = wrk(base_url + "/livez", None, conns[0], duration)
-        asgi_mixed = measured(sampler, lambda: wrk(base_url + "/", workdir / "mixed.txt", conns[0], duration))
+        asgi_mixed = measured(sampler, lambda: wrk(base_url + "/", workdir / "mixed.txt", conns[0], duration), env)
         layouts["asgi"] = {
             "server": f"uvicorn x{args.workers}",
             "baseline_requests_per_s": asgi_base["requests_per_s"],
