@@ -141,7 +141,7 @@ CHANNEL_EXPIRY = env_int("CHANNEL_EXPIRY", 60, minimum=1)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "ent.channel_layer.ChannelLayer",  # channels_redis, plus group_send_many
             "CONFIG": {
                 # redis-py's default 5 s read timeout equals channels_redis's
                 # 5 s blocking pop: idle sockets then die with TimeoutError.
