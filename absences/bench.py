@@ -150,7 +150,7 @@ def _notice_post(user, ctx):
     mine = guardians.index(user.id)
     today = timezone.localdate()
     out, day, slot = [], today + datetime.timedelta(days=1), 0
-    while len(out) < 40 and day <= klass.year.ends_on:
+    while len(out) < 80 and day <= klass.year.ends_on:
         if day.weekday() < 5:
             for half_day in (HalfDay.MORNING, HalfDay.AFTERNOON):
                 slot += 1

@@ -134,10 +134,13 @@ class NamedSampler(Sampler):
 
 
 def wrk(url, requests_file, connections, duration, threads=2):
-    env = {**os.environ, "BENCH_REQUESTS": str(requests_file)} if requests_file else dict(os.environ)
+    threads = min(threads, connections)
+    env = {**os.environ, "BENCH_THREADS": str(threads)}
+    if requests_file:
+        env["BENCH_REQUESTS"] = str(requests_file)
     cmd = [
         "wrk",
-        f"-t{min(threads, connections)}",
+        f"-t{threads}",
         f"-c{connections}",
         f"-d{duration}s",
         "--timeout",
