@@ -14,6 +14,7 @@ It relies on channels_redis's key layout and helpers (`_group_key`,
 tests/messaging/test_channel_layer.py checks it against a real Redis.
 """
 
+import asyncio
 import time
 from collections import defaultdict
 
@@ -38,6 +39,18 @@ return over_capacity
 
 
 class ChannelLayer(RedisChannelLayer):
+    async def close_pools(self):
+        """Close each event loop's connections on that loop. channels_redis closes
+        them all from the caller's loop, which fails for the process's push loop
+        (ent.notify.push) as soon as a push has used it."""
+        await self.wait_received()
+        current = asyncio.get_running_loop()
+        for loop, layer in list(self._layers.items()):
+            if loop is current:
+                await layer.flush()
+            elif loop.is_running():
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(layer.flush(), loop))
+
     async def group_send_many(self, messages: dict) -> int:
         """Send `messages[group]` to every channel of each group. Returns how
         many channels were full (their message dropped, as group_send does)."""

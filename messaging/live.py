@@ -8,13 +8,12 @@ the database with the last message id it saw (messages_since).
 
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from ent.notify import push
 from messaging import pagescopes
 from messaging.models import Message, Participant
 
@@ -37,25 +36,12 @@ def push_on_commit(payloads: dict) -> None:
 
 
 def send_now(payloads: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(_send_all)(layer, payloads)
+        push.send_to_groups(
+            {group_name(uid): {"type": "socket.send", "payload": payload} for uid, payload in payloads.items()}
+        )
     except Exception as exc:  # a push is a hint: the data is already committed
         log.warning("messaging push failed: %s", exc)
-
-
-async def _send_all(layer, payloads):
-    messages = {group_name(uid): {"type": "socket.send", "payload": p} for uid, p in payloads.items()}
-    if hasattr(layer, "group_send_many"):
-        # Every family of a class in two Redis round trips (ent/channel_layer.py).
-        await layer.group_send_many(messages)
-        return
-    # The in-memory layer (no Redis configured). One after the other: from a web
-    # process each push runs in a new event loop.
-    for group, message in messages.items():
-        await layer.group_send(group, message)
 
 
 def serialize_message(message: Message, author_name: str | None = None) -> dict:
