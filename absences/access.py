@@ -143,13 +143,9 @@ def is_staff_viewer(user, pupil_id) -> bool:
     return not is_family_of(user, pupil_id)
 
 
-def current_enrollment(pupil_id):
-    return (
-        Enrollment.objects.current()
-        .filter(pupil_id=pupil_id)
-        .select_related("school_class__school", "school_class__year")
-        .first()
-    )
+def current_enrollment(pupil_id, *, with_pupil=False):
+    related = ["school_class__school", "school_class__year"] + (["pupil"] if with_pupil else [])
+    return Enrollment.objects.current().filter(pupil_id=pupil_id).select_related(*related).first()
 
 
 def access_pupil_file(user, pupil_id) -> User:
@@ -166,12 +162,7 @@ def access_declarable_child(user, pupil_id):
     pupil_id = _int_id(pupil_id)
     if pupil_id not in justify_child_ids(user):
         raise Http404
-    enrollment = (
-        Enrollment.objects.current()
-        .filter(pupil_id=pupil_id)
-        .select_related("pupil", "school_class__school", "school_class__year")
-        .first()
-    )
+    enrollment = current_enrollment(pupil_id, with_pupil=True)
     if enrollment is None:
         raise Http404
     return enrollment.pupil, enrollment

@@ -1,4 +1,5 @@
 import csv
+from contextlib import nullcontext
 from datetime import date
 
 from django.contrib import messages
@@ -139,25 +140,20 @@ def register_open(request):
 @require_http_methods(["GET", "POST"])
 @pagecache.cached_page(pagescopes.register_scopes)
 def register(request, register_id):
-    if request.method == "POST":
-        # The register is read once, locked, and saved from what was read: two
-        # saves of the same register (teacher and office) queue up instead of
-        # overwriting each other's marks, and the save does not read it all again.
-        with transaction.atomic():
-            register = access.access_register(request.user, register_id, for_write=True, lock=True)
-            pupils = actions.roster(register)
-            events = {e.pupil_id: e for e in register.events.all()}
-            form = RegisterForm(request.POST, pupils=pupils, events=events)
-            if form.is_valid():
-                finish = "finish" in request.POST
-                actions.do_save_register(request.user, register, form.marks(), finish=finish, locked=(pupils, events))
-                messages.success(request, _("Register completed.") if finish else _("Register saved."))
-                return redirect("absences:register", register_id=register.id)
-    else:
-        register = access.access_register(request.user, register_id)
+    posted = request.method == "POST"
+    # A save reads the register once, locked, and is written from what was read:
+    # two saves of the same register (teacher and office) queue up instead of
+    # overwriting each other's marks, and the save does not read it all again.
+    with transaction.atomic() if posted else nullcontext():
+        register = access.access_register(request.user, register_id, for_write=posted, lock=posted)
         pupils = actions.roster(register)
         events = {e.pupil_id: e for e in register.events.all()}
-        form = RegisterForm(pupils=pupils, events=events)
+        form = RegisterForm(request.POST or None, pupils=pupils, events=events)
+        if posted and form.is_valid():
+            finish = "finish" in request.POST
+            actions.do_save_register(request.user, register, form.marks(), finish=finish, locked=(pupils, events))
+            messages.success(request, _("Register completed.") if finish else _("Register saved."))
+            return redirect("absences:register", register_id=register.id)
     start = actions.aware(register.date, register.starts_at)
     end = actions.aware(register.date, register.ends_at)
     announced = set(

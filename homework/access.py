@@ -72,20 +72,19 @@ class EntryQuerySet(models.QuerySet):
             q |= Q(school_id__in=readers)
         return self.filter(q)
 
+    def _of_pupil(self, pupil_id, class_ids):
+        """Entries of this pupil's classes and groups, published or not."""
+        return self.filter(Q(school_class_id__in=class_ids) | Q(group_id__in=_groups_of_pupils([pupil_id])))
+
     def next_publication_for_pupil(self, pupil_id, class_ids):
         """When the next scheduled entry of this pupil's classes and groups
         appears (None: none scheduled): a cached diary page must not outlive it."""
-        return self.filter(
-            Q(school_class_id__in=class_ids) | Q(group_id__in=_groups_of_pupils([pupil_id])),
-            publish_at__gt=timezone.now(),
-        ).aggregate(next=models.Min("publish_at"))["next"]
+        entries = self._of_pupil(pupil_id, class_ids).filter(publish_at__gt=timezone.now())
+        return entries.aggregate(next=models.Min("publish_at"))["next"]
 
     def for_pupil(self, pupil_id, class_ids):
         """What one pupil has to do: published entries of their classes and groups."""
-        return self.filter(
-            Q(school_class_id__in=class_ids) | Q(group_id__in=_groups_of_pupils([pupil_id])),
-            published_q(),
-        )
+        return self._of_pupil(pupil_id, class_ids).filter(published_q())
 
 
 # --- The pupil a family page is about ---------------------------------------------------------

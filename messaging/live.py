@@ -1,5 +1,5 @@
 """What goes over the WebSocket: message payloads, unread counts, and pushes sent
-on commit to the per-person groups `user-<id>` of the project socket.
+on commit to the per-person groups of the project socket (ent.notify.push.user_group).
 
 A push is only ever a hint: the database is written first, the push leaves on
 commit, and a client that missed it (full channel, closed tab) catches up from
@@ -22,10 +22,6 @@ log = logging.getLogger(__name__)
 CATCH_UP_LIMIT = 200
 
 
-def group_name(user_id) -> str:
-    return f"user-{user_id}"
-
-
 def push_on_commit(payloads: dict) -> None:
     """payloads: user id -> JSON-able dict. Sent once the transaction commits."""
     if not payloads:
@@ -38,7 +34,7 @@ def push_on_commit(payloads: dict) -> None:
 def send_now(payloads: dict) -> None:
     try:
         push.send_to_groups(
-            {group_name(uid): {"type": "socket.send", "payload": payload} for uid, payload in payloads.items()}
+            {push.user_group(uid): {"type": "socket.send", "payload": payload} for uid, payload in payloads.items()}
         )
     except Exception as exc:  # a push is a hint: the data is already committed
         log.warning("messaging push failed: %s", exc)
