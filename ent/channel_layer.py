@@ -18,6 +18,7 @@ import asyncio
 import time
 from collections import defaultdict
 
+import msgpack
 from channels_redis.core import RedisChannelLayer
 
 # channels_redis's own group_send script: push each message unless its channel
@@ -36,6 +37,12 @@ for i=1,#KEYS do
 end
 return over_capacity
 """
+
+
+def _identity(message: dict) -> bytes:
+    """Equal messages get equal bytes (every family of an announcement gets the
+    same payload, each in its own dict)."""
+    return msgpack.packb(message, use_bin_type=True)
 
 
 class ChannelLayer(RedisChannelLayer):
@@ -59,7 +66,9 @@ class ChannelLayer(RedisChannelLayer):
             assert self.require_valid_group_name(group), "Group name not valid"
             groups_by_host[self.consistent_hash(group)].append(group)
         now = int(time.time())
+        # (channel key, message identity) -> (name, channels, message); then
         # (channel key, serialized message, capacity) by the host of the channel.
+        entries = {}
         pushes = defaultdict(list)
         for index, groups in groups_by_host.items():
             pipe = self.connection(index).pipeline(transaction=False)
@@ -69,18 +78,26 @@ class ChannelLayer(RedisChannelLayer):
                 pipe.zrange(key, 0, -1)
             replies = await pipe.execute()
             for group, members in zip(groups, replies[1::2], strict=True):
-                by_key = {}
                 for raw in members:
                     channel = raw.decode("utf8")
-                    name = self.non_local_name(channel) if "!" in channel else channel
-                    key = self.prefix + name
-                    if key in by_key:  # process-local channels share one key
-                        by_key[key][1]["__asgi_channel__"].append(channel)
+                    if "!" in channel:
+                        # A process's own channels share one key: one copy of
+                        # a message for all of them, listed in __asgi_channel__
+                        # (channels_redis's receive hands it to each). An
+                        # announcement to 30 parents served by one socket process
+                        # is one Redis entry and one receive, not thirty.
+                        name = self.non_local_name(channel)
+                        merge = (self.prefix + name, _identity(messages[group]))
                     else:
-                        by_key[key] = (name, {**messages[group], "__asgi_channel__": [channel]}, channel)
-                for key, (name, message, channel) in by_key.items():
-                    push = (key, self.serialize(message), self.get_capacity(channel))
-                    pushes[self.consistent_hash(name)].append(push)
+                        name = channel
+                        merge = (self.prefix + name, group)
+                    if merge in entries:
+                        entries[merge][1].append(channel)
+                    else:
+                        entries[merge] = (name, [channel], messages[group])
+        for (key, _), (name, channels, message) in entries.items():
+            push = (key, self.serialize({**message, "__asgi_channel__": channels}), self.get_capacity(channels[0]))
+            pushes[self.consistent_hash(name)].append(push)
         over = 0
         for index, items in pushes.items():
             keys = [k for k, _, _ in items]

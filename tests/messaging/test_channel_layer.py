@@ -99,3 +99,29 @@ async def test_an_invalid_group_name_is_refused_before_anything_is_sent():
         await layer.group_send_many({"user-1": {"type": "x"}, "not valid!": {"type": "x"}})
     await assert_empty(layer, channel)
     await layer.flush()
+
+
+async def test_one_message_for_many_groups_is_one_entry_on_the_process_key():
+    # Every family of an announcement gets the same payload: the socket process
+    # takes it off Redis once and hands it to each of its channels.
+    layer = make_layer()
+    channels = [await layer.new_channel() for _ in range(5)]
+    for number, channel in enumerate(channels):
+        await layer.group_add(f"user-{number}", channel)
+    await layer.group_add("user-0", channels[1])  # a second tab of user-0
+    same = {"type": "socket.send", "payload": {"announcement": 7}}
+    messages = {f"user-{number}": dict(same) for number in range(5)}
+    messages["user-4"] = {"type": "socket.send", "payload": {"announcement": 8}}
+    assert await layer.group_send_many(messages) == 0
+
+    process_key = layer.prefix + layer.non_local_name(channels[0])
+    assert await layer.connection(0).zcard(process_key) == 2  # one per distinct payload
+    assert (await receive(layer, channels[0]))["payload"] == {"announcement": 7}
+    # user-0's second tab is channels[1]: it gets user-0's copy and user-1's.
+    assert [(await receive(layer, channels[1]))["payload"] for _ in range(2)] == [{"announcement": 7}] * 2
+    assert (await receive(layer, channels[2]))["payload"] == {"announcement": 7}
+    assert (await receive(layer, channels[3]))["payload"] == {"announcement": 7}
+    assert (await receive(layer, channels[4]))["payload"] == {"announcement": 8}
+    for channel in channels:
+        await assert_empty(layer, channel)
+    await layer.flush()
