@@ -21,7 +21,7 @@ def _session_cookie(user):
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "ent.directory.auth_backends.CachedModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["ent_mfa_ok"] = True  # bench staff are not measured on the MFA step
     store.create()

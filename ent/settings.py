@@ -257,12 +257,17 @@ NOTIFY_UNREAD_CACHE_SECONDS = env_int("NOTIFY_UNREAD_CACHE_SECONDS", 120, minimu
 # person and browser session this long at most; every write that changes one
 # replaces it at once (ent/pagecache.py). 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
+# Each request's signed-in person is read from the cache, kept this long at most
+# and forgotten at every change of their row (ent/directory/auth_backends.py).
+AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300, minimum=0)
 
 # Authentication
 AUTH_USER_MODEL = "directory.User"
+# Django's and allauth's backends, reading the signed-in person from the cache
+# (ent/directory/auth_backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "ent.directory.auth_backends.CachedModelBackend",
+    "ent.directory.auth_backends.CachedAllauthBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

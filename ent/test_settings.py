@@ -42,3 +42,5 @@ os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
 # The query-count tests pin what a page costs without the badge's cache (its
 # worst case); tests/notify/test_views.py::TestUnreadBadge turns it on.
 NOTIFY_UNREAD_CACHE_SECONDS = 0
+# Likewise the signed-in person's row (tests/directory/test_auth_backends.py turns it on).
+AUTH_USER_CACHE_SECONDS = 0

@@ -7,7 +7,9 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Annuaire"
 
     def ready(self):
-        # Bulk writes (imports, year rollover) bump the page cache themselves.
-        from ent.directory import pagescopes
+        # Bulk writes (imports, year rollover, blocking accounts) bump the page
+        # cache and forget cached users themselves.
+        from ent.directory import auth_backends, pagescopes
 
         pagescopes.connect()
+        auth_backends.connect()

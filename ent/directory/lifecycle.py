@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent import pagecache
+from ent.directory.auth_backends import forget_users
 from ent.directory.models import (
     ActivationCode,
     AuditEntry,
@@ -76,6 +77,7 @@ def do_set_accounts_active(users, *, active: bool, by: User, school: School | No
         changed = list(User.objects.filter(id__in=targets, is_active=not active).values_list("id", flat=True))
         User.objects.filter(id__in=changed).update(is_active=active)
         pagecache.bump(pagecache.DIRECTORY)  # bulk update: no signal
+        forget_users(changed)
         AuditEntry.objects.bulk_create(
             AuditEntry(actor=by, school=school, action="account.unblock" if active else "account.block", target_id=i)
             for i in changed

@@ -201,7 +201,7 @@ def activate_password(request):
             messages.error(request, exc.message)
             return redirect("activate")
         request.session.pop(ACTIVATION_SESSION_KEY, None)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="ent.directory.auth_backends.CachedModelBackend")
         messages.success(request, _("Your account is ready. Welcome!"))
         return redirect("home")
     return render(request, "directory/activate_password.html", {"form": form, "person": code.user})

@@ -50,7 +50,7 @@ def session(user_id):
     user = User.objects.get(id=int(user_id))
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "ent.directory.auth_backends.CachedModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["ent_mfa_ok"] = True
     store.save()

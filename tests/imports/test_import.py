@@ -1,7 +1,9 @@
 """Imports end to end on real-shaped files: preview, apply, re-import, bad input."""
 
 import pytest
+from django.core.cache import cache
 
+from ent.directory.auth_backends import CachedModelBackend
 from ent.directory.models import Enrollment, Guardianship, ImportJob, SchoolClass, StaffRole, TeachingAssignment, User
 from tests.imports import samples
 
@@ -157,3 +159,16 @@ def test_large_file_preview_and_apply(primary, run_import, django_assert_max_num
     assert job.summary["by_entity"]["pupil"] == {"create": 1000}
     assert User.objects.filter(username__startswith="prenom").count() == 1000
     assert job.processed_rows == job.total_rows == 1000
+
+
+def test_an_import_that_updates_people_forgets_their_cached_rows(primary, run_import, settings):
+    # The update is a bulk_update (no signal): the import forgets the rows itself.
+    settings.AUTH_USER_CACHE_SECONDS = 300
+    cache.clear()
+    run_import(primary, samples.onde())
+    mother = User.objects.get(email="claire.dupont@example.org")
+    assert CachedModelBackend().get_user(mother.pk).phone == "06 12 34 56 78"
+    rows = [samples.ONDE_ROWS[0].replace("06 12 34 56 78", "06 00 00 00 01"), *samples.ONDE_ROWS[1:]]
+    job = run_import(primary, samples.onde(rows), scope=ImportJob.Scope.SCHOOL)
+    assert job.status == ImportJob.Status.APPLIED
+    assert CachedModelBackend().get_user(mother.pk).phone == "06 00 00 00 01"

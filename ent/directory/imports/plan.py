@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ent import pagecache
+from ent.directory.auth_backends import forget_users
 from ent.directory.imports.parsing import PUPILS, ParsedFile, fold
 from ent.directory.models import (
     AuditEntry,
@@ -205,6 +206,7 @@ class _Planner:
         User.objects.bulk_create(self.new_users, batch_size=500)
         if self.updated_users:
             User.objects.bulk_update(list(self.updated_users.values()), sorted(self.updated_fields), batch_size=500)
+            forget_users(self.updated_users)  # bulk update: no signal
 
     def audit(self):
         AuditEntry.objects.create(

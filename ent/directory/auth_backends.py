@@ -1,0 +1,97 @@
+"""Authentication backends whose `get_user` reads the signed-in person from the
+cache.
+
+Why: every request loads its user (AuthenticationMiddleware). On a page served
+from the page cache that SELECT was the largest cost left, about a third of the
+CPU of the request (the benchmark issue: Django builds and runs the query, then
+the model instance). Reading a pickled row from Redis costs a fraction of it.
+
+How it stays correct:
+- Any save or deletion of a person forgets their cached row (signals), right away
+  and again once the transaction commits: a reader between the two cannot keep
+  the old row (the same pattern as ent/pagecache.py). A password change and a
+  login are saves, so the session hash is always checked against the stored
+  password, and a blocked account (is_active) stops at its next request.
+- The bulk writes that skip signals (blocking accounts, CSV imports) call
+  `forget_users` themselves.
+- settings.AUTH_USER_CACHE_SECONDS bounds how long a row lives (0 turns the
+  cache off, as in the tests that pin query counts); the key holds the model's
+  fields, so a deploy that changes them never reads an old pickle.
+- Only `get_user` is cached: logging in (`authenticate`) always reads the
+  database.
+"""
+
+import hashlib
+
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+_fields_tag = None
+
+
+def _key(user_id) -> str:
+    global _fields_tag
+    if _fields_tag is None:
+        names = ",".join(f.attname for f in get_user_model()._meta.concrete_fields)
+        _fields_tag = hashlib.sha256(names.encode()).hexdigest()[:8]
+    return f"authuser:{_fields_tag}:{user_id}"
+
+
+def _delete(user_ids) -> None:
+    cache.delete_many([_key(i) for i in user_ids])
+
+
+def forget_users(user_ids) -> None:
+    """These people's rows changed: the next request reads them from the database."""
+    user_ids = {int(i) for i in user_ids if i is not None}
+    if not user_ids:
+        return
+    _delete(user_ids)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _delete(user_ids))
+
+
+class CachedUserMixin:
+    def get_user(self, user_id):
+        ttl = settings.AUTH_USER_CACHE_SECONDS
+        if not ttl:
+            return super().get_user(user_id)
+        try:
+            key = _key(int(user_id))
+        except (TypeError, ValueError):
+            return None
+        user = cache.get(key)
+        if user is None:
+            user = super().get_user(user_id)
+            if user is not None:
+                cache.set(key, user, ttl)
+            return user
+        return user if self.user_can_authenticate(user) else None
+
+
+class CachedModelBackend(CachedUserMixin, ModelBackend):
+    pass
+
+
+class CachedAllauthBackend(CachedUserMixin, AllauthBackend):
+    pass
+
+
+# The backend path stored in sessions at login (and by tests and the benchmark
+# when they make a session by hand).
+DEFAULT_BACKEND = "ent.directory.auth_backends.CachedModelBackend"
+
+
+def _changed(sender, instance, **kwargs):
+    forget_users([instance.pk])
+
+
+def connect():
+    user_model = get_user_model()
+    post_save.connect(_changed, sender=user_model, dispatch_uid="authuser-save")
+    post_delete.connect(_changed, sender=user_model, dispatch_uid="authuser-delete")
