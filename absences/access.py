@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from ent.directory.models import Enrollment, Group, Guardianship, School, SchoolClass, StaffRole, User
+from ent.directory.models import Enrollment, Group, School, SchoolClass, StaffRole, User
 
 MANAGER_ROLES = (StaffRole.Role.VIE_SCOLAIRE, StaffRole.Role.DIRECTION)
 
@@ -49,19 +49,10 @@ def direction_school_ids(user) -> frozenset:
 
 
 def justify_child_ids(user) -> frozenset:
-    """Children for whom this guardian may declare and see notices (one query, cached)."""
+    """Children for whom this guardian may declare and see notices (from the
+    roles query: no query of its own)."""
     roles = _roles(user)
-    if roles is None or not roles.child_ids:
-        return frozenset()
-    cached = getattr(user, "_absences_justify_ids", None)
-    if cached is None:
-        cached = frozenset(
-            Guardianship.objects.filter(
-                guardian=user, may_justify_absences=True, pupil_id__in=roles.child_ids
-            ).values_list("pupil_id", flat=True)
-        )
-        user._absences_justify_ids = cached
-    return cached
+    return roles.justify_child_ids if roles is not None else frozenset()
 
 
 def _taught_pupils_q(roles, field):

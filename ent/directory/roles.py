@@ -7,8 +7,8 @@ parent with children in two schools). Every access rule starts from these ids.
 import time
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, CharField, F, Value
-from django.db.models.functions import Concat
+from django.db.models import BigIntegerField, CharField, F, IntegerField, Value
+from django.db.models.functions import Cast, Concat
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class Roles:
     children_school_ids: frozenset = frozenset()
     # child id -> frozenset of class ids, for per-child pages.
     child_class_ids: dict = field(default_factory=dict)
+    # Children whose absences this guardian may justify (Guardianship.may_justify_absences).
+    justify_child_ids: frozenset = frozenset()
     taught_class_ids: frozenset = frozenset()
     taught_group_ids: frozenset = frozenset()
     teacher_school_ids: frozenset = frozenset()
@@ -129,14 +131,15 @@ def _roles_queryset(user):
         TerritoryAdmin,
     )
 
-    def row(qs, kind, a, b, c):
+    def row(qs, kind, a, b, c, d=0):
         def col(expr):
             if isinstance(expr, int):
                 return Value(expr, output_field=BigIntegerField())
-            return F(expr)
+            return F(expr) if isinstance(expr, str) else expr
 
         kind_expr = kind if not isinstance(kind, str) else Value(kind, output_field=CharField())
-        return qs.order_by().annotate(k=kind_expr, a=col(a), b=col(b), c=col(c)).values_list("k", "a", "b", "c")
+        columns = {"k": kind_expr, "a": col(a), "b": col(b), "c": col(c), "d": col(d)}
+        return qs.order_by().annotate(**columns).values_list("k", "a", "b", "c", "d")
 
     # One UNION ALL: each branch is one kind of link, so the cost does not depend
     # on how many roles the person holds.
@@ -149,6 +152,9 @@ def _roles_queryset(user):
             "pupil_id",
             "school_class__school_id",
             "school_class_id",
+            # 1 when this guardian may justify the child's absences: the same
+            # guardianship row as the filter (the join is reused).
+            Cast("pupil__guardians_links__may_justify_absences", IntegerField()),
         ),
         row(
             TeachingAssignment.objects.filter(teacher=user, school_class__year__is_current=True),
@@ -181,7 +187,8 @@ def _roles_from_rows(user_id, rows) -> Roles:
     child_classes: dict[int, set] = {}
     staff: dict[int, set] = {}
     admin = set()
-    for kind, a, b, c in rows:
+    justify = set()
+    for kind, a, b, c, d in rows:
         if kind == "E":
             acc["E"].add(a)
             acc["ES"].add(b)
@@ -191,6 +198,8 @@ def _roles_from_rows(user_id, rows) -> Roles:
             acc["C"].add(a)
             acc["CS"].add(b)
             child_classes.setdefault(a, set()).add(c)
+            if d:
+                justify.add(a)
         elif kind == "T":
             acc["T"].add(a)
             acc["TS"].add(b)
@@ -209,6 +218,7 @@ def _roles_from_rows(user_id, rows) -> Roles:
         child_ids=frozenset(acc["C"]),
         children_school_ids=frozenset(acc["CS"]),
         child_class_ids={k: frozenset(v) for k, v in child_classes.items()},
+        justify_child_ids=frozenset(justify),
         taught_class_ids=frozenset(acc["T"]),
         taught_group_ids=frozenset(acc["TG"]),
         teacher_school_ids=frozenset(acc["TS"]),

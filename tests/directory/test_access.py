@@ -244,3 +244,20 @@ def test_multiple_roles(world):
     assert guardian.roles.is_parent and guardian.roles.is_teacher
     got = set(User.objects.pupils_visible_to(guardian).values_list("id", flat=True))
     assert got == {world.pupil.id, world.sibling.id, world.other_pupil.id}
+
+
+def test_roles_name_the_children_a_guardian_may_justify(world, django_assert_num_queries):
+    # Read in the roles query itself (absences.access.justify_child_ids costs no query).
+    from absences.access import justify_child_ids
+    from ent.directory.models import Guardianship
+
+    guardian = User.objects.get(id=world.guardian.id)
+    stepparent = User.objects.get(id=world.guardian_nojustify.id)
+    with django_assert_num_queries(2):
+        assert guardian.roles.justify_child_ids == {world.pupil.id, world.sibling.id}
+        assert stepparent.roles.child_ids == {world.pupil.id}
+        assert stepparent.roles.justify_child_ids == frozenset()
+        assert justify_child_ids(stepparent) == frozenset()
+    Guardianship.objects.filter(guardian=world.guardian, pupil=world.sibling).update(may_justify_absences=False)
+    assert User.objects.get(id=world.guardian.id).roles.justify_child_ids == {world.pupil.id}
+    assert justify_child_ids(world.pupil) == frozenset()  # a pupil, not a guardian
