@@ -259,7 +259,9 @@ NOTIFY_UNREAD_CACHE_SECONDS = env_int("NOTIFY_UNREAD_CACHE_SECONDS", 120, minimu
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
 # Each request's signed-in person is read from the cache, kept this long at most
 # and forgotten at every change of their row (ent/directory/auth_backends.py).
-AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300, minimum=0)
+# Only with Redis by default: a process-local cache would let another process
+# keep a blocked account's row until it expires.
+AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300 if REDIS_URL else 0, minimum=0)
 
 # Authentication
 AUTH_USER_MODEL = "directory.User"
