@@ -19,9 +19,11 @@ def _session_cookie(user):
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
+    from ent.directory.auth_backends import DEFAULT_BACKEND
+
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "ent.directory.auth_backends.CachedModelBackend"
+    store[BACKEND_SESSION_KEY] = DEFAULT_BACKEND
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["ent_mfa_ok"] = True  # bench staff are not measured on the MFA step
     store.create()

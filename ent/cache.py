@@ -47,6 +47,21 @@ class _SharedClientCacheClient(RedisCacheClient):
         return client
 
 
+def delete_now_and_at_commit(keys) -> None:
+    """Delete cache entries that a write makes stale, right away and again once
+    the current transaction commits: a reader between the two, still seeing the
+    old rows, cannot keep what it stored (ent/pagecache.py, the cached user)."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    keys = list(keys)
+    if not keys:
+        return
+    cache.delete_many(keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)

@@ -78,6 +78,7 @@ class ChannelLayer(RedisChannelLayer):
                 pipe.zrange(key, 0, -1)
             replies = await pipe.execute()
             for group, members in zip(groups, replies[1::2], strict=True):
+                identity = _identity(messages[group]) if members else None
                 for raw in members:
                     channel = raw.decode("utf8")
                     if "!" in channel:
@@ -87,7 +88,7 @@ class ChannelLayer(RedisChannelLayer):
                         # announcement to 30 parents served by one socket process
                         # is one Redis entry and one receive, not thirty.
                         name = self.non_local_name(channel)
-                        merge = (self.prefix + name, _identity(messages[group]))
+                        merge = (self.prefix + name, identity)
                     else:
                         name = channel
                         merge = (self.prefix + name, group)

@@ -21,6 +21,7 @@ How it stays correct:
   database.
 """
 
+import functools
 import hashlib
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
@@ -28,32 +29,24 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-_fields_tag = None
+from ent.cache import delete_now_and_at_commit
+
+
+@functools.cache
+def _fields_tag() -> str:
+    names = ",".join(f.attname for f in get_user_model()._meta.concrete_fields)
+    return hashlib.sha256(names.encode()).hexdigest()[:8]
 
 
 def _key(user_id) -> str:
-    global _fields_tag
-    if _fields_tag is None:
-        names = ",".join(f.attname for f in get_user_model()._meta.concrete_fields)
-        _fields_tag = hashlib.sha256(names.encode()).hexdigest()[:8]
-    return f"authuser:{_fields_tag}:{user_id}"
-
-
-def _delete(user_ids) -> None:
-    cache.delete_many([_key(i) for i in user_ids])
+    return f"authuser:{_fields_tag()}:{user_id}"
 
 
 def forget_users(user_ids) -> None:
     """These people's rows changed: the next request reads them from the database."""
-    user_ids = {int(i) for i in user_ids if i is not None}
-    if not user_ids:
-        return
-    _delete(user_ids)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _delete(user_ids))
+    delete_now_and_at_commit(_key(i) for i in {int(i) for i in user_ids if i is not None})
 
 
 class CachedUserMixin:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ent import pagecache
 from ent.directory import access
 from ent.directory.actions import check_activation_code, do_activate_account, do_issue_activation_code
+from ent.directory.auth_backends import DEFAULT_BACKEND
 from ent.directory.context_processors import request_child
 from ent.directory.forms import ActivationForm, ChildSelectForm
 from ent.directory.models import (
@@ -201,7 +202,7 @@ def activate_password(request):
             messages.error(request, exc.message)
             return redirect("activate")
         request.session.pop(ACTIVATION_SESSION_KEY, None)
-        login(request, user, backend="ent.directory.auth_backends.CachedModelBackend")
+        login(request, user, backend=DEFAULT_BACKEND)
         messages.success(request, _("Your account is ready. Welcome!"))
         return redirect("home")
     return render(request, "directory/activate_password.html", {"form": form, "person": code.user})

@@ -45,12 +45,13 @@ def session(user_id):
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
+    from ent.directory.auth_backends import DEFAULT_BACKEND
     from ent.directory.models import User
 
     user = User.objects.get(id=int(user_id))
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "ent.directory.auth_backends.CachedModelBackend"
+    store[BACKEND_SESSION_KEY] = DEFAULT_BACKEND
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["ent_mfa_ok"] = True
     store.save()

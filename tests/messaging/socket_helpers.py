@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from ent.asgi import application
+from ent.directory.auth_backends import DEFAULT_BACKEND
 
 ORIGIN = [(b"origin", b"http://localhost")]
 
@@ -15,7 +16,7 @@ ORIGIN = [(b"origin", b"http://localhost")]
 def session_cookie_for(user):
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "ent.directory.auth_backends.CachedModelBackend"
+    store[BACKEND_SESSION_KEY] = DEFAULT_BACKEND
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}".encode()

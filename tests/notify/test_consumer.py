@@ -10,6 +10,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.db import transaction
 
 from ent.asgi import application
+from ent.directory.auth_backends import DEFAULT_BACKEND
 from ent.notify.api import notify
 from ent.notify.consumers import register_action, unregister_action
 from ent.notify.models import Notification
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 def session_cookie_for(user):
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "ent.directory.auth_backends.CachedModelBackend"
+    store[BACKEND_SESSION_KEY] = DEFAULT_BACKEND
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}".encode()
