@@ -5,7 +5,7 @@ tells nobody anything."""
 import logging
 import uuid
 from collections import defaultdict
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,6 +29,7 @@ from absences.models import (
     half_day_of,
 )
 from ent import storage
+from ent.compiled import CompiledQuery
 from ent.directory.models import Enrollment, Group, Guardianship, School, StaffRole, Territory, User
 from ent.errors import EntError
 from ent.notify.api import notify
@@ -94,19 +95,34 @@ def notice_bounds(start_date, start_half, start_time, end_date, end_half, end_ti
 # Registers --------------------------------------------------------------------
 
 
-def roster(register):
-    """The pupils on the register, in alphabetical order (one query)."""
-    if register.school_class_id:
-        qs = User.objects.filter(
-            enrollments__school_class_id=register.school_class_id, enrollments__left_on__isnull=True
-        )
-    else:
-        qs = User.objects.filter(
-            pupil_groups=register.group_id,
+def _roster_of_class(class_id):
+    return _roster_fields(User.objects.filter(enrollments__school_class_id=class_id, enrollments__left_on__isnull=True))
+
+
+def _roster_of_group(group_id):
+    return _roster_fields(
+        User.objects.filter(
+            pupil_groups=group_id,
             enrollments__left_on__isnull=True,
             enrollments__school_class__year__is_current=True,
         ).distinct()
-    return list(qs.order_by("last_name", "first_name", "id").only("id", "first_name", "last_name", "username"))
+    )
+
+
+def _roster_fields(qs):
+    return qs.order_by("last_name", "first_name", "id").only("id", "first_name", "last_name", "username")
+
+
+# Built once (ent/compiled.py): every register page and save reads its roster.
+_ROSTER_OF_CLASS = CompiledQuery(_roster_of_class)
+_ROSTER_OF_GROUP = CompiledQuery(_roster_of_group)
+
+
+def roster(register):
+    """The pupils on the register, in alphabetical order (one query)."""
+    if register.school_class_id:
+        return _ROSTER_OF_CLASS.list(class_id=register.school_class_id)
+    return _ROSTER_OF_GROUP.list(group_id=register.group_id)
 
 
 def do_open_register(user, *, target, day, half_day=None, starts_at=None, ends_at=None, subject=None, manager=False):
@@ -426,20 +442,35 @@ def do_update_event(user, event, *, reason, state, settled, comment):
 # Notices ----------------------------------------------------------------------------
 
 
+# A standing notice of the pupil over the period, other than the one being
+# changed (no notice has id 0). Built once: checked at every declaration.
+_CLASHING_NOTICE = CompiledQuery(
+    lambda pupil_id, starts_at, ends_at, exclude_id: (
+        AbsenceNotice.objects.covering()
+        .filter(pupil_id=pupil_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exclude(id=exclude_id)
+        .order_by()
+        .values_list("id", flat=True)[:1]
+    ),
+    starts_at=datetime,
+    ends_at=datetime,
+)
+
+
 def check_notice(pupil, enrollment, *, reason, starts_at, ends_at, start_date, end_date, exclude_id=None):
     check_in_school_year(enrollment.school_class.year, start_date, end_date)
     if reason.school_id != enrollment.school_class.school_id or not reason.is_active:
         raise AbsenceError(_("Choose a reason from the list."))
-    clash = (
-        AbsenceNotice.objects.covering()
-        .filter(pupil=pupil, starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .exclude(id=exclude_id)
-        .exists()
-    )
-    if clash:
+    clash = _CLASHING_NOTICE.first(pupil_id=pupil.id, starts_at=starts_at, ends_at=ends_at, exclude_id=exclude_id or 0)
+    if clash is not None:
         raise AbsenceError(
             _("A notice already covers part of this period. Change the dates, or ask the school office.")
         )
+
+
+_LOCK_PUPIL = CompiledQuery(
+    lambda pupil_id: User.objects.select_for_update().filter(id=pupil_id).order_by().values_list("id", flat=True)
+)
 
 
 def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
@@ -481,7 +512,7 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
     try:
         with transaction.atomic():
             # One declaration at a time per pupil, so two overlapping ones cannot both pass.
-            list(User.objects.select_for_update().filter(id=pupil.id).values_list("id", flat=True))
+            _LOCK_PUPIL.list(pupil_id=pupil.id)
             check_notice(
                 pupil,
                 enrollment,

@@ -1,9 +1,12 @@
 """Page-cache scopes of the register page: "reg:<register>", bumped when the
 register, one of its marks, or a family's notice over its day changes."""
 
+import datetime
+
 from django.db.models.signals import post_save
 
 from ent import pagecache
+from ent.compiled import CompiledQuery
 
 SCOPE = "reg"
 
@@ -24,18 +27,29 @@ def _event_changed(sender, instance, **kwargs):
     bump_registers([instance.register_id])
 
 
+def _registers_of_days(school_id, first, last):
+    from absences.models import Register
+
+    return (
+        Register.objects.filter(school_id=school_id, date__gte=first, date__lte=last)
+        .order_by()
+        .values_list("id", flat=True)
+    )
+
+
+# Built once (ent/compiled.py): run at every notice a family sends.
+_REGISTERS_OF_DAYS = CompiledQuery(_registers_of_days, first=datetime.date, last=datetime.date)
+
+
 def _notice_changed(sender, instance, **kwargs):
     """A notice shows as "announced" on every register of its pupil's school
     over its days (a handful a day): bump them all rather than work out which
     ones the pupil is on."""
-    from absences.models import Register
-
-    ids = Register.objects.filter(
-        school_id=instance.school_id,
-        date__gte=instance.starts_at.date(),
-        date__lte=instance.ends_at.date(),
-    ).values_list("id", flat=True)
-    bump_registers(ids)
+    bump_registers(
+        _REGISTERS_OF_DAYS.list(
+            school_id=instance.school_id, first=instance.starts_at.date(), last=instance.ends_at.date()
+        )
+    )
 
 
 def _reason_changed(sender, instance, **kwargs):

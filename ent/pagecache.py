@@ -11,11 +11,13 @@ How it stays correct:
   for it), the language, the full path and today's date. One family's page can
   never be served to anyone else: a different person or browser is a different
   key.
-- It also holds the current version of every "scope" the page depends on (a
-  random token). Each write deletes the versions of the scopes it touches
-  (`bump`), right away and again once its transaction commits; the next reader
-  draws a new token, so a page rendered from data that a write was about to
-  replace is stored under a version nobody asks for any more.
+- It is stored with the versions, read before rendering, of every "scope" the
+  page depends on (random tokens), and served only while they are still the
+  current ones; page and versions come in one read. Each write deletes the
+  versions of the scopes it touches (`bump`), right away and again once its
+  transaction commits; the next reader draws a new token, so a page rendered
+  from data that a write was about to replace carries a version that is no
+  longer current.
   Scopes: "dir" (the directory: people, classes, links; every page depends on
   it), "nt:<person>" (the unread badge), and the page's own (see each app's
   pagecache hooks: homework "hw:<viewer>", absences "reg:<register>",
@@ -45,7 +47,7 @@ from django.utils.translation import get_language
 from ent.cache import delete_now_and_at_commit
 
 SCOPE_PREFIX = "pagever:"
-PAGE_PREFIX = "page:v1:"
+PAGE_PREFIX = "page:v2:"
 DIRECTORY = "dir"
 UNREAD = "nt"  # "nt:<person>": the unread badge, in every cached page
 # Session keys that change without changing what a page shows.
@@ -75,9 +77,12 @@ def bump_each(prefix: str, keys) -> None:
     bump(*(scope(prefix, key) for key in set(keys) if key))
 
 
-def _versions(scopes) -> list[str]:
+def _versions(scopes, found=None) -> list[str]:
+    """The scopes' versions; `found`: those already read (by key), the others
+    are read now."""
     keys = [SCOPE_PREFIX + s for s in scopes]
-    found = cache.get_many(keys)
+    if found is None:
+        found = cache.get_many(keys)
     for key in keys:
         if key not in found:
             # Never fall back to a fixed "0": a version evicted by Redis would
@@ -103,6 +108,8 @@ def _has_messages(request) -> bool:
 
 
 def _page_key(request, scopes) -> str:
+    """Who, which browser session, which page and day: the versions are not in
+    the key but stored with the page, so that one read brings both."""
     session = request.session
     session_data = sorted((k, repr(v)) for k, v in session.items() if k not in _VOLATILE_SESSION_KEYS)
     parts = [
@@ -114,7 +121,6 @@ def _page_key(request, scopes) -> str:
         request.get_full_path(),
         timezone.localdate().isoformat(),
         *scopes,
-        *_versions(scopes),
     ]
     return PAGE_PREFIX + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -169,15 +175,22 @@ def cached_page(page_scopes):
             uid = request.user.pk
             scopes = [DIRECTORY, scope(UNREAD, uid), *page_scopes(request, *args, **kwargs)]
             key = _page_key(request, scopes)
-            hit = cache.get(key)
-            if hit is not None:
-                content, headers = hit
+            # The page and the current versions of its scopes in one round trip.
+            # A page is served only if it was rendered under the versions current
+            # now: versions are read before rendering and stored with the page,
+            # so a page rendered across a write is stored under a version the
+            # write has already replaced.
+            found = cache.get_many([key, *(SCOPE_PREFIX + s for s in scopes)])
+            versions = _versions(scopes, found)
+            hit = found.get(key)
+            if hit is not None and hit[0] == versions:
+                _, content, headers = hit
                 return HttpResponse(zlib.decompress(content), headers=headers)
             response = view(request, *args, **kwargs)
             if _storable(request, response) and (ttl := _seconds_left(response, ttl)) > 0:
                 # Compressed (~35 KB of HTML -> ~6 KB): thousands of sessions
                 # keep their pages in Redis at once.
-                cache.set(key, (zlib.compress(response.content, 1), dict(response.headers)), ttl)
+                cache.set(key, (versions, zlib.compress(response.content, 1), dict(response.headers)), ttl)
             return response
 
         return wrapper

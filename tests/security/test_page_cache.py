@@ -10,6 +10,7 @@ import time
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -76,6 +77,54 @@ def test_a_repeat_view_costs_no_rendering_and_fewer_queries(world, login_as):
     assert _TOKEN.sub(b"", again.content) == _TOKEN.sub(b"", first.content)
     assert cached < rendered
     assert cached <= 2  # the session's user, at most the session row
+
+
+def test_a_hit_is_one_cache_read(world, login_as, monkeypatch):
+    """The page and its scopes' versions come in one round trip to Redis."""
+    client = _login(world.guardian, login_as)
+    url = reverse("home")
+    _warm(client, url)
+    reads = []
+
+    def spy(name):
+        real = getattr(pagecache.cache, name)
+
+        def read(keys, *args, **kwargs):
+            mine = [k for k in ([keys] if isinstance(keys, str) else keys) if k.startswith(("page:", "pagever:"))]
+            if mine:
+                reads.append((name, len(mine)))
+            return real(keys, *args, **kwargs)
+
+        return read
+
+    for name in ("get", "get_many"):
+        monkeypatch.setattr(pagecache.cache, name, spy(name))
+    response = client.get(url)
+    assert response.status_code == 200 and response.context is None
+    assert reads == [("get_many", 3)]  # the page, "dir" and the unread badge's versions
+
+
+def test_a_page_rendered_across_a_write_is_not_served_after_it(world, login_as):
+    """The versions stored with a page are those read before rendering: a write
+    landing while the page renders leaves that page out of date at once."""
+    client = _login(world.guardian, login_as)
+    url = reverse("home")
+    client.get(url)  # the CSRF cookie
+    writes = []
+
+    def write_during_render(sender, **kwargs):
+        if not writes:
+            writes.append(sender)
+            pagecache.bump(pagecache.DIRECTORY)  # as if a write committed meanwhile
+
+    template_rendered.connect(write_during_render)
+    try:
+        assert client.get(url).context is not None  # rendered and stored
+    finally:
+        template_rendered.disconnect(write_during_render)
+    assert writes
+    assert client.get(url).context is not None, "the page stored across the write must not be served"
+    assert client.get(url).context is None  # stored again, now current
 
 
 def test_pages_are_never_shared_between_families(world, login_as):
