@@ -8,13 +8,14 @@ import uuid
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import BigIntegerField, Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent import storage
 from ent.celery import queue
+from ent.compiled import CompiledQuery
 from ent.directory.models import Enrollment, Group, Guardianship, User
 from ent.errors import EntError
 from ent.sanitize import linkify_text, sanitize_html
@@ -197,12 +198,25 @@ def do_send_message(sender, conversation, body, *, rich=False, files=()) -> Mess
     def write(stored):
         # Lock the conversation row: concurrent senders get increasing ids in
         # the order of last_message, and a close cannot slip in between.
-        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        locked = _LOCK_CONVERSATION.first(conversation_id=conversation.pk)
+        if locked is None:
+            raise Conversation.DoesNotExist  # deleted since it was read: "not found"
         if locked.is_closed:
             raise access.ConversationClosed()
         return _add_message(sender, locked, body, html, stored)
 
     return _with_files(files, write)
+
+
+# Built once (ent/compiled.py): they run for every message.
+_PARTICIPANTS = CompiledQuery(
+    lambda conversation_id: (
+        Participant.objects.filter(conversation_id=conversation_id).order_by().values_list("user_id", "last_read_id")
+    )
+)
+_LOCK_CONVERSATION = CompiledQuery(
+    lambda conversation_id: Conversation.objects.select_for_update().filter(pk=conversation_id).order_by()
+)
 
 
 def _add_message(sender, conversation, body, html, stored, *, new_conversation=False) -> Message:
@@ -215,12 +229,16 @@ def _add_message(sender, conversation, body, html, stored, *, new_conversation=F
     conversation.last_message_id = message.id
     conversation.last_message_at = message.created_at
     # The sender has read their own message; a new message brings the
-    # conversation back out of everyone's archive.
-    Participant.objects.filter(conversation=conversation, user=sender).update(
-        last_read_id=message.id, last_read_at=message.created_at, archived=False
+    # conversation back out of everyone's archive. One statement for both.
+    mine = Q(user=sender)
+    Participant.objects.filter(mine | Q(archived=True), conversation=conversation).update(
+        last_read_id=Case(
+            When(mine, then=Value(message.id)), default=F("last_read_id"), output_field=BigIntegerField()
+        ),
+        last_read_at=Case(When(mine, then=Value(message.created_at)), default=F("last_read_at")),
+        archived=False,
     )
-    Participant.objects.filter(conversation=conversation, archived=True).update(archived=False)
-    participants = list(Participant.objects.filter(conversation=conversation).values_list("user_id", "last_read_id"))
+    participants = _PARTICIPANTS.list(conversation_id=conversation.pk)
     others = [uid for uid, _read in participants if uid != sender.pk]
 
     # Pushed first on commit: the open pages get the message before the

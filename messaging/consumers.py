@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from ent.compiled import CompiledQuery
 from ent.directory.models import User
 from ent.errors import EntError
 from ent.notify.consumers import register_action
@@ -54,8 +55,15 @@ def _str(content, key):
     return value
 
 
+# Built once (ent/compiled.py): read again for every action of the socket.
+_ACTIVE_USER = CompiledQuery(lambda user_id: User.objects.filter(pk=user_id, is_active=True).order_by())
+
+
 def _fresh_user(consumer):
-    return User.objects.get(pk=consumer.user.pk, is_active=True)
+    user = _ACTIVE_USER.first(user_id=consumer.user.pk)
+    if user is None:
+        raise User.DoesNotExist
+    return user
 
 
 def _send(user, content):

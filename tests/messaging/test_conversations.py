@@ -96,6 +96,17 @@ def test_archive_and_unarchive_on_new_message(world, conv, client, login_as, fre
     assert "Sortie au musée" in client.get(reverse("messaging:inbox")).content.decode()
 
 
+def test_a_new_message_moves_only_the_senders_read_mark_and_unarchives_everyone(world, conv, fresh):
+    Participant.objects.filter(conversation=conv).update(archived=True)
+    teacher_mark = Participant.objects.get(conversation=conv, user=world.teacher)
+    message = actions.do_send_message(fresh(world.guardian), conv, "Relance")
+    mine = Participant.objects.get(conversation=conv, user=world.guardian)
+    theirs = Participant.objects.get(conversation=conv, user=world.teacher)
+    assert mine.last_read_id == message.id and mine.last_read_at == message.created_at
+    assert (theirs.last_read_id, theirs.last_read_at) == (teacher_mark.last_read_id, teacher_mark.last_read_at)
+    assert not mine.archived and not theirs.archived
+
+
 def test_search_in_own_conversations_only(world, conv, start, fresh, client, login_as):
     start(fresh(world.outsider_parent), world.teacher, subject="Cantine", body="Menu du lundi")
     login_as(world.guardian)
