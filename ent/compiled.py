@@ -95,6 +95,9 @@ class CompiledQuery:
     def _compile(self, connection):
         placeholders = _sentinels(self.names, self.kinds)
         queryset = self.build(**placeholders)
+        if queryset._prefetch_related_lookups:
+            # Prefetching happens in QuerySet._fetch_all, which a compiled run skips.
+            raise ValueError("A compiled query cannot prefetch_related: prefetch on the rows it returns.")
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         slots = {}

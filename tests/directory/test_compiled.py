@@ -104,3 +104,9 @@ def test_placeholders_it_cannot_find_again_fall_back_to_the_orm(world, monkeypat
     assert query.first(before_id=world.pupil.id - 1) == world.pupil
     assert query.first(before_id=world.teacher.id - 1) == world.teacher
     assert len(builds) == 3  # the try, then each call
+
+
+def test_prefetching_is_refused_rather_than_skipped(world):
+    query = CompiledQuery(lambda user_id: User.objects.filter(id=user_id).prefetch_related("enrollments"))
+    with pytest.raises(ValueError, match="prefetch_related"):
+        query.list(user_id=world.pupil.id)
