@@ -110,26 +110,49 @@ class CompiledQuery:
             return None  # an adapter changed a value: build on every call
         return queryset, compiler, sql, tuple(params), slots
 
-    def list(self, using=DEFAULT_DB_ALIAS, **values):
-        """Every row, as the queryset's iterable yields them."""
-        connection = connections[using]
+    def _built_for(self, connection, values):
+        """What was built for this connection, or None when these values must
+        take Django's path."""
         key = self._key(connection)
         if key not in self._built:
             self._built[key] = self._compile(connection)
         built = self._built[key]
         if built is None or any(type(v) is int and v not in _BIGINT for v in values.values()):
-            return list(self.build(**values))
-        queryset, compiler, sql, params, slots = built
-        if queryset.query.select_for_update and not connection.in_atomic_block:
-            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+            return None
+        return built
+
+    @staticmethod
+    def _params(built, values):
+        _queryset, _compiler, _sql, params, slots = built
         params = list(params)
         for i, name in slots.items():
             params[i] = values[name]
+        return tuple(params)
+
+    def sql(self, using=DEFAULT_DB_ALIAS, **values):
+        """(sql, params) for these values, for a caller that runs the SQL itself
+        (the roles query, prepared on PostgreSQL)."""
+        connection = connections[using]
+        built = self._built_for(connection, values)
+        if built is None:
+            return self.build(**values).query.get_compiler(connection=connection).as_sql()
+        return built[2], self._params(built, values)
+
+    def list(self, using=DEFAULT_DB_ALIAS, **values):
+        """Every row, as the queryset's iterable yields them."""
+        connection = connections[using]
+        built = self._built_for(connection, values)
+        if built is None:
+            return list(self.build(**values))
+        queryset, compiler, sql, _params, _slots = built
+        if queryset.query.select_for_update and not connection.in_atomic_block:
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        params = self._params(built, values)
         # A copy per call: another thread may run the same query meanwhile
         # (Channels' database threads), each on its own connection.
         run = copy.copy(compiler)
         run.connection = connection
-        run.as_sql = lambda *args, **kwargs: (sql, tuple(params))
+        run.as_sql = lambda *args, **kwargs: (sql, params)
         return list(queryset._iterable_class(_Run(queryset, run, using)))
 
     def first(self, using=DEFAULT_DB_ALIAS, **values):

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from django.db.models import BigIntegerField, CharField, F, IntegerField, Value
 from django.db.models.functions import Cast, Concat
 
+from ent.compiled import CompiledQuery
+
 
 @dataclass(frozen=True)
 class Roles:
@@ -70,27 +72,13 @@ class Roles:
 NO_ROLES = Roles()
 
 
-# A user id no account has: the roles query is compiled once with it, then run
-# with the real id in its place (see _role_rows).
-_SENTINEL = -7_031_977_113
-_compiled: dict[str, tuple[str, tuple, tuple]] = {}
-
-
 def _role_rows(user_id):
     """The rows of the roles query for this user. Compiling the UNION of seven
     ORM querysets cost ~10 ms of CPU per request, more than running it: the SQL
-    is built once per database vendor and only the user id changes."""
+    is built once (ent/compiled.py) and only the user id changes."""
     from django.db import connection
 
-    cached = _compiled.get(connection.vendor)
-    if cached is None:
-        sql, params = _roles_queryset(_SENTINEL).query.sql_with_params()
-        slots = tuple(i for i, p in enumerate(params) if p == _SENTINEL)
-        cached = _compiled[connection.vendor] = (sql, tuple(params), slots)
-    sql, params, slots = cached
-    params = list(params)
-    for i in slots:
-        params[i] = user_id
+    sql, params = _ROLES.sql(user_id=user_id)
     if connection.vendor == "postgresql":
         return _run_prepared(connection, sql, params)
     with connection.cursor() as cursor:
@@ -180,6 +168,9 @@ def _roles_queryset(user):
         row(TerritoryAdmin.objects.filter(user=user), "A", "territory_id", 0, 0),
     ]
     return parts[0].union(*parts[1:], all=True)
+
+
+_ROLES = CompiledQuery(lambda user_id: _roles_queryset(user_id))
 
 
 def _roles_from_rows(user_id, rows) -> Roles:
