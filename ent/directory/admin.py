@@ -1,12 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from ent import phones
 from ent.directory import models
+
+
+class UserChangeAdminForm(UserChangeForm):
+    # The number is stored in E.164 (ent/phones.py), as imports store it.
+    phone = phones.PhoneNumberField(label=_("mobile phone"), required=False, max_length=32)
 
 
 @admin.register(models.User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeAdminForm
     list_display = ("username", "last_name", "first_name", "email", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "is_superuser", "staff_roles__role", "staff_roles__school")
     search_fields = ("username", "first_name", "last_name", "email", "external_id")

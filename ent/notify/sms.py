@@ -8,13 +8,14 @@ SMS_API_URL, SMS_API_KEY, SMS_SENDER.
 
 import json
 import logging
-import re
 import sys
 import urllib.error
 import urllib.request
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from ent import phones
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +32,13 @@ class SmsTransientError(SmsError):
 
 
 def normalize_phone(raw: str) -> str:
-    """French mobile numbers as typed by people (06 12 34 56 78, 0612.34.56.78,
-    +33 6 ...) to E.164, which every gateway accepts."""
-    digits = re.sub(r"[\s.\-()]", "", raw or "")
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    if re.fullmatch(r"0[1-9]\d{8}", digits):
-        digits = "+33" + digits[1:]
-    if not re.fullmatch(r"\+\d{8,15}", digits):
-        raise SmsError(f"not a phone number: {raw!r}")
-    return digits
+    """E.164 for the gateway (ent/phones.py: overseas and foreign numbers too). A
+    number no gateway could reach is a final failure; its digits stay out of the
+    message, which ends up in Delivery.error."""
+    try:
+        return phones.normalize_phone(raw)
+    except phones.InvalidPhoneNumber:
+        raise SmsError("not a usable phone number") from None
 
 
 class BaseSmsBackend:

@@ -78,7 +78,7 @@ def test_reimport_updates_moves_and_deactivates(primary, run_import):
     assert summary(job)["deactivated"] == 1
     emile = User.objects.get(external_id="123456789AB")
     assert emile.roles.pupil_class_ids == {SchoolClass.objects.get(school=primary, name="CM1").id}
-    assert User.objects.get(email="claire.dupont@example.org").phone == "06 00 00 00 01"
+    assert User.objects.get(email="claire.dupont@example.org").phone == "+33600000001"
     le = User.objects.get(external_id="123456789AD")
     assert Enrollment.objects.get(pupil=le).left_on is not None
     assert not le.roles.is_pupil
@@ -171,4 +171,4 @@ def test_an_import_that_updates_people_forgets_their_cached_rows(primary, run_im
     rows = [samples.ONDE_ROWS[0].replace("06 12 34 56 78", "06 00 00 00 01"), *samples.ONDE_ROWS[1:]]
     job = run_import(primary, samples.onde(rows), scope=ImportJob.Scope.SCHOOL)
     assert job.status == ImportJob.Status.APPLIED
-    assert CachedModelBackend().get_user(mother.pk).phone == "06 00 00 00 01"
+    assert CachedModelBackend().get_user(mother.pk).phone == "+33600000001"

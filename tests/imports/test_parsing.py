@@ -30,7 +30,7 @@ def test_siecle_utf8_bom_commas_and_quotes():
     assert (parsed.encoding, parsed.delimiter) == ("utf-8", ",")
     assert parsed.rows[2].values["first_name"] == "Ana Lúcia"
     assert parsed.rows[2].values["class_name"] == "5E A"
-    assert parsed.rows[0].guardians[0]["phone"] == "0611111111"
+    assert parsed.rows[0].guardians[0]["phone"] == "+33611111111"  # stored in E.164
 
 
 def test_headers_are_case_and_accent_insensitive():

@@ -135,7 +135,7 @@ def test_backoff_is_exponential(settings):
     [
         ("06 12 34 56 78", "+33612345678"),
         ("0612.34.56.78", "+33612345678"),
-        ("+33 7 00 00 00 01", "+33700000001"),
+        ("+33 7 81 00 00 01", "+33781000001"),
         ("0033612345678", "+33612345678"),
     ],
 )
@@ -150,3 +150,5 @@ def test_bad_phone_number_is_a_final_failure(world, committed):
         notify([world.guardian], "absence.unexplained")
     delivery = Delivery.objects.get(channel="sms")
     assert delivery.status == Delivery.Status.FAILED and "phone" in delivery.error
+    # The error is kept with the delivery: it does not repeat the number.
+    assert "numéro" not in delivery.error

@@ -19,7 +19,10 @@ MESSAGES = {
     "too_long": _("This value is too long (at most {limit} characters)."),
     "bad_date": _("“{value}” is not a date (expected day/month/year, for example 04/09/2016)."),
     "bad_email": _("“{value}” is not a valid email address."),
-    "bad_phone": _("“{value}” is not a valid phone number."),
+    "bad_phone": _(
+        "“{value}” is not a valid phone number. Write a French number as 06 12 34 56 78 (overseas too, "
+        "e.g. 0692 12 34 56), or another country's in international format, e.g. +44 7911 123456."
+    ),
     "bad_ine": _("“{value}” is not a valid INE (11 letters or digits)."),
     "bad_role": _("“{value}” is not a known function (enseignant, direction, CPE, secrétariat, référent)."),
     "duplicate_pupil": _("This pupil is already on line {other}."),

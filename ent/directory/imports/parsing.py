@@ -15,6 +15,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from ent import phones
+
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 20_000
 PUPILS = "pupils"
@@ -141,7 +143,6 @@ MAX_LENGTH = {
     "role": 100,
 }
 INE_RE = re.compile(r"^[0-9A-Z]{11}$")
-PHONE_RE = re.compile(r"^\+?[0-9 .()/-]{6,25}$")
 # Magic bytes of the files people upload instead of a CSV.
 SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"\x7fELF", b"MZ")
@@ -379,7 +380,10 @@ def _clean_row(line: int, raw: dict, parsed: ParsedFile) -> Row:
                 parsed.error(line, name, "bad_email", value=value[:80])
                 value = ""
         elif base == "phone" and value:
-            if not PHONE_RE.match(value):
+            # Stored in E.164 so the SMS gateway, matching and display all read one form.
+            try:
+                value = phones.normalize_phone(value)
+            except phones.InvalidPhoneNumber:
                 parsed.error(line, name, "bad_phone", value=value[:40])
                 value = ""
         elif base == "ine" and value:
