@@ -115,6 +115,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # transaction mode (PgBouncer), which cannot keep prepared statements.
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` has three processes on the SQLite file (web, Celery worker, beat):
+    # WAL lets readers go on while one writes, IMMEDIATE takes the write lock at
+    # BEGIN (no "database is locked" on a read-then-write), and a writer waits up
+    # to 20 s for another rather than fail (Django's documented SQLite options).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: cache, channel layer, Celery broker and sessions when configured.
@@ -128,6 +136,17 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+elif env_str("ENT_FILE_CACHE_DIR", ""):
+    # `make run`: the web process, the Celery worker and beat must see one cache
+    # (a notification a task creates forgets the cached badge and pages), and
+    # there is no Redis there: files under var/ (Django's file-based cache).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("ENT_FILE_CACHE_DIR", ""),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 else:
     # A real local cache (never the dummy cache): allauth's rate limits count in it.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -162,6 +181,23 @@ else:
 # Celery
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+# `make run`'s embedded broker (scripts/run.sh): kombu's filesystem transport, one
+# JSON file per message in VAR_DIR/broker/, shared by the web process, a real worker
+# and beat on one machine with no Redis and no new dependency. Remote control
+# (inspect, ping) needs a fanout exchange this transport lacks: off there.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
+    for _folder in ("queue", "processed"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.5,
+    }
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -5,9 +5,10 @@ from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+from ent import fonts
 
 
 def _text(html):
@@ -17,7 +18,8 @@ def _text(html):
 
 
 def write_class_diary(out, klass, entries, visas):
-    styles = getSampleStyleSheet()
+    # DejaVu Sans, embedded: pupils' and teachers' names in any Latin script.
+    styles = fonts.styles()
     title = _("Homework diary — class %(name)s — %(year)s") % {"name": klass.name, "year": klass.year.name}
     doc = SimpleDocTemplate(
         out, pagesize=A4, title=title, author=klass.school.name, leftMargin=2 * cm, rightMargin=2 * cm

@@ -13,6 +13,15 @@ export S3_ENDPOINT="${S3_ENDPOINT:-127.0.0.1:$S3_PORT}"
 export S3_ACCESS_KEY="${S3_ACCESS_KEY:-ent-dev-access}"
 export S3_SECRET_KEY="${S3_SECRET_KEY:-ent-dev-secret-key}"
 export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
+# Celery as in production, on an embedded broker: kombu's filesystem transport
+# (one file per message under var/broker/), a real worker and beat, so e-mails
+# held by the night or quiet hours, digests and reminders go out on time, on
+# this terminal (console e-mail and SMS backends), lines prefixed [worker].
+# tests/ops/test_run_broker.py starts a worker with these lines.
+export CELERY_BROKER_URL="${CELERY_BROKER_URL:-filesystem://}"
+export CELERY_TASK_ALWAYS_EAGER="${CELERY_TASK_ALWAYS_EAGER:-false}"
+# One cache for the three processes (a task's writes forget cached pages).
+export ENT_FILE_CACHE_DIR="${ENT_FILE_CACHE_DIR:-$PWD/var/cache}"
 # weed mini opens more ports than the S3 one (HTTP + gRPC at port+10000 each); if
 # one is busy it silently moves, so these are checked below and can be overridden.
 WEED_MASTER_PORT="${WEED_MASTER_PORT:-9333}"
@@ -72,7 +81,17 @@ fi
 # The bucket and its lifecycle rule (incomplete multipart uploads aborted after 1 day).
 "$BIN/python" manage.py ensure_storage
 "$BIN/python" manage.py compilemessages --ignore .venv >/dev/null 2>&1 || true
-"$BIN/python" manage.py seed_demo
+# Seeding runs its tasks in-process (it reads back what they built).
+CELERY_TASK_ALWAYS_EAGER=true "$BIN/python" manage.py seed_demo
+
+echo "Starting the Celery worker and beat (broker: var/broker/) ..."
+# Process substitution keeps $! the worker's own PID (stopped on Ctrl-C) while its
+# output, where the e-mails and SMS are printed, is prefixed on this terminal.
+"$BIN/celery" -A ent worker --pool=solo --loglevel=INFO --without-gossip --without-mingle --without-heartbeat \
+  -n "ent-run@%h" > >(sed -u 's/^/[worker] /') 2>&1 &
+pids+=($!)
+"$BIN/celery" -A ent beat --loglevel=INFO > >(sed -u 's/^/[beat] /') 2>&1 &
+pids+=($!)
 
 cat <<MSG
 
@@ -87,6 +106,8 @@ cat <<MSG
     eleve      pupil
     parent2    another family (a child in eleve's class)
     prof2      a teacher of the other school
+  E-mails and SMS (held ones too, digests at ${NOTIFY_DIGEST_HOUR:-18}:00, reminders)
+  are printed here by the Celery worker: lines starting with [worker].
   Ctrl-C stops everything.
 
 MSG

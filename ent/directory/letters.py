@@ -20,7 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from ent import storage
+from ent import fonts, storage
 from ent.directory.actions import do_issue_activation_code
 from ent.directory.models import AuditEntry, Enrollment, Guardianship, LetterBatch, School, SchoolClass, User
 from ent.errors import StorageUnavailable
@@ -185,6 +185,7 @@ def render_pdf(letters: list[Letter], out, *, school: School) -> None:
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
+    fonts.register()  # names in every language: Helvetica knows only Latin-1
     url = activation_url()
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     pdf.setTitle(_("Login letters") + f" — {school.name}")
@@ -195,7 +196,7 @@ def render_pdf(letters: list[Letter], out, *, school: School) -> None:
             _page(pdf, letter, school, url, width, height, mm)
             pdf.showPage()
         if not letters:
-            pdf.setFont("Helvetica", 12)
+            pdf.setFont(fonts.REGULAR, 12)
             pdf.drawString(20 * mm, height - 30 * mm, _("No letter to print."))
             pdf.showPage()
     pdf.save()
@@ -203,15 +204,15 @@ def render_pdf(letters: list[Letter], out, *, school: School) -> None:
 
 def _page(pdf, letter: Letter, school: School, url: str, width, height, mm):
     left, y = 20 * mm, height - 25 * mm
-    pdf.setFont("Helvetica-Bold", 11)
+    pdf.setFont(fonts.BOLD, 11)
     pdf.drawString(left, y, school.name)
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(fonts.REGULAR, 10)
     pdf.drawRightString(width - left, y, formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT"))
     y -= 18 * mm
-    pdf.setFont("Helvetica-Bold", 16)
+    pdf.setFont(fonts.BOLD, 16)
     pdf.drawString(left, y, _("Your ENT account"))
     y -= 10 * mm
-    pdf.setFont("Helvetica", 12)
+    pdf.setFont(fonts.REGULAR, 12)
     name = letter.person.get_full_name() or letter.person.username
     if letter.is_pupil:
         pdf.drawString(left, y, _("For %(name)s, class %(class)s") % {"name": name, "class": letter.class_name})
@@ -219,7 +220,7 @@ def _page(pdf, letter: Letter, school: School, url: str, width, height, mm):
         children = ", ".join(f"{first} ({klass})" for first, klass in letter.children)
         pdf.drawString(left, y, _("For %(name)s, parent of %(children)s") % {"name": name, "children": children})
     y -= 12 * mm
-    pdf.setFont("Helvetica", 11)
+    pdf.setFont(fonts.REGULAR, 11)
     intro = _(
         "The ENT is the school's online space: homework, absences, messages with the teachers and the school office."
     )
@@ -233,16 +234,16 @@ def _page(pdf, letter: Letter, school: School, url: str, width, height, mm):
         (_("Activation code:"), letter.code),
     ]
     for label, value in rows:
-        pdf.setFont("Helvetica", 12)
+        pdf.setFont(fonts.REGULAR, 12)
         pdf.drawString(left, y, label)
-        pdf.setFont("Courier-Bold" if value == letter.code else "Helvetica-Bold", 14)
+        pdf.setFont(fonts.MONO_BOLD if value == letter.code else fonts.BOLD, 14)
         pdf.drawString(left + 45 * mm, y, value)
         y -= 10 * mm
     y -= 4 * mm
-    pdf.setFont("Helvetica-Bold", 12)
+    pdf.setFont(fonts.BOLD, 12)
     pdf.drawString(left, y, _("First visit"))
     y -= 7 * mm
-    pdf.setFont("Helvetica", 11)
+    pdf.setFont(fonts.REGULAR, 11)
     steps = [
         _("1. Scan the QR code, or go to %(url)s") % {"url": url},
         _("2. Type your username and the activation code above."),
@@ -253,7 +254,7 @@ def _page(pdf, letter: Letter, school: School, url: str, width, height, mm):
             pdf.drawString(left, y, line)
             y -= 6 * mm
     _qr(pdf, url, width - left - 40 * mm, 40 * mm, 40 * mm)
-    pdf.setFont("Helvetica", 9)
+    pdf.setFont(fonts.REGULAR, 9)
     pdf.drawString(
         left,
         25 * mm,

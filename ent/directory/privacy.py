@@ -15,8 +15,9 @@ and writes a PurgeLog row.
 
 Apps add their own sections and purges without touching this module: each
 `EXPORT_HOOKS` entry is "module:function" called as f(user, children) -> dict,
-and each `RETENTION_HOOKS` entry f(cutoff, dry_run) -> int. Missing modules are
-skipped, so apps plug in when they are ready.
+and each `RETENTION_HOOKS` entry f(cutoff, dry_run) -> int. A hook that cannot
+be found is an error (ImproperlyConfigured), never skipped: a silently missing
+module once left notifications out of every export and every purge.
 """
 
 import importlib
@@ -29,6 +30,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.template.loader import render_to_string
@@ -44,6 +46,7 @@ from ent.directory.models import (
     AuditEntry,
     DataExport,
     Enrollment,
+    Group,
     Guardianship,
     ImportJob,
     LetterBatch,
@@ -83,9 +86,12 @@ def _resolve(path: str):
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
-            return None
+            raise ImproperlyConfigured(f"privacy hook {path}: module {module_name} does not exist") from exc
         raise
-    return getattr(module, func_name, None)
+    hook = getattr(module, func_name, None)
+    if not callable(hook):
+        raise ImproperlyConfigured(f"privacy hook {path}: {module_name} has no function {func_name}")
+    return hook
 
 
 def _section(path: str) -> str:
@@ -130,6 +136,7 @@ FIELD_LABELS = {
     "for": gettext_lazy("For"),
     "from": gettext_lazy("From"),
     "given_on": gettext_lazy("Given on"),
+    "groups": gettext_lazy("Groups"),
     "half_day": gettext_lazy("Half-day"),
     "hand_ins": gettext_lazy("Work handed in"),
     "hidden": gettext_lazy("Hidden"),
@@ -166,6 +173,20 @@ FIELD_LABELS = {
     "verdict": gettext_lazy("Decision"),
     "what": gettext_lazy("What"),
     "written_by_this_person": gettext_lazy("Written by this person"),
+    # ent/notify/privacy.py
+    "notifications": gettext_lazy("Notifications received"),
+    "deliveries": gettext_lazy("Sent by email or SMS"),
+    "channel": gettext_lazy("Channel"),
+    "mode": gettext_lazy("When"),
+    "error": gettext_lazy("Sending error"),
+    "settings": gettext_lazy("Settings"),
+    "quiet_start": gettext_lazy("Quiet hours start"),
+    "quiet_end": gettext_lazy("Quiet hours end"),
+    "preferences": gettext_lazy("Preferences"),
+    "frequency": gettext_lazy("Frequency"),
+    "by_email": gettext_lazy("By email"),
+    "by_sms": gettext_lazy("By SMS"),
+    "muted": gettext_lazy("Muted for a child"),
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -271,9 +292,7 @@ def collect_personal_data(user: User) -> dict:
         "sections": {},
     }
     for path in EXPORT_HOOKS:
-        hook = _resolve(path)
-        if hook is not None:
-            data["sections"][_section(path)] = hook(user, children)
+        data["sections"][_section(path)] = _resolve(path)(user, children)
     return data
 
 
@@ -310,6 +329,10 @@ def _roles(user: User) -> dict:
         "staff": [
             {"school": s.school.name, "role": s.get_role_display()}
             for s in StaffRole.objects.filter(user=user).select_related("school")
+        ],
+        "groups": [
+            {"school": g.school.name, "name": g.name}
+            for g in Group.objects.filter(members=user).select_related("school").order_by("name")
         ],
     }
 
@@ -487,9 +510,7 @@ def purge_old_records(now=None, *, dry_run=False) -> PurgeLog:
             for qs in querysets.values():
                 qs.delete()
     for path in RETENTION_HOOKS:
-        hook = _resolve(path)
-        if hook is not None:
-            details[_section(path)] = hook(cutoff, dry_run)
+        details[_section(path)] = _resolve(path)(cutoff, dry_run)
     total = sum(v for v in details.values() if isinstance(v, int))
     entry = PurgeLog.objects.create(kind="old_records", dry_run=dry_run, count=total, details=details)
     log.info("purge old records%s: %s", " (dry run)" if dry_run else "", details)

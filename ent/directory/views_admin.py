@@ -30,6 +30,7 @@ from ent.directory.imports import jobs
 from ent.directory.imports.messages import field_label, issue_message
 from ent.directory.models import DataExport, Enrollment, ImportJob, LetterBatch, StaffRole, TeachingAssignment
 from ent.errors import EntError, StorageUnavailable
+from ent.notify import privacy as notify_privacy
 
 PREVIEW_CHANGES = 300
 ACTION_LABELS = {"create": _l("new"), "update": _l("updated"), "unchanged": _l("unchanged"), "deactivate": _l("left")}
@@ -346,6 +347,7 @@ def privacy_page(request):
             "export_days": privacy.EXPORT_DAYS,
             "import_days": privacy.IMPORT_FILE_DAYS,
             "letters_days": privacy.LETTERS_DAYS,
+            "delivery_error_days": notify_privacy.DELIVERY_ERROR_DAYS,
         },
     )
 
