@@ -44,6 +44,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from ent import db_router
 from ent.cache import delete_now_and_at_commit
 
 SCOPE_PREFIX = "pagever:"
@@ -186,7 +187,10 @@ def cached_page(page_scopes):
             if hit is not None and hit[0] == versions:
                 _, content, headers = hit
                 return HttpResponse(zlib.decompress(content), headers=headers)
-            response = view(request, *args, **kwargs)
+            # Rendered from the primary: a page read from a lagging replica would
+            # be stored under the fresh versions and outlive the lag.
+            with db_router.primary():
+                response = view(request, *args, **kwargs)
             if _storable(request, response) and (ttl := _seconds_left(response, ttl)) > 0:
                 # Compressed (~35 KB of HTML -> ~6 KB): thousands of sessions
                 # keep their pages in Redis at once.

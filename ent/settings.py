@@ -5,6 +5,7 @@ SQLite, in-memory channel layer, eager Celery, console email, and the S3 server
 that `make run` starts on 127.0.0.1:8333.
 """
 
+import copy
 from pathlib import Path
 
 import dj_database_url
@@ -125,6 +126,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Database replica
+# A PostgreSQL streaming replica for read-only pages (ent/db_router.py). Unset:
+# no replica, everything on the primary. The person who just wrote reads from the
+# primary for DATABASE_REPLICA_PIN_SECONDS (a signed cookie); an unreachable
+# replica is left out for DATABASE_REPLICA_RETRY_SECONDS, reads go to the primary.
+DATABASE_REPLICA_URL = env_secret("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10, minimum=1)
+DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 15, minimum=1)
+if DATABASE_REPLICA_URL:
+    try:
+        _replica = dj_database_url.parse(DATABASE_REPLICA_URL)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL cannot be parsed: {exc}") from None
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be the same kind of database as DATABASE_URL")
+    # The same pool / prepared statements / connection age as the primary; a dead
+    # replica host must not hold a request long (the router then uses the primary).
+    _replica["OPTIONS"] = {**copy.deepcopy(DATABASES["default"].get("OPTIONS", {})), "connect_timeout": 2}
+    _replica["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    # Tests never create a second test database: the replica is the primary's.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["ent.db_router.PrimaryReplicaRouter"]
+    # Before anything reads the database (sessions and the user load lazily).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "ent.db_router.ReadYourWritesMiddleware"
+    )
+
 # Redis: cache, channel layer, Celery broker and sessions when configured.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -187,12 +216,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 # (inspect, ping) needs a fanout exchange this transport lacks: off there.
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        # Its exchange table, else written to ./control of whatever the cwd is.
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
         "polling_interval": 0.5,
     }

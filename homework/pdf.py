@@ -22,7 +22,13 @@ def write_class_diary(out, klass, entries, visas):
     styles = fonts.styles()
     title = _("Homework diary — class %(name)s — %(year)s") % {"name": klass.name, "year": klass.year.name}
     doc = SimpleDocTemplate(
-        out, pagesize=A4, title=title, author=klass.school.name, leftMargin=2 * cm, rightMargin=2 * cm
+        out,
+        pagesize=A4,
+        title=title,
+        author=klass.school.name,
+        leftMargin=2 * cm,
+        rightMargin=2 * cm,
+        initialFontName=fonts.REGULAR,
     )
     story = [
         Paragraph(escape(title), styles["Title"]),

@@ -187,7 +187,7 @@ def render_pdf(letters: list[Letter], out, *, school: School) -> None:
 
     fonts.register()  # names in every language: Helvetica knows only Latin-1
     url = activation_url()
-    pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1)
+    pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=fonts.REGULAR)
     pdf.setTitle(_("Login letters") + f" — {school.name}")
     pdf.setAuthor("ENT")
     width, height = A4

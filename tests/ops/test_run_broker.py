@@ -84,6 +84,7 @@ def test_a_worker_on_run_sh_settings_runs_a_queued_task(tmp_path):
             lambda: f"notify.deliver_many[{task_id}] succeeded" in worker.output(20000), 30, "the task to run", 0.2
         )
         assert list((tmp_path / "broker" / "queue").iterdir()) == []  # consumed, nothing left behind
+        assert not (ROOT / "control").exists()  # the transport's table stays under var/
         beat.start()
         services.wait_for(lambda: "beat: Starting" in beat.output(20000), 30, "beat to start", 0.2)
         assert beat.proc.poll() is None, beat.output()
