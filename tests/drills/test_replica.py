@@ -98,7 +98,8 @@ def pair():
 def fetch(base_url, method, path, *, cookies, data=None):
     """(status, body, cookies set by the response)."""
     parsed = urllib.parse.urlparse(base_url)
-    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=15)
+    # Generous: gunicorn's workers boot after its port opens, slowly on a busy machine.
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
     headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in {**cookies, "csrftoken": drill_http.CSRF}.items())}
     body = None
     if data is not None:
