@@ -258,6 +258,8 @@ def do_build_fdroid_repo(fleet: Fleet) -> str:
     fdroid = shutil.which("fdroid") or str(Path(os.sys.executable).parent / "fdroid")
     build_id = f"{timezone.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
     uploaded = []
+    apps = list(fleet_apps(fleet))
+    check_one_signer_per_package(apps)
     with tempfile.TemporaryDirectory(prefix="ent-fdroid-") as tmp:
         work = Path(tmp)
         repo = work / "repo"
@@ -286,8 +288,6 @@ def do_build_fdroid_repo(fleet: Fleet) -> str:
             encoding="utf-8",
         )
         config.chmod(0o600)
-        apps = list(fleet_apps(fleet))
-        check_one_signer_per_package(apps)
         downloads = 0
         for link in apps:
             v = link.item.current_version
