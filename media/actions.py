@@ -164,6 +164,7 @@ def _apk_fields(item: Item, apk: files.ApkInfo | None) -> dict:
         "apk_permission_details": apk.permission_details,
         "apk_label": apk.label,
         "apk_cert_sha256": apk.cert_sha256,
+        "apk_fdroid_readable": apk.fdroid_readable,
     }
     if previous is not None and previous.apk_package:
         if apk.package != previous.apk_package:
@@ -828,6 +829,13 @@ def do_set_fleet_item(user, fleet: Fleet, item: Item, *, mandatory: bool) -> Fle
     with transaction.atomic():
         Fleet.objects.select_for_update().filter(id=fleet.id).values_list("id", flat=True).first()
         version = item.current_version
+        if version is not None and not version.apk_fdroid_readable:
+            raise FileRefused(
+                _(
+                    "The tablets' F-Droid repository cannot verify this app's signature (a certificate chain "
+                    "signed with jarsigner): ask the publisher for an APK signed with apksigner."
+                )
+            )
         if version is not None and version.apk_package:
             clash = (
                 FleetItem.objects.filter(fleet=fleet, item__current_version__apk_package=version.apk_package)

@@ -162,13 +162,14 @@ def _yaml_str(text) -> str:
 def _write_metadata(work: Path, fleet, link, icon_path: Path | None):
     """metadata/<package>.yml and its localized texts: name, summary, description,
     licence, the fleet's name as category and the approved version as the
-    suggested one (fdroidserver's CurrentVersionCode)."""
+    suggested one (fdroidserver's CurrentVersionCode). Name, summary and
+    description go only in the per-locale files: a Name in the .yml would stand
+    for every language (fdroidserver then ignores the localized ones)."""
     item, v = link.item, link.item.current_version
     meta = work / "metadata"
     lines = [
         f"Categories: [{_yaml_str(fleet.name)}]",
         f"License: {_yaml_str(item.licence or 'Unknown')}",
-        f"Name: {_yaml_str(item.title)}",
         f"CurrentVersionCode: {int(v.apk_version_code or 0)}",
         f"CurrentVersion: {_yaml_str(v.apk_version_name)}",
     ]
@@ -236,6 +237,20 @@ def verify_repo(repo: Path, fingerprint: str) -> None:
         raise RepoBuildFailed("entry.json and entry.jar disagree")
 
 
+def check_all_indexed(repo: Path, apps) -> None:
+    """fdroidserver skips, with a mere warning, an APK it cannot read: the index
+    must list every approved app of the fleet, with its exact bytes."""
+    packages = json.loads((repo / "index-v2.json").read_text(encoding="utf-8")).get("packages", {})
+    missing = []
+    for link in apps:
+        v = link.item.current_version
+        hashes = {ver["file"]["sha256"] for ver in packages.get(v.apk_package, {}).get("versions", {}).values()}
+        if v.sha256 not in hashes:
+            missing.append(v.apk_package)
+    if missing:
+        raise RepoBuildFailed(f"fdroid update left out: {', '.join(missing)} (signature it cannot verify?)")
+
+
 SAFE_PATH = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 
 
@@ -297,6 +312,7 @@ def do_build_fdroid_repo(fleet: Fleet) -> str:
         _run([fdroid, "update", "--pretty"], work)
         fingerprint = _fingerprint(keystore, password, work)
         verify_repo(repo, fingerprint)
+        check_all_indexed(repo, apps)
         try:
             for rel, path in index_files(repo):
                 key = build_key(fleet, build_id, rel)

@@ -219,6 +219,7 @@ class ApkInfo:
     # [{"name", "source", "max_sdk"}] for the review page: how each permission came.
     permission_details: list = field(default_factory=list)
     label: str = ""
+    fdroid_readable: bool = True
 
 
 def _int_or_none(value):
@@ -316,6 +317,7 @@ def inspect_apk(path) -> ApkInfo:
         label = str(apk.get_app_name() or "")
     except Exception:
         label = ""
+    cert_sha256 = match.group(1)
     return ApkInfo(
         package=apk.get_package(),
         version_name=_resolved(apk, apk.get_androidversion_name())[:100],
@@ -323,10 +325,28 @@ def inspect_apk(path) -> ApkInfo:
         min_sdk=min_sdk,
         target_sdk=target_sdk,
         permissions=[g.name for g in granted],
-        cert_sha256=match.group(1),
+        cert_sha256=cert_sha256,
         permission_details=[{"name": g.name, "source": g.source, "max_sdk": g.max_sdk} for g in granted],
         label=label[:200],
+        fdroid_readable=fdroid_signer(path) == cert_sha256,
     )
+
+
+def fdroid_signer(path) -> str | None:
+    """The signer fdroidserver reads (what `fdroid update` will index), or None
+    when it cannot verify the signature."""
+    import logging
+
+    from fdroidserver import common
+
+    previous = logging.getLogger().level
+    logging.getLogger().setLevel(logging.CRITICAL)  # fdroidserver logs through the root logger
+    try:
+        return common.apk_signer_fingerprint(str(path))
+    except Exception:
+        return None
+    finally:
+        logging.getLogger().setLevel(previous)
 
 
 def local_copy(uploaded):

@@ -112,6 +112,10 @@ class Version(models.Model):
     apk_permission_details = models.JSONField(default=list, blank=True)
     apk_label = models.CharField(max_length=200, blank=True, default="")
     apk_cert_sha256 = models.CharField(max_length=64, blank=True, default="")
+    # fdroidserver finds the same signer (it cannot verify every valid JAR signature,
+    # e.g. a chain signed with jarsigner's signed attributes): False keeps the app
+    # off the tablets' repositories, where fdroidserver would silently skip it.
+    apk_fdroid_readable = models.BooleanField(default=True)
     # What changed since the approved version, for the reviewer (and why it needs a decision).
     apk_new_permissions = models.JSONField(default=list, blank=True)
     apk_cert_changed = models.BooleanField(default=False)

@@ -18,7 +18,10 @@
 #   resname.apk       org.ent.resname, versionName is a resource reference (@string/version_name)
 #   nosdk.apk         org.ent.nosdk, no <uses-sdk> at all (Android: minSdk 1, targetSdk = minSdk)
 #   chain.apk         org.ent.chain, v1 (JAR) signature whose block holds the chain
-#                     leaf → intermediate → CA (jarsigner with the chain, as some publishers do)
+#                     leaf → intermediate → CA (apksigner, v1 only: no signed attributes)
+#   chain-jarsigner.apk org.ent.chainjar, the same chain signed by jarsigner (which adds
+#                     signed attributes: valid for Android, but fdroidserver 2.4.5 cannot
+#                     verify such a chained block and leaves the APK out of the index)
 set -euo pipefail
 cd "$(dirname "$0")/apks"
 work=$(mktemp -d)
@@ -56,6 +59,14 @@ build() {
   } >"$d/AndroidManifest.xml"
   echo "<resources><string name=\"app_name\">Appli ENT</string>$extra</resources>" >"$d/res/values/strings.xml"
   aapt package -f -M "$d/AndroidManifest.xml" -S "$d/res" -I "$FW" -F "$d/u.apk" >/dev/null
+  if [ "$k" = chain-apksigner ]; then
+    # apksigner's JAR signer also puts the key entry's whole chain in the block
+    # (no signed attributes); v1 only, as an app for old devices ships it.
+    zipalign -f -p 4 "$d/u.apk" "$d/a.apk"
+    apksigner sign --ks "$work/leaf.p12" --ks-pass pass:testpass --key-pass pass:testpass --ks-key-alias leaf \
+      --v1-signing-enabled true --v2-signing-enabled false --v3-signing-enabled false --out "$out" "$d/a.apk"
+    return
+  fi
   if [ "$k" = chain ]; then
     # jarsigner puts the whole chain of the key entry in the signature block.
     cp "$d/u.apk" "$d/s.apk"
@@ -106,5 +117,6 @@ build contacts-target15.apk org.ent.contacts 15 1.5 main 14:15 READ_CONTACTS WRI
 build maxsdk.apk org.ent.maxsdk 7 0.7 main 21:33 INTERNET WRITE_EXTERNAL_STORAGE@18 ACCESS_FINE_LOCATION@28
 build resname.apk org.ent.resname 25 @res:2.5-res main 24:33 INTERNET
 build nosdk.apk org.ent.nosdk 1 0.1 main none INTERNET
-build chain.apk org.ent.chain 4 4.0 chain 24:29 INTERNET
+build chain.apk org.ent.chain 4 4.0 chain-apksigner 24:29 INTERNET
+build chain-jarsigner.apk org.ent.chainjar 4 4.0 chain 24:29 INTERNET
 ls -l

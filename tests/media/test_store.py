@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,7 @@ def _names(perms):
 def _aapt_permissions(path) -> set:
     """What aapt (Android's own tool) says the package gets: the oracle."""
     out = subprocess.run(["aapt", "dump", "badging", str(path)], capture_output=True, text=True, check=True).stdout
-    return {m for m in re.findall(r"^uses-permission(?:-sdk-23)?: name='([^']+)'", out, re.M)}
+    return set(re.findall(r"^uses-permission(?:-sdk-23)?: name='([^']+)'", out, re.M))
 
 
 # Permissions -----------------------------------------------------------------
@@ -66,7 +65,22 @@ def test_resource_version_name_and_sdk_defaults():
     assert inspect_apk(APKS / "resname.apk").version_name == "2.5-res"
     nosdk = inspect_apk(APKS / "nosdk.apk")
     assert (nosdk.min_sdk, nosdk.target_sdk) == (1, 1)
-    assert inspect_apk(APKS / "chain.apk").cert_sha256  # a v1 signature with a chain verifies
+    chain = inspect_apk(APKS / "chain.apk")
+    # A v1 signature whose block holds a chain: apksigner and fdroidserver (through
+    # oscrypto) agree on the signer.
+    assert chain.cert_sha256 and chain.fdroid_readable
+    # jarsigner's chained block (signed attributes): valid, but fdroidserver cannot verify it.
+    jar = inspect_apk(APKS / "chain-jarsigner.apk")
+    assert jar.cert_sha256 == chain.cert_sha256 and not jar.fdroid_readable
+
+
+@pytest.mark.django_db
+def test_an_app_fdroidserver_cannot_read_stays_off_the_tablets(world, store, django_capture_on_commit_callbacks):
+    item = _app(world, django_capture_on_commit_callbacks, name="chain-jarsigner.apk")
+    fleet = Fleet.objects.create(school=world.school, name="Classe mobile 1")
+    with pytest.raises(FileRefused, match="cannot verify this app's signature"):
+        actions.do_set_fleet_item(world.referent, fleet, item, mandatory=True)
+    assert not fleet.fleet_items.exists()
 
 
 def test_oscrypto_works_with_openssl_3():
@@ -140,7 +154,10 @@ def test_same_package_from_another_signer_as_a_new_item(
     actions.do_set_fleet_item(world.referent, fleet, first, mandatory=True)
     with django_capture_on_commit_callbacks(execute=True):
         second = actions.do_propose_item(
-            world.teacher, world.school, {"kind": "apk", "title": "Copie"}, uploaded=upload(apk_bytes("app-otherkey.apk"))
+            world.teacher,
+            world.school,
+            {"kind": "apk", "title": "Copie"},
+            uploaded=upload(apk_bytes("app-otherkey.apk")),
         )
     version = second.versions.get()
     assert version.scan == Version.Scan.CLEAN
@@ -190,6 +207,8 @@ def _fdroidcl(home, *args, check=True):
     return done
 
 
+# Three real builds (fdroid update, jarsigner, apksigner) on a shared 2-core machine.
+@pytest.mark.timeout(900)
 @pytest.mark.django_db(transaction=True)
 def test_real_clients_read_the_repository_and_a_failed_build_keeps_it(
     world, store, live_server, settings, django_capture_on_commit_callbacks, tmp_path, client, login_as, monkeypatch
@@ -251,7 +270,7 @@ def test_real_clients_read_the_repository_and_a_failed_build_keeps_it(
     assert "Des histoires à lire." in meta["description"]["fr-FR"]
     [version] = v2["packages"]["org.ent.resname"]["versions"].values()
     assert version["manifest"]["versionName"] == "2.5-res"
-    v1 = json.loads(index.get_index_from_jar(str(tmp_path / "index-v1.jar"), fingerprint, allow_deprecated=True)[0])
+    v1 = index.get_index_from_jar(str(tmp_path / "index-v1.jar"), fingerprint, allow_deprecated=True)[0]
     apps = {a["packageName"]: a for a in v1["apps"]}
     assert apps["org.ent.resname"]["suggestedVersionCode"] == "25"
     assert apps["org.ent.chain"]["categories"] == ["Classe mobile CM2"]
@@ -277,44 +296,39 @@ def test_real_clients_read_the_repository_and_a_failed_build_keeps_it(
     path = next(Path(p) for p in re.findall(r"(/\S+\.apk)", got) if Path(p).exists())
     assert hashlib.sha256(path.read_bytes()).hexdigest() == chain.current_version.sha256
 
-    # A withdrawal whose rebuild fails on purpose: the APK is no longer served at
-    # once, the previous index stays served and verified, the page says why, the
-    # référent is told.
-    def broken(repo, fp):
-        raise fdroid.RepoBuildFailed("test: index-v2.json does not match the hash in entry.json")
-
-    monkeypatch.setattr(fdroid, "verify_repo", broken)
+    # A withdrawal whose rebuild fails: the fleet also holds (rows from before this
+    # check) an app whose signature fdroidserver cannot verify, so fdroid update
+    # leaves it out and the build refuses to publish. The withdrawn APK is no longer
+    # served at once, the previous index stays served and verified, the page says
+    # why, the référent is told.
+    unreadable = _app(world, cb, name="chain-jarsigner.apk", title="Illisible")
+    FleetItem.objects.create(fleet=fleet, item=unreadable)
     shutil.rmtree(home / ".cache", ignore_errors=True)
     with cb(execute=True):
         actions.do_withdraw(world.referent, chain)
     fleet.refresh_from_db()
-    assert "does not match" in fleet.repo_error
-    assert client.get(base + "entry.jar").status_code == 200
+    assert "left out: org.ent.chainjar" in fleet.repo_error
     assert b"".join(client.get(base + "entry.jar").streaming_content) == served["entry.jar"]
     assert client.get(base + "org.ent.chain_4.apk").status_code == 404
     assert _fdroidcl(home, "download", "org.ent.chain", check=False).returncode != 0
-    assert [a["package"] for a in actions.build_manifest(fleet, "http://x")["apps"]] == ["org.ent.resname"]
     assert Notification.objects.filter(recipient=world.referent, kind="fleet.repository_failed").count() == 1
     login_as(world.referent)
     page = client.get(reverse("media:fleet", args=[fleet.id])).content.decode()
-    assert "Out of date" in page and "does not match" in page
+    assert "Out of date" in page and "left out: org.ent.chainjar" in page
 
-    # The retry succeeds: index and manifest agree again, the APK of the other app
-    # came from the worker's cache (keyed by SHA-256), not from the store.
-    monkeypatch.undo()
-    settings.SITE_URL = live_server.url
-    settings.VAR_DIR = tmp_path / "var"
+    # Fixed (the app removed): the rebuild publishes, index and manifest agree again,
+    # and the other app's APK came from the worker's cache (keyed by SHA-256).
     downloads = []
     real_download = fdroid.files.download_to
     monkeypatch.setattr(fdroid.files, "download_to", lambda key, fh: downloads.append(key) or real_download(key, fh))
-    from media.tasks import build_fdroid_repo
-
-    build_fdroid_repo.apply(args=[fleet.id])
+    with cb(execute=True):
+        actions.do_remove_fleet_item(world.referent, fleet, unreadable)
     fleet.refresh_from_db()
     assert fleet.repo_error == ""
     assert named.current_version.key not in downloads
     fresh = json.loads(b"".join(client.get(base + "index-v2.json").streaming_content))
     assert set(fresh["packages"]) == {"org.ent.resname"}
+    assert [a["package"] for a in actions.build_manifest(fleet, "http://x")["apps"]] == ["org.ent.resname"]
     # Only the published build is kept in the store.
     builds = {k.split("/")[3] for k in store.list_keys(f"fdroid/{fleet.id}/builds/")}
     assert builds == {fleet.repo_build}
