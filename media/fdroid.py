@@ -147,11 +147,27 @@ def _fetch_apk(version, dest: Path) -> bool:
         finally:
             part.unlink(missing_ok=True)
         downloaded = True
+    else:
+        os.utime(cached)  # still in use: kept by _prune_cache
     try:
         os.link(cached, dest)
     except OSError:
         shutil.copyfile(cached, dest)
     return downloaded
+
+
+CACHE_DAYS = 30
+
+
+def _prune_cache():
+    """APKs no build used for a month: the approved versions moved on."""
+    limit = timezone.now().timestamp() - CACHE_DAYS * 86400
+    for path in _cache_dir().glob("*.apk"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _yaml_str(text) -> str:
@@ -339,6 +355,7 @@ def do_build_fdroid_repo(fleet: Fleet) -> str:
                 repo_failed_at=None,
             )
         transaction.on_commit(lambda: _delete_build(fleet, stale or previous))
+    _prune_cache()
     log.info("F-Droid repository of fleet %s built (revision %s, %s APK downloads)", fleet.id, revision, downloads)
     return fingerprint
 

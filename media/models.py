@@ -277,10 +277,6 @@ class Fleet(models.Model):
     def etag(self):
         return f'"f{self.id}-r{self.revision}"'
 
-    @property
-    def repo_out_of_date(self):
-        return bool(self.repo_error) or (self.repo_built_at is not None and self.repo_revision < self.revision)
-
 
 class FleetItem(models.Model):
     fleet = models.ForeignKey(Fleet, on_delete=models.CASCADE, related_name="fleet_items")

@@ -345,3 +345,56 @@ def test_fleet_page_gives_the_fdroid_link_with_fingerprint(world, client, login_
     page = client.get(reverse("media:fleet", args=[fleet.id])).content.decode()
     assert f"/repo?fingerprint={'AB' * 32}" in page
     assert "<svg" in page
+
+
+@pytest.mark.django_db
+def test_build_now_is_queued_never_run_in_the_request(
+    world, client, login_as, monkeypatch, django_capture_on_commit_callbacks
+):
+    fleet = Fleet.objects.create(school=world.school, name="CM1")
+    queued = []
+    monkeypatch.setattr(actions, "queue_repo_build", queued.append)
+    monkeypatch.setattr(fdroid, "do_build_fdroid_repo", lambda f: pytest.fail("built inside the request"))
+    url = reverse("media:fleet_build_repo", args=[fleet.id])
+    login_as(world.staff_b)
+    assert client.post(url).status_code == 404  # another school's fleet
+    login_as(world.referent)
+    assert client.get(url).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302
+    assert queued == [fleet.id]
+
+
+@pytest.mark.django_db
+def test_failed_builds_are_retried_by_the_sweep(world, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from media import tasks
+
+    now = timezone.now()
+    failed = Fleet.objects.create(
+        school=world.school, name="A", repo_built_at=now, repo_error="boom", repo_failed_at=now - timedelta(minutes=6)
+    )
+    Fleet.objects.create(school=world.school, name="B", repo_built_at=now, repo_error="boom", repo_failed_at=now)
+    Fleet.objects.create(school=world.school, name="C", repo_built_at=now)
+    queued = []
+    monkeypatch.setattr(tasks.build_fdroid_repo, "delay", queued.append)
+    tasks.retry_stale_repositories()
+    assert queued == [failed.id]
+
+
+@pytest.mark.django_db
+def test_a_failure_is_recorded_and_told_once(world):
+    from ent.notify.models import Notification
+
+    fleet = Fleet.objects.create(school=world.school, name="CM1")
+    actions.do_record_repo_failure(fleet.id, "fdroid update failed: x")
+    actions.do_record_repo_failure(fleet.id, "fdroid update failed: y")
+    fleet.refresh_from_db()
+    assert fleet.repo_error == "fdroid update failed: y" and fleet.repo_failed_at
+    assert list(Notification.objects.filter(kind="fleet.repository_failed").values_list("recipient", flat=True)) == [
+        world.referent.id
+    ]
