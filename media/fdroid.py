@@ -284,6 +284,9 @@ def do_build_fdroid_repo(fleet: Fleet) -> str:
     """Build, verify and publish the repository; returns the signing key's SHA-256
     fingerprint. Raises RepoBuildFailed (and changes nothing tablets read) when
     any step fails. Idempotent."""
+    import time
+
+    started = time.monotonic()
     fleet = Fleet.objects.select_related("school").get(pk=fleet.pk)
     revision = fleet.revision
     fdroid = shutil.which("fdroid") or str(Path(os.sys.executable).parent / "fdroid")
@@ -356,7 +359,14 @@ def do_build_fdroid_repo(fleet: Fleet) -> str:
             )
         transaction.on_commit(lambda: _delete_build(fleet, stale or previous))
     _prune_cache()
-    log.info("F-Droid repository of fleet %s built (revision %s, %s APK downloads)", fleet.id, revision, downloads)
+    log.info(
+        "F-Droid repository of fleet %s built in %.1f s (revision %s, %s of %s APKs downloaded)",
+        fleet.id,
+        time.monotonic() - started,
+        revision,
+        downloads,
+        len(apps),
+    )
     return fingerprint
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from ent import storage
 from ent.directory.context_processors import request_children
@@ -644,7 +644,7 @@ def tablet_apk(request, version_id):
 FDROID_INDEX_MAX_BYTES = 20 * 1024 * 1024
 
 
-@require_GET
+@require_safe
 @store_errors
 def fdroid_file(request, secret, name):
     """The fleet's F-Droid repository; the client knows only the URL with the

@@ -121,6 +121,7 @@ def test_fdroid_repository_view_rules(world, fleet, store, client):
     response = client.get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"jar"
     assert client.post(url).status_code == 405
+    assert client.head(url).status_code == 200  # clients may ask HEAD first
     for bad in ("nope", "../x", "icons/../../keystore.p12"):
         assert client.get(reverse("media:fdroid_file", args=[fleet.repo_secret, bad])).status_code == 404
     assert client.get(reverse("media:fdroid_file", args=["wrong", "entry.jar"])).status_code == 404
