@@ -398,3 +398,20 @@ def test_a_failure_is_recorded_and_told_once(world):
     assert list(Notification.objects.filter(kind="fleet.repository_failed").values_list("recipient", flat=True)) == [
         world.referent.id
     ]
+
+
+@pytest.mark.django_db
+def test_an_update_from_another_signer_needs_a_recorded_signer_change(world, store, django_capture_on_commit_callbacks):
+    item = _app(world, django_capture_on_commit_callbacks)
+    v1 = item.current_version
+    v2 = _new_version(world, item, "app-otherkey.apk", django_capture_on_commit_callbacks)
+    assert v2.apk_cert_changed and v2.review == Version.Review.PENDING
+    with pytest.raises(FileRefused, match="another signer"):
+        actions.do_approve(world.referent, item, v2, signer_change_reason="   ")
+    item.refresh_from_db()
+    assert item.current_version_id == v1.id
+    actions.do_approve(world.referent, item, v2, signer_change_reason="Nouvelle clé annoncée par l'éditeur")
+    item.refresh_from_db()
+    assert item.current_version_id == v2.id
+    change = item.decisions.get(verdict=Decision.Verdict.SIGNER_CHANGE)
+    assert v1.apk_cert_sha256 in change.reason and v2.apk_cert_sha256 in change.reason
