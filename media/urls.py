@@ -32,5 +32,5 @@ urlpatterns = [
     # Tablets: a device token, no session.
     path("tablette/manifest.json", views.manifest, name="manifest"),
     path("tablette/apk/<int:version_id>.apk", views.tablet_apk, name="tablet_apk"),
-    path("fdroid/<str:secret>/repo/<str:name>", views.fdroid_file, name="fdroid_file"),
+    path("fdroid/<str:secret>/repo/<path:name>", views.fdroid_file, name="fdroid_file"),
 ]

@@ -9,12 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from ent import storage
 from ent.directory.context_processors import request_children
@@ -36,6 +36,7 @@ from media.forms import (
     WithdrawForm,
 )
 from media.models import Fleet, Illustration, Item, UploadTicket, Version
+from media.permissions import describe_all
 
 INLINE_TYPES = ("video/", "audio/", "image/", "application/pdf")
 
@@ -186,7 +187,9 @@ def item_detail(request, item_id):
     item = access.access_item(request.user, item_id)
     editor = access.can_edit_item(request.user, item)
     approver = access.can_approve(request.user, item.school_id)
-    versions = item.versions.select_related("uploaded_by") if editor else []
+    versions = list(item.versions.select_related("uploaded_by", "apk_other_item__school")) if editor else []
+    for v in versions:
+        v.permission_rows = describe_all(v.apk_permissions, v.apk_new_permissions) if v.apk_package else []
     decisions = item.decisions.select_related("decided_by")[:50] if editor else []
     assign_form = None
     if approver and item.status == Item.Status.APPROVED:
@@ -291,7 +294,12 @@ def approve(request, item_id):
     form = ApproveForm(request.POST)
     if form.is_valid():
         try:
-            actions.do_approve(request.user, item, _version_of(item, form.cleaned_data["version"]))
+            actions.do_approve(
+                request.user,
+                item,
+                _version_of(item, form.cleaned_data["version"]),
+                signer_change_reason=form.cleaned_data["signer_change_reason"],
+            )
         except FileRefused as exc:
             messages.error(request, exc.message)
         else:
@@ -489,6 +497,10 @@ def fleet_detail(request, fleet_id):
     tablets = fleet.tablets.all()
     apps = fleet.fleet_items.select_related("item__current_version").order_by("item__title")
     repo_url = request.build_absolute_uri(reverse("media:fdroid_file", args=[fleet.repo_secret, "index-v1.jar"]))
+    repo_url = repo_url.rsplit("/", 1)[0]
+    # What the F-Droid app expects to scan: the address with the key's fingerprint,
+    # so it trusts this repository's signature from the first fetch.
+    repo_link = f"{repo_url}?fingerprint={fleet.repo_fingerprint.upper()}" if fleet.repo_fingerprint else ""
     return render(
         request,
         "media/fleet.html",
@@ -499,7 +511,9 @@ def fleet_detail(request, fleet_id):
             "can_manage": can_manage,
             "tablet_form": TabletForm(),
             "item_form": FleetItemForm(fleet=fleet) if can_manage else None,
-            "repo_url": repo_url.rsplit("/", 1)[0],
+            "repo_url": repo_url,
+            "repo_link": repo_link,
+            "repo_qr_svg": _qr_svg(repo_link) if repo_link and can_manage else "",
         },
     )
 
@@ -575,10 +589,9 @@ def fleet_remove_item(request, fleet_id, item_id):
 def fleet_build_repo(request, fleet_id):
     from django.db import transaction
 
-    from media.tasks import build_fdroid_repo
-
     fleet = _fleet_for_write(request, fleet_id)
-    transaction.on_commit(lambda: build_fdroid_repo.delay(fleet.id))
+    # Queued, never run here: a build takes seconds (see actions.queue_repo_build).
+    transaction.on_commit(lambda: actions.queue_repo_build(fleet.id), robust=True)
     messages.success(request, _("The F-Droid repository is being built; it takes a minute."))
     return redirect("media:fleet", fleet.id)
 
@@ -628,16 +641,55 @@ def tablet_apk(request, version_id):
     return redirect(files.presigned_open(version.key, version.filename, version.content_type, inline=False))
 
 
-@require_GET
+FDROID_INDEX_MAX_BYTES = 20 * 1024 * 1024
+
+
+@require_safe
 @store_errors
 def fdroid_file(request, secret, name):
-    """The fleet's F-Droid repository: the client knows only the URL with the
-    fleet's secret; each file is a short-lived presigned redirect."""
+    """The fleet's F-Droid repository; the client knows only the URL with the
+    fleet's secret. Index files (entry.jar, entry.json, index-v2.json,
+    index-v1.jar, diffs, icons) are served here, with an ETag: fdroidserver's
+    client does not follow redirects. APKs are short-lived presigned redirects
+    (both clients follow those for files), and only while the app is still
+    offered in this fleet: a withdrawal stops them at once."""
+    from media import fdroid
+
     fleet = Fleet.objects.filter(repo_secret=secret).first()
-    if fleet is None or fleet.repo_built_at is None:
+    if fleet is None or fleet.repo_built_at is None or not fdroid.SAFE_PATH.match(name) or ".." in name:
         raise Http404
-    name = files.safe_filename(name)
-    key = f"fdroid/{fleet.id}/repo/{name}"
-    if storage.stat(key) is None:
+    if name.endswith(".apk"):
+        version = actions.fdroid_apk(fleet, name)
+        if version is None:
+            raise Http404
+        return redirect(storage.presigned_get(version.key, filename=name, content_type=version.content_type))
+    if not fleet.repo_build:
         raise Http404
-    return redirect(storage.presigned_get(key))
+    key = fdroid.build_key(fleet, fleet.repo_build, name)
+    info = storage.stat(key)
+    if info is None or info.size > FDROID_INDEX_MAX_BYTES:
+        raise Http404
+    # The object's ETag changes with its bytes; the build id with each publication.
+    etag = f'"{fleet.repo_build}-{(info.etag or "").strip(chr(34))}"'
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+    else:
+        stream = storage.get_stream(key)
+        if stream is None:
+            raise Http404
+        response = StreamingHttpResponse(
+            _stream_object(stream), content_type=info.content_type or "application/octet-stream"
+        )
+        response["Content-Length"] = str(info.size)
+    response["ETag"] = etag
+    # Clients poll; a cache may keep it a minute, then must ask again (304 when unchanged).
+    response["Cache-Control"] = "public, max-age=60, must-revalidate"
+    return response
+
+
+def _stream_object(response):
+    try:
+        yield from response.stream(files.CHUNK)
+    finally:
+        response.close()
+        response.release_conn()

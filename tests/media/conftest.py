@@ -110,6 +110,13 @@ def apk_bytes(name):
 
 
 @pytest.fixture(autouse=True)
+def builds_in_line(settings):
+    """Eager Celery runs repository builds in a thread (media.actions.queue_repo_build):
+    the tests run them in line, where they can see the outcome."""
+    settings.MEDIA_FDROID_BUILD_IN_THREAD = False
+
+
+@pytest.fixture(autouse=True)
 def english(settings):
     """Messages are asserted in English (the French catalogue is checked in test_i18n)."""
     from django.utils import translation

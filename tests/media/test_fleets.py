@@ -1,7 +1,7 @@
 """Tablet fleets: enrolment, device tokens, the manifest with ETag, F-Droid repository."""
 
 import hashlib
-import json
+import io
 import urllib.request
 
 import pytest
@@ -108,67 +108,25 @@ def test_only_approved_apps_of_the_school_go_on_tablets(world, fleet, db):
     assert fleet.fleet_items.count() == 0
 
 
-def test_fdroid_repository_is_built_and_its_signature_verifies(
-    world, fleet, store, client, django_capture_on_commit_callbacks, tmp_path, monkeypatch
-):
-    import shutil
+def test_fdroid_repository_view_rules(world, fleet, store, client):
+    """What the repository URL serves without a build (the full path, with real
+    clients, is tests/media/test_store.py)."""
+    from django.utils import timezone
 
-    from fdroidserver import common, index
-
-    from media.fdroid import do_build_fdroid_repo
-
-    # fdroidserver's verification reads its module-level config.
-    monkeypatch.setattr(common, "config", {"jarsigner": shutil.which("jarsigner")})
-
-    item = _app(world, django_capture_on_commit_callbacks)
-    actions.do_set_fleet_item(world.referent, fleet, item, mandatory=True)
-    import time
-
-    started = time.monotonic()
-    fingerprint = do_build_fdroid_repo(fleet)
-    print(f"F-Droid build: {time.monotonic() - started:.1f} s")
-    fleet.refresh_from_db()
-    assert fleet.repo_fingerprint == fingerprint and fleet.repo_built_at
-    # Fetch what a tablet's F-Droid client fetches, through our URLs.
-    fetched = {}
-    for name in ("entry.jar", "entry.json", "index-v2.json", "index-v1.jar"):
-        response = client.get(reverse("media:fdroid_file", args=[fleet.repo_secret, name]))
-        assert response.status_code == 302, name
-        with urllib.request.urlopen(response["Location"], timeout=10) as resp:  # noqa: S310
-            fetched[name] = resp.read()
-        (tmp_path / name).write_bytes(fetched[name])
-    entry, _key, _fp = index.get_index_from_jar(str(tmp_path / "entry.jar"), fingerprint)
-    assert entry["index"]["sha256"] == hashlib.sha256(fetched["index-v2.json"]).hexdigest()
-    # The verified entry vouches for index-v2.json: it lists the approved APK by its SHA-256.
-    v2 = json.loads(fetched["index-v2.json"])
-    [version] = v2["packages"]["org.ent.demo"]["versions"].values()
-    assert version["file"]["sha256"] == item.current_version.sha256
-    # The older index (SHA-1 signed, as fdroidserver still makes it) verifies too.
-    index.get_index_from_jar(str(tmp_path / "index-v1.jar"), fingerprint, allow_deprecated=True)
-    # A wrong fingerprint is refused.
-    with pytest.raises(Exception):  # noqa: B017 - fdroidserver raises VerificationException
-        index.get_index_from_jar(str(tmp_path / "entry.jar"), "00" * 32)
-    # The key is kept in the store: a rebuild signs with the same key.
-    from media import fdroid
-
-    kept = fdroid._keystore(fleet, tmp_path)
-    assert fdroid._fingerprint(kept, fdroid._password(fleet), tmp_path) == fingerprint
-    wrong = client.get(reverse("media:fdroid_file", args=["nope", "entry.jar"]))
-    assert wrong.status_code == 404
-    # Withdrawal refreshes the published repository on commit: the app leaves the index too.
-    from ent.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True  # run the queued rebuild here, in both test configurations
-    try:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            actions.do_withdraw(world.referent, item)
-    finally:
-        app.conf.task_always_eager = saved
-    assert len(callbacks) == 1  # one rebuild for the one affected fleet
-    response = client.get(reverse("media:fdroid_file", args=[fleet.repo_secret, "index-v2.json"]))
-    with urllib.request.urlopen(response["Location"], timeout=10) as resp:  # noqa: S310
-        assert "org.ent.demo" not in json.loads(resp.read()).get("packages", {})
+    url = reverse("media:fdroid_file", args=[fleet.repo_secret, "entry.jar"])
+    assert client.get(url).status_code == 404  # never built
+    Fleet.objects.filter(id=fleet.id).update(repo_built_at=timezone.now(), repo_build="b1")
+    assert client.get(url).status_code == 404  # the object is not there
+    store.put_stream(f"fdroid/{fleet.id}/builds/b1/entry.jar", io.BytesIO(b"jar"), 3)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"jar"
+    assert client.post(url).status_code == 405
+    assert client.head(url).status_code == 200  # clients may ask HEAD first
+    for bad in ("nope", "../x", "icons/../../keystore.p12"):
+        assert client.get(reverse("media:fdroid_file", args=[fleet.repo_secret, bad])).status_code == 404
+    assert client.get(reverse("media:fdroid_file", args=["wrong", "entry.jar"])).status_code == 404
+    # An APK is served only while an offered app of this fleet has that name.
+    assert client.get(reverse("media:fdroid_file", args=[fleet.repo_secret, "org.ent.demo_1.apk"])).status_code == 404
 
 
 def test_changes_enqueue_a_rebuild_only_for_published_repositories(
