@@ -12,10 +12,12 @@ $(BIN)/python:
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
+	./scripts/oscrypto-openssl3.sh $(BIN)/python
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
+	./scripts/oscrypto-openssl3.sh $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 ## Run the product with demo data on embedded defaults (SQLite, in-memory layers, local S3).
