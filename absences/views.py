@@ -1,4 +1,3 @@
-import csv
 from contextlib import nullcontext
 from datetime import date
 
@@ -26,7 +25,7 @@ from absences.forms import (
 )
 from absences.models import AbsenceEvent, AbsenceNotice, AuditEntry, HalfDay, Reason, Register
 from absences.stats import pupil_totals, totals_by_pupil
-from ent import pagecache, storage
+from ent import csvwriter, pagecache, storage
 from ent.directory.context_processors import request_child
 from ent.directory.models import Enrollment, Group, School, SchoolClass, User
 from ent.errors import EntError
@@ -487,17 +486,6 @@ def class_stats(request, class_id):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _cell(value):
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 @require_GET
 def export_csv(request, school_id):
@@ -530,28 +518,25 @@ def export_csv(request, school_id):
     ]
 
     def rows():
-        writer = csv.writer(_Echo(), delimiter=";")
-        yield "\ufeff" + writer.writerow(header)
+        writer = csvwriter.writer(csvwriter.Echo())
+        yield csvwriter.BOM + writer.writerow(header)
         for e in events.iterator(chunk_size=500):
             yield writer.writerow(
-                [
-                    _cell(x)
-                    for x in (
-                        e.date.strftime("%d/%m/%Y"),
-                        e.get_half_day_display(),
-                        timezone.localtime(e.starts_at).strftime("%H:%M"),
-                        timezone.localtime(e.ends_at).strftime("%H:%M"),
-                        e.pupil.last_name,
-                        e.pupil.first_name,
-                        e.school_class.name if e.school_class else "",
-                        e.get_kind_display(),
-                        e.minutes or "",
-                        e.get_state_display(),
-                        e.reason.label if e.reason else "",
-                        _("yes") if e.settled else _("no"),
-                        e.get_source_display(),
-                    )
-                ]
+                (
+                    e.date.strftime("%d/%m/%Y"),
+                    e.get_half_day_display(),
+                    timezone.localtime(e.starts_at).strftime("%H:%M"),
+                    timezone.localtime(e.ends_at).strftime("%H:%M"),
+                    e.pupil.last_name,
+                    e.pupil.first_name,
+                    e.school_class.name if e.school_class else "",
+                    e.get_kind_display(),
+                    e.minutes or "",
+                    e.get_state_display(),
+                    e.reason.label if e.reason else "",
+                    _("yes") if e.settled else _("no"),
+                    e.get_source_display(),
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

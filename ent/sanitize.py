@@ -37,9 +37,28 @@ ALLOWED_TAGS = frozenset(
         "td",
     }
 )
-ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel", "target"], "th": ["scope"], "td": ["colspan"]}
-ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# Links: absolute https:// and mailto: only (SECURITY.md). Relative hrefs go too,
+# protocol-relative ones first: `//evil.example/` is another site for the
+# browser, not a path of ours, and no text people write needs a relative link.
+ALLOWED_PROTOCOLS = frozenset({"https", "mailto"})
 MAX_LENGTH = 100_000
+
+
+def allowed_href(href: str) -> bool:
+    value = (href or "").strip().lower()
+    if value.startswith("mailto:"):
+        return len(value) > len("mailto:")
+    # "https://" then a host: not "https:///x" nor "https:\\x".
+    return value.startswith("https://") and value[8:9] not in ("", "/", "\\")
+
+
+def _a_attribute(tag, name, value):
+    if name == "href":
+        return allowed_href(value)
+    return name in ("title", "rel", "target")
+
+
+ALLOWED_ATTRIBUTES = {"a": _a_attribute, "th": ["scope"], "td": ["colspan"]}
 
 
 def _link_attrs(attrs, new=False):
@@ -47,8 +66,13 @@ def _link_attrs(attrs, new=False):
     href = attrs.get(href_key, "")
     if not href:
         return attrs
+    if new and href.startswith("http://") and not attrs.get("_text", "").lower().startswith("http://"):
+        # A bare "ecole.fr" the linkifier turned into http://: ask for https.
+        href = attrs[href_key] = "https://" + href[len("http://") :]
+    if not allowed_href(href):
+        return None  # no link: the text stays, as text
     attrs[(None, "rel")] = "noopener noreferrer nofollow"
-    if href.startswith(("http://", "https://")):
+    if href.lower().startswith("https://"):
         attrs[(None, "target")] = "_blank"
     return attrs
 
@@ -64,7 +88,7 @@ _cleaner = bleach.Cleaner(
 
 _text_cleaner = bleach.Cleaner(
     tags=frozenset({"a"}),
-    attributes={"a": ["href", "rel", "target"]},
+    attributes={"a": _a_attribute},
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     filters=[partial(LinkifyFilter, callbacks=[_link_attrs])],

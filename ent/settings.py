@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # sec-24: "Mes appareils" (every signed-in device; sign out one or all).
+    "allauth.usersessions",
     "ent",
     "ent.directory",
     "ent.notify",
@@ -66,6 +68,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ent.csp.CSPMiddleware",
     "ent.directory.middleware.RequireMFAMiddleware",
+    # sec-24: signed-in pages stay out of shared browsers' caches (ent/http.py),
+    # and each session's last use is remembered for "Mes appareils".
+    "ent.http.PrivateCacheMiddleware",
+    "ent.directory.sessions.SessionActivityMiddleware",
 ]
 
 ROOT_URLCONF = "ent.urls"
@@ -363,6 +369,8 @@ ACCOUNT_RATE_LIMITS = {
     # Our own action: username + activation code guesses.
     "activate": "10/m/ip,5/5m/key",
 }
+# sec-24: ending a session from "Mes appareils" closes its sockets too (ent/directory/sessions.py).
+USERSESSIONS_ADAPTER = "ent.directory.sessions.UserSessionsAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "ENT")
 ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 90, minimum=1)

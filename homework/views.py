@@ -11,13 +11,13 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ent import pagecache, storage
 from ent.errors import EntError
+from ent.http import safe_next
 from homework import access, actions, pagescopes
 from homework.forms import (
     CopyForm,
@@ -57,15 +57,6 @@ def _presigned_redirect(key, filename, content_type):
     # The URL is a short-lived credential: never cache it.
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _safe_next(request, default):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 # --- Families ------------------------------------------------------------------------------------
@@ -148,7 +139,7 @@ def tick(request, entry_id):
     if request.headers.get("X-Requested-With") == "fetch":
         return JsonResponse({"done": done})
     default = reverse("homework:week") + f"#entry-{entry.id}"
-    return redirect(_safe_next(request, default))
+    return redirect(safe_next(request, default))
 
 
 @login_required

@@ -27,6 +27,7 @@ from ent.directory.models import User
 from ent.errors import EntError
 from ent.notify.consumers import register_action
 from messaging import access, actions, live
+from messaging.forms import MessageForm, NewConversationForm
 from messaging.models import Message
 
 HISTORY_PAGE = 50
@@ -66,10 +67,27 @@ def _fresh_user(consumer):
     return user
 
 
+class FormInvalid(FrameError):
+    """The frame's text failed the same form the HTTP page uses."""
+
+    def __init__(self, form):
+        self.fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        super().__init__(next(iter(self.fields.values()))[0])
+
+
+def _valid(form):
+    """The HTTP page's form, run on the frame: one set of rules (lengths, NUL and
+    control characters, recipients) for both ways in."""
+    if not form.is_valid():
+        raise FormInvalid(form)
+    return form.cleaned_data
+
+
 def _send(user, content):
     conversation = access.access_conversation(user, _int(content, "conversation"))
     rich = content.get("format") == "html"
-    message = actions.do_send_message(user, conversation, _str(content, "body"), rich=rich)
+    data = _valid(MessageForm({"body": _str(content, "body")}))
+    message = actions.do_send_message(user, conversation, data["body"], rich=rich)
     return {"type": "messaging.sent", "message": live.serialize_message(message, author_name=str(user))}
 
 
@@ -77,8 +95,13 @@ def _start(user, content):
     recipients = content.get("recipients")
     if not isinstance(recipients, list) or not all(isinstance(r, int) and not isinstance(r, bool) for r in recipients):
         raise FrameError(_("“recipients” must be a list of person ids."))
+    form = NewConversationForm(
+        {"recipients": recipients, "subject": _str(content, "subject"), "body": _str(content, "body")},
+        people=access.picker_people(user),
+    )
+    data = _valid(form)
     conversation = actions.do_start_conversation(
-        user, recipients, _str(content, "subject"), _str(content, "body"), rich=content.get("format") == "html"
+        user, [p.pk for p in data["recipients"]], data["subject"], data["body"], rich=content.get("format") == "html"
     )
     return {"type": "messaging.started", "conversation": conversation.pk, "message": conversation.last_message_id}
 
@@ -128,6 +151,8 @@ def _run(work):
             return {"type": "error", "error": _("Not found.")}
         except PermissionDenied:
             return {"type": "error", "error": _("You may not do this.")}
+        except FormInvalid as exc:
+            return {"type": "error", "error": str(exc), "fields": exc.fields}
         except FrameError as exc:
             return {"type": "error", "error": str(exc)}
         except EntError as exc:

@@ -1,4 +1,7 @@
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -23,12 +26,26 @@ class MultipleFileField(forms.FileField):
 
 BODY_WIDGET = forms.Textarea(attrs={"rows": 5, "maxlength": MAX_BODY})
 
+# Control characters other than tab and line breaks: nobody types them, they
+# garble what others read (and a NUL cannot be stored in PostgreSQL text). NUL
+# itself is refused by Django's own validator on every CharField.
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(value):
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ValidationError(_("Remove the invisible control characters from this text."), code="control_characters")
+
+
+TEXT = [no_control_characters]
+
 
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"),
         max_length=MAX_BODY,
         widget=BODY_WIDGET,
+        validators=TEXT,
         error_messages={"required": _("Write a message before sending.")},
     )
     files = MultipleFileField(
@@ -62,11 +79,12 @@ class NewConversationForm(forms.Form):
             "invalid_pk_value": _("You may not write to this person."),
         },
     )
-    subject = forms.CharField(label=pgettext_lazy("conversation", "Subject"), max_length=MAX_SUBJECT)
+    subject = forms.CharField(label=pgettext_lazy("conversation", "Subject"), max_length=MAX_SUBJECT, validators=TEXT)
     body = forms.CharField(
         label=_("Your message"),
         max_length=MAX_BODY,
         widget=BODY_WIDGET,
+        validators=TEXT,
         error_messages={"required": _("Write a message before sending.")},
     )
     files = MultipleFileField(
@@ -81,13 +99,14 @@ class NewConversationForm(forms.Form):
 
 
 class EditMessageForm(forms.Form):
-    body = forms.CharField(label=_("Your message"), max_length=MAX_BODY, widget=BODY_WIDGET)
+    body = forms.CharField(label=_("Your message"), max_length=MAX_BODY, widget=BODY_WIDGET, validators=TEXT)
 
 
 class ReportForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you report this message?"),
         max_length=500,
+        validators=TEXT,
         error_messages={"required": _("Say briefly why you report this message.")},
     )
 
@@ -113,8 +132,8 @@ class PolicyForm(forms.Form):
 
 class AnnouncementForm(forms.Form):
     target = forms.ChoiceField(label=_("To the families of"))
-    title = forms.CharField(label=_("Title"), max_length=MAX_SUBJECT)
-    body = forms.CharField(label=_("Text"), max_length=MAX_BODY, widget=BODY_WIDGET)
+    title = forms.CharField(label=_("Title"), max_length=MAX_SUBJECT, validators=TEXT)
+    body = forms.CharField(label=_("Text"), max_length=MAX_BODY, widget=BODY_WIDGET, validators=TEXT)
     requires_confirmation = forms.BooleanField(label=_("Ask families to confirm they have read it"), required=False)
 
     def __init__(self, *args, classes, groups, schools, **kwargs):
@@ -145,5 +164,6 @@ class ReplyForm(forms.Form):
         label=_("Reply privately to the sender"),
         max_length=MAX_BODY,
         widget=BODY_WIDGET,
+        validators=TEXT,
         error_messages={"required": _("Write a message before sending.")},
     )

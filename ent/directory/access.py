@@ -194,3 +194,14 @@ def access_data_export(user, export_id):
     if export is None:
         raise Http404
     return export
+
+
+def access_user_session(user, session_id):
+    """One of this person's own signed-in devices ("Mes appareils"); anyone
+    else's is the same 404 as a missing one."""
+    from allauth.usersessions.models import UserSession
+
+    row = UserSession.objects.filter(pk=session_id, user_id=user.pk).first()
+    if row is None:
+        raise Http404
+    return row

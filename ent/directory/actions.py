@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ent.directory.models import ActivationCode, User, hash_activation_code
+from ent.directory.sessions import Reason, end_sessions
 from ent.errors import InvalidActivationCode
 
 
@@ -26,6 +27,7 @@ def do_issue_activation_code(user: User, *, by: User | None = None, reset_passwo
         if reset_password:
             user.set_unusable_password()
             user.save(update_fields=["password"])
+            end_sessions(user, reason=Reason.PASSWORD_RESET)
     return code
 
 
@@ -50,6 +52,8 @@ def do_activate_account(code_id: int, password: str) -> User:
         user = code.user
         user.set_password(password)
         user.save(update_fields=["password"])
+        # A new password: sessions made with the old one end (the new one starts after).
+        end_sessions(user, reason=Reason.PASSWORD_CHANGED)
         now = timezone.now()
         code.used_at = now
         code.save(update_fields=["used_at"])

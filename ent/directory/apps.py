@@ -9,7 +9,9 @@ class DirectoryConfig(AppConfig):
     def ready(self):
         # Bulk writes (imports, year rollover, blocking accounts) bump the page
         # cache and forget cached users themselves.
-        from ent.directory import auth_backends, pagescopes
+        from ent.directory import auth_backends, pagescopes, sessions
 
         pagescopes.connect()
         auth_backends.connect()
+        # Logout and password changes end sessions and close their sockets.
+        sessions.connect()

@@ -32,6 +32,7 @@ from ent.directory.models import (
     TerritoryAdmin,
     User,
 )
+from ent.directory.sessions import Reason, end_sessions_of
 from ent.errors import EntError
 
 
@@ -68,7 +69,7 @@ def select_people(people, *, school: School, role: str = "", klass: SchoolClass 
 
 def do_set_accounts_active(users, *, active: bool, by: User, school: School | None = None) -> int:
     """Block (or unblock) accounts: a blocked person cannot log in, and their
-    sessions stop working at the next request. Never the acting person, never a
+    sessions end at once, open sockets included. Never the acting person, never a
     territory admin (only another admin may do that, in the Django admin)."""
     ids = [u.pk if isinstance(u, User) else u for u in users]
     protected = set(TerritoryAdmin.objects.filter(user_id__in=ids).values_list("user_id", flat=True)) | {by.pk}
@@ -78,6 +79,9 @@ def do_set_accounts_active(users, *, active: bool, by: User, school: School | No
         User.objects.filter(id__in=changed).update(is_active=active)
         pagecache.bump(pagecache.DIRECTORY)  # bulk update: no signal
         forget_users(changed)
+        if not active:
+            # Signed out everywhere, sockets closed once this commits.
+            end_sessions_of(changed, reason=Reason.BLOCKED)
         AuditEntry.objects.bulk_create(
             AuditEntry(actor=by, school=school, action="account.unblock" if active else "account.block", target_id=i)
             for i in changed

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ent.directory import views, views_admin
+from ent.directory import views, views_admin, views_sessions
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("annuaire/classes/<int:class_id>/", views.class_detail, name="class_detail"),
     path("annuaire/eleves/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
     path("annuaire/eleves/<int:pupil_id>/code/", views.pupil_reset_code, name="pupil_reset_code"),
+    # Mes appareils (sec-24): the list is allauth's, at /accounts/sessions/ (usersessions_list).
+    path("accounts/sessions/<int:session_id>/end/", views_sessions.end_device, name="usersession_end"),
+    path("accounts/sessions/end-all/", views_sessions.end_all_devices, name="usersessions_end_all"),
     # Directory management, imports and privacy (issue 8)
     path("annuaire/gestion/", views_admin.manage_home, name="manage_home"),
     path("annuaire/gestion/ecoles/<int:school_id>/", views_admin.manage_school, name="manage_school"),

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,7 +23,9 @@ from ent.directory.models import (
     TeachingAssignment,
     User,
 )
+from ent.directory.sessions import track_session
 from ent.errors import InvalidActivationCode
+from ent.http import safe_next
 
 ACTIVATION_SESSION_KEY = "ent_activation_code_id"
 
@@ -85,12 +86,7 @@ def select_child(request):
         return redirect("home")
     child = access.access_child(request.user, form.cleaned_data["child"])
     request.session["child_id"] = child.id
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "home"
-    return redirect(target)
+    return redirect(safe_next(request, "home"))
 
 
 @login_required
@@ -203,6 +199,7 @@ def activate_password(request):
             return redirect("activate")
         request.session.pop(ACTIVATION_SESSION_KEY, None)
         login(request, user, backend=DEFAULT_BACKEND)
+        track_session(request)  # listed in "Mes appareils", like allauth's logins
         messages.success(request, _("Your account is ready. Welcome!"))
         return redirect("home")
     return render(request, "directory/activate_password.html", {"form": form, "person": code.user})

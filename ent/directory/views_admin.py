@@ -2,7 +2,6 @@
 the school's direction, secretary and vie scolaire and the territory admins,
 plus the privacy pages. Thin views: form → access → one action → response."""
 
-import csv
 import tempfile
 
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ent import storage
+from ent import csvwriter, storage
 from ent.directory import access, letters, lifecycle, privacy
 from ent.directory.forms_admin import (
     AccountsFilterForm,
@@ -140,8 +139,8 @@ def import_report(request, job_id):
     job = access.access_import_job(request.user, job_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.id}.csv"'
-    response.write("\ufeff")  # so that spreadsheets open it as UTF-8
-    writer = csv.writer(response, delimiter=";")
+    response.write(csvwriter.BOM)
+    writer = csvwriter.writer(response)
     writer.writerow([_("Line"), _("Type"), _("What"), _("Who"), _("Field"), _("Detail")])
     for issue in _issues(job.errors):
         writer.writerow([issue["line"], _("error"), "", "", issue["field_label"], issue["message"]])

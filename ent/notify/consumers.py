@@ -3,6 +3,11 @@ action registry other apps plug into.
 
 Server → client frames: {"type": "unread", "count": n}, {"type": "error", "error": "..."},
 and whatever an app pushes with a "socket.send" event.
+A socket lives no longer than its session: when the session ends (logout,
+password change, blocked account, office reset, expiry, sign-out from another
+device) it sends {"type": "session.ended", "reason": "..."} and closes with
+CLOSE_UNAUTHENTICATED; a frame whose session is no longer current is not
+processed (ent/directory/sessions.py).
 Client → server frames: {"action": "<name>", "ref": optional, ...}; errors echo
 the "ref". Each action is a coroutine
 registered with register_action(name, coroutine), called as
@@ -18,8 +23,10 @@ from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
 from redis.exceptions import RedisError
 
+from ent.directory import sessions
 from ent.errors import EntError
 from ent.notify.push import unread_count, user_group
 
@@ -53,6 +60,11 @@ class BadFrame(Exception):
     pass
 
 
+# A session's expiry is read again when its timer fires (use may have pushed it
+# later), and at least this often.
+EXPIRY_RECHECK_SECONDS = 3600
+
+
 class UserSocketConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
@@ -64,14 +76,62 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        self.ended = False
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
+        self.session_group = sessions.session_group(self.session_key) if self.session_key else ""
         await self.accept()
         await self.join_group(user_group(user.id))
+        if self.session_group:
+            await self.join_group(self.session_group)
+        self.expiry_watch = asyncio.get_running_loop().create_task(self.watch_expiry())
         # A page that missed pushes while disconnected catches up here.
         await self.send_json({"type": "unread", "count": await database_sync_to_async(unread_count)(user)})
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", ()):
+        watch = getattr(self, "expiry_watch", None)
+        if watch is not None:
+            watch.cancel()
+        for group in list(getattr(self, "groups_joined", ())):
             await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = set()
+
+    # The session's end
+
+    async def session_is_current(self) -> bool:
+        user_id = await database_sync_to_async(sessions.session_user_id)(self.session_key)
+        return user_id is not None and user_id == self.user.pk
+
+    async def end_session(self, reason: str) -> None:
+        """Say why, stop hearing pushes, close (the page does not reconnect)."""
+        if self.ended:
+            return
+        self.ended = True
+        await self.send_json({"type": sessions.SESSION_ENDED, "reason": reason})
+        for group in list(self.groups_joined):
+            await self.leave_group(group)
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def watch_expiry(self) -> None:
+        try:
+            while not self.ended:
+                expiry = await database_sync_to_async(sessions.session_expiry)(self.session_key)
+                now = timezone.now()
+                if expiry is None:
+                    # Gone, or a session backend without a stored expiry date.
+                    if not await self.session_is_current():
+                        await self.end_session(sessions.Reason.ENDED)
+                    return
+                if expiry <= now:
+                    await self.end_session(sessions.Reason.EXPIRED)
+                    return
+                wait = min((expiry - now).total_seconds(), EXPIRY_RECHECK_SECONDS)
+                await asyncio.sleep(wait + 0.01)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A database hiccup must not kill the socket: each frame still checks.
+            logger.exception("session expiry watch failed")
 
     async def join_group(self, group: str) -> None:
         # After a Redis restart the layer's pool may hand out a dead connection
@@ -91,6 +151,13 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined.discard(group)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if getattr(self, "user", None) is None or self.ended:
+            return
+        # Cheap (the session and the person come from the cache) and needed: a
+        # frame may arrive before the news of the session's end does.
+        if not await self.session_is_current():
+            await self.end_session(sessions.Reason.EXPIRED if await self._expired() else sessions.Reason.ENDED)
+            return
         content = None
         try:
             if text_data is None:
@@ -123,7 +190,18 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):
             error["ref"] = ref
         await self.send_json(error)
 
+    async def _expired(self) -> bool:
+        expiry = await database_sync_to_async(sessions.session_expiry)(self.session_key)
+        return expiry is not None and expiry <= timezone.now()
+
     # Channel layer events
+
+    async def session_ended(self, event):
+        """ent/directory/sessions.py: this socket's session, or its person's
+        sessions but one ("keep"), ended."""
+        if event.get("keep") and event["keep"] == self.session_group:
+            return
+        await self.end_session(str(event.get("reason") or sessions.Reason.ENDED))
 
     async def notify_unread(self, event):
         await self.send_json({"type": "unread", "count": int(event["count"])})

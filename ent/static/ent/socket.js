@@ -79,6 +79,10 @@
       if (!frame || typeof frame !== "object") { return; }
       if (frame.type === "unread" && typeof frame.count === "number") { setUnread(frame.count); }
       emit(frame);
+      // Signed out elsewhere (another device, the office, expiry): load the page
+      // again, which now shows the login page instead of the person's data (a
+      // shared computer must not keep showing it).
+      if (frame.type === "session.ended") { stopped = true; window.location.reload(); }
     };
     socket.onclose = function (event) {
       socket = null;

@@ -99,11 +99,39 @@
     if (message.author.id !== me) { markRead(message.id); }
   }
 
+  // The message's own children only: the header (p.meta) holds a muted
+  // "edited" label too, which a document-order querySelector would pick first.
+  function childWith(li, test) {
+    for (var node = li.firstElementChild; node; node = node.nextElementSibling) {
+      if (test(node)) { return node; }
+    }
+    return null;
+  }
+
+  function hasClass(node, name) {
+    return (" " + node.className + " ").indexOf(" " + name + " ") !== -1;
+  }
+
   function updateMessage(message) {
     var li = document.getElementById("m" + message.id);
     if (!li) { return; }
-    var body = li.querySelector(".body, .muted:not(.receipt)");
-    if (body && body.parentNode === li) { fillBody(body, message); }
+    var body = childWith(li, function (node) {
+      return hasClass(node, "body") || (hasClass(node, "muted") && !hasClass(node, "receipt") && !hasClass(node, "meta"));
+    });
+    if (!body) { return; }
+    // The page lists attachments beside the body; fillBody puts them inside it.
+    var files = childWith(li, function (node) { return hasClass(node, "attachments"); });
+    if (files) { li.removeChild(files); }
+    fillBody(body, message);
+    var meta = childWith(li, function (node) { return hasClass(node, "meta"); });
+    // The header's only muted element is the "edited" label.
+    if (message.edited && meta && !meta.querySelector(".muted")) {
+      var label = document.createElement("span");
+      label.className = "muted";
+      label.textContent = t("edited");
+      meta.appendChild(document.createTextNode(" · "));
+      meta.appendChild(label);
+    }
     if (message.hidden) {
       var actions = li.querySelector(".message-actions");
       if (actions) { actions.parentNode.removeChild(actions); }
