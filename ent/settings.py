@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a saturated process answers "busy" before doing any work (ent/admission.py).
+    "ent.admission.AdmissionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +69,13 @@ MIDDLEWARE = [
     "ent.csp.CSPMiddleware",
     "ent.directory.middleware.RequireMFAMiddleware",
 ]
+
+# Overload (ent/admission.py, docker/gunicorn.conf.py): real requests in flight
+# per process (0: no limit); behind nginx, requests that waited longer than
+# ADMISSION_MAX_QUEUE_MS (X-Request-Start, set by nginx) get the busy page too.
+ADMISSION_MAX_INFLIGHT = env_int("ADMISSION_MAX_INFLIGHT", 0, minimum=0)
+ADMISSION_QUEUE_HEADER = env_bool("ADMISSION_QUEUE_HEADER", False)
+ADMISSION_MAX_QUEUE_MS = env_int("ADMISSION_MAX_QUEUE_MS", 1500, minimum=0)
 
 ROOT_URLCONF = "ent.urls"
 WSGI_APPLICATION = "ent.wsgi.application"
@@ -419,7 +428,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # The overload's busy pages (ent/admission.py) are not logged as server errors.
+    "filters": {"skip_busy": {"()": "ent.admission.SkipBusyLog"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR", "filters": ["skip_busy"]}},
 }
