@@ -160,7 +160,8 @@ def record_failure(request, login: str) -> None:
     ip = client_ip(request)
     key = _account_key(login)
     with _Lock(key):
-        cache.set(key, [*_recent(cache.get(key) or [], now, ACCOUNT_WINDOW), now], ACCOUNT_WINDOW)
+        account = [*_recent(cache.get(key) or [], now, ACCOUNT_WINDOW), now]
+        cache.set(key, account, ACCOUNT_WINDOW)
     key = _address_key(ip)
     with _Lock(key):
         address = {k: kept for k, ts in (cache.get(key) or {}).items() if (kept := _recent(ts, now, ACCOUNT_WINDOW))}
@@ -169,6 +170,9 @@ def record_failure(request, login: str) -> None:
     total = sum(map(len, address.values()))
     if total == settings.LOGIN_FAILED_PER_ADDRESS_15_MINUTES:
         _audit_stopped(ip, total, len(address))
+    mine = len(_recent(address[_h(login)], now, ADDRESS_ACCOUNT_WINDOW))
+    if len(account) == settings.LOGIN_FAILED_PER_ACCOUNT or mine == settings.LOGIN_FAILED_PER_ADDRESS_ACCOUNT:
+        _audit_locked(login, ip)
 
 
 def record_success(request, login: str, user) -> None:
@@ -193,9 +197,26 @@ def _audit_stopped(ip, failures, accounts):
 
     log.warning("sign-in: address %s stopped after %s failed sign-ins on %s accounts", ip, failures, accounts)
     AuditEntry.objects.create(
-        action="signin_address_stopped",
+        action=ADDRESS_STOPPED,
         details={"address": ip, "failures": failures, "accounts": accounts},
     )
+
+
+def _audit_locked(login, ip):
+    """A real account just got locked: its school's office sees it on the
+    accounts page (and can end it with a new activation code)."""
+    from django.db.models import Q
+
+    from ent.directory.models import AuditEntry, User
+
+    login = login.strip()
+    user = User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first() if login else None
+    if user is not None:
+        AuditEntry.objects.create(action=ACCOUNT_LOCKED, target=user, details={"address": ip})
+
+
+ADDRESS_STOPPED = "signin.address_stopped"
+ACCOUNT_LOCKED = "signin.locked"
 
 
 # Login form and session policy --------------------------------------------

@@ -60,7 +60,7 @@ def test_500_pupils_behind_one_address_all_sign_in(pupils):
             assert response.status_code == 302, (username, response.status_code)
             assert _signed_in(client), username
             traveller.shift(timedelta(seconds=0.5))  # 500 sign-ins in ~4 minutes
-    assert not AuditEntry.objects.filter(action="signin_address_stopped").exists()
+    assert not AuditEntry.objects.filter(action="signin.address_stopped").exists()
 
 
 def test_credential_stuffing_is_slowed_then_stopped_within_50_tries(pupils):
@@ -97,7 +97,7 @@ def test_credential_stuffing_is_slowed_then_stopped_within_50_tries(pupils):
         traveller.shift(timedelta(minutes=16))
         client = _client()
         assert _post(client, pupils[102], PASSWORD).status_code == 302
-    entry = AuditEntry.objects.get(action="signin_address_stopped")
+    entry = AuditEntry.objects.get(action="signin.address_stopped")
     assert entry.details["address"] == SCHOOL_ADDRESS and entry.details["failures"] == 40
 
 
