@@ -13,10 +13,12 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Two per core: the benchmark found 4 best on 2 cores (3 and 6 did less).
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
-# Real requests in flight per process: on 2 cores and 4 processes, 2 each keep
-# the CPU busy while one waits on PostgreSQL; the other threads answer "busy".
-os.environ.setdefault("ADMISSION_MAX_INFLIGHT", str(max(1, threads // 2)))
+threads = int(os.environ.get("WEB_THREADS", "12"))
+# Per process: 4 requests at work (16 on the machine: the CPU stays busy while
+# some wait on PostgreSQL), 4 more waiting up to a second for a turn (bursts,
+# the kernel's uneven spread of connections); the other threads answer "busy".
+os.environ.setdefault("ADMISSION_MAX_INFLIGHT", str(max(1, threads // 3)))
+os.environ.setdefault("ADMISSION_MAX_WAITING", os.environ["ADMISSION_MAX_INFLIGHT"])
 # A request that holds a worker this long is killed (a stuck query, a bug):
 # nginx answers the busy page for it (docker/nginx.conf, error_page).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

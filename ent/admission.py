@@ -4,11 +4,13 @@ requests queue until they time out (issue #25, "Overload behaves").
 
 Why here and how:
 - Each gunicorn process runs a few threads (docker/gunicorn.conf.py, gthread):
-  more threads than it lets do real work. ADMISSION_MAX_INFLIGHT counts the
-  requests in flight in this process; past it, a request gets the busy page,
-  which costs well under a millisecond (pre-rendered bytes, no template, no
-  database, no session). The real work keeps its pace, the excess is told so
-  fast, and nothing is left to recover: the count falls with the load.
+  more threads than it lets do real work. ADMISSION_MAX_INFLIGHT requests work
+  at once in this process, ADMISSION_MAX_WAITING more may wait up to
+  ADMISSION_MAX_WAIT_MS for one of them to finish; past that, a request gets the
+  busy page at once, which costs well under a millisecond (pre-rendered bytes,
+  no template, no database, no session). The real work keeps its pace, the
+  excess is told so fast, and nothing is left to recover: the counts fall with
+  the load.
 - Behind nginx (docker/nginx.conf sets X-Request-Start to the time it received
   the request), a request that already waited longer than ADMISSION_MAX_QUEUE_MS
   in the kernel's or gunicorn's queue is refused too: its client is about to
@@ -34,21 +36,35 @@ RETRY_AFTER_SECONDS = 60
 BUSY_PAGE = Path(__file__).resolve().parent / "templates" / "503.html"
 
 
-class _Counter:
-    def __init__(self):
-        self.value = 0
-        self.lock = threading.Lock()
+class Gate:
+    """At most `limit` requests at work in this process, at most `max_waiting`
+    more waiting (each at most `wait` seconds) for one of them to finish; anyone
+    else is told "busy" at once. The short wait absorbs bursts and the kernel's
+    uneven spread of connections over processes; the cap on waiters keeps the
+    wait bounded when the load really is too high."""
 
-    def enter(self, limit) -> bool:
-        with self.lock:
-            if self.value >= limit:
-                return False
-            self.value += 1
+    def __init__(self, limit, max_waiting, wait):
+        self.slots = threading.BoundedSemaphore(limit)
+        self.max_waiting = max_waiting
+        self.wait = wait
+        self.lock = threading.Lock()
+        self.waiting = 0
+
+    def enter(self) -> bool:
+        if self.slots.acquire(blocking=False):
             return True
+        with self.lock:
+            if self.waiting >= self.max_waiting:
+                return False
+            self.waiting += 1
+        try:
+            return self.slots.acquire(timeout=self.wait)
+        finally:
+            with self.lock:
+                self.waiting -= 1
 
     def leave(self):
-        with self.lock:
-            self.value -= 1
+        self.slots.release()
 
 
 class SkipBusyLog:
@@ -93,8 +109,10 @@ def _queued_ms(request) -> float | None:
 class AdmissionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.counter = _Counter()
-        self.limit = settings.ADMISSION_MAX_INFLIGHT
+        limit = settings.ADMISSION_MAX_INFLIGHT
+        self.gate = (
+            Gate(limit, settings.ADMISSION_MAX_WAITING, settings.ADMISSION_MAX_WAIT_MS / 1000) if limit else None
+        )
         self.max_queue_ms = settings.ADMISSION_MAX_QUEUE_MS if settings.ADMISSION_QUEUE_HEADER else 0
 
     def __call__(self, request):
@@ -104,11 +122,11 @@ class AdmissionMiddleware:
             queued = _queued_ms(request)
             if queued is not None and queued > self.max_queue_ms:
                 return _busy(request)
-        if not self.limit:
+        if self.gate is None:
             return self.get_response(request)
-        if not self.counter.enter(self.limit):
+        if not self.gate.enter():
             return _busy(request)
         try:
             return self.get_response(request)
         finally:
-            self.counter.leave()
+            self.gate.leave()

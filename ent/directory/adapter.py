@@ -35,6 +35,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        # No "Successfully signed in as ..." banner: the home page greets the
+        # person by name already, and rendering the message's template was a
+        # measurable share of every login's CPU (bench/login_bench.py).
+        if message_template == "account/messages/logged_in.txt":
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
     def get_client_ip(self, request):
         # allauth's own raises on an X-Forwarded-For shorter than the proxy count.
         return signin.client_ip(request)

@@ -141,10 +141,11 @@ def check_attempt(request, login: str) -> None:
     """Raise Refusal before the password is even checked (it costs ~36 ms of CPU)."""
     now = time.time()
     ip = client_ip(request)
-    account = cache.get(_account_key(login)) or []
+    found = cache.get_many([_account_key(login), _address_key(ip)])
+    account = found.get(_account_key(login)) or []
     if len(_recent(account, now, ACCOUNT_WINDOW)) >= settings.LOGIN_FAILED_PER_ACCOUNT:
         raise Refusal("too_many_login_attempts")
-    address = cache.get(_address_key(ip)) or {}
+    address = found.get(_address_key(ip)) or {}
     mine = _recent(address.get(_h(login), []), now, ADDRESS_ACCOUNT_WINDOW)
     if len(mine) >= settings.LOGIN_FAILED_PER_ADDRESS_ACCOUNT:
         raise Refusal("too_many_login_attempts")
@@ -177,11 +178,16 @@ def record_failure(request, login: str) -> None:
 
 def record_success(request, login: str, user) -> None:
     """The right password: this account's failures here were typos, not attacks."""
-    cache.delete(_account_key(login))
-    key = _address_key(client_ip(request))
+    account_key, key, mine = _account_key(login), _address_key(client_ip(request)), _h(login)
+    # Most sign-ins follow no failure: two reads, no lock, no write.
+    found = cache.get_many([account_key, key])
+    if account_key in found:
+        cache.delete(account_key)
+    if mine not in found.get(key, {}):
+        return
     with _Lock(key):
         address = cache.get(key)
-        if address and address.pop(_h(login), None) is not None:
+        if address and address.pop(mine, None) is not None:
             cache.set(key, address, ACCOUNT_WINDOW)
 
 

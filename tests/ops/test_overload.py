@@ -72,6 +72,30 @@ def test_a_request_that_waited_too_long_behind_nginx_gets_the_busy_page(middlewa
     assert mw(rf.get("/livez", HTTP_X_REQUEST_START="t=1")).status_code == 200
 
 
+def test_the_gate_lets_a_few_wait_briefly_and_refuses_the_rest_at_once():
+    gate = admission.Gate(limit=1, max_waiting=1, wait=0.05)
+    assert gate.enter()  # the one slot
+    started = time.monotonic()
+    assert not gate.enter()  # waited its 50 ms, then busy
+    assert time.monotonic() - started >= 0.05
+    # While one waits, the next is refused without waiting.
+    import threading
+
+    waiter = threading.Thread(target=gate.enter)
+    gate.wait = 5
+    waiter.start()
+    while gate.waiting == 0:
+        time.sleep(0.001)  # until the waiter is in (a thread start, not a timing assumption)
+    started = time.monotonic()
+    assert not gate.enter()
+    assert time.monotonic() - started < 0.5
+    gate.leave()  # the waiter gets the slot
+    waiter.join(5)
+    assert gate.waiting == 0
+    gate.leave()
+    assert gate.enter()
+
+
 def test_the_queue_header_is_ignored_unless_trusted(middleware):
     mw, _ = middleware(limit=0, queue_ms=0)
     request = RequestFactory().get("/", HTTP_X_REQUEST_START="t=1")
@@ -105,6 +129,9 @@ def test_saturated_server_answers_busy_fast_then_recovers(tmp_path):
         "WEB_CONCURRENCY": "1",
         "WEB_THREADS": "6",
         "ADMISSION_MAX_INFLIGHT": "2",
+        # One may wait 300 ms for a turn, then it is told "busy" too.
+        "ADMISSION_MAX_WAITING": "1",
+        "ADMISSION_MAX_WAIT_MS": "300",
         "PYTHONPATH": str(ROOT),
     }
     server = subprocess.Popen(
