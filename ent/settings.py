@@ -71,8 +71,9 @@ MIDDLEWARE = [
 ]
 
 # Overload (ent/admission.py, docker/gunicorn.conf.py): real requests in flight
-# per process (0: no limit), and how many more may wait how long for a turn; behind nginx, requests that waited longer than
-# ADMISSION_MAX_QUEUE_MS (X-Request-Start, set by nginx) get the busy page too.
+# per process (0: no limit), and how many more may wait how long for a turn;
+# behind nginx, requests that waited longer than ADMISSION_MAX_QUEUE_MS
+# (X-Request-Start, set by nginx) get the busy page too.
 ADMISSION_MAX_INFLIGHT = env_int("ADMISSION_MAX_INFLIGHT", 0, minimum=0)
 ADMISSION_MAX_WAITING = env_int("ADMISSION_MAX_WAITING", ADMISSION_MAX_INFLIGHT, minimum=0)
 ADMISSION_MAX_WAIT_MS = env_int("ADMISSION_MAX_WAIT_MS", 1000, minimum=0)
