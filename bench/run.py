@@ -383,7 +383,8 @@ def login_markdown(lr):
     lines = [
         "",
         f"Monday morning (issue #25). One login in one process: **{lr['login_cpu']['cpu_ms_per_login']} ms CPU** "
-        f"(form + POST + landing, {lr['login_cpu']['logins']} logins; goal <= {lr['goals']['cpu_ms_per_login']}).",
+        f"(form + POST + landing, {lr['login_cpu']['logins']} logins; goal <= {lr['goals']['cpu_ms_per_login']}; "
+        f"per step: {lr['login_cpu'].get('cpu_ms_per_step')}).",
         "",
         "| run | clients / offered | logins/s | journeys/s | login p50 / p95 / p99 ms | refused | 5xx | busy 503 "
         "| errors | server CPU ms/login | /livez req/s |",
