@@ -495,7 +495,7 @@ def main(argv=None):
     same = next(r for r in mixed_runs if r["connections"] == ref)
     layouts = {
         "wsgi": {
-            "server": f"gunicorn sync x{args.workers}",
+            "server": f"gunicorn gthread x{args.workers}",
             "connections": ref,
             "baseline_requests_per_s": baseline["requests_per_s"],
             "mixed_requests_per_s": same["requests_per_s"],
@@ -533,7 +533,7 @@ def main(argv=None):
         "pages": pages,
         "missing_pages": prepared["missing"],
         "websocket": None,
-        "layout": {"pages": f"gunicorn sync x{args.workers}", "websockets": "uvicorn (ent.asgi)"},
+        "layout": {"pages": f"gunicorn gthread x{args.workers}", "websockets": "uvicorn (ent.asgi)"},
         "layouts": layouts,
         "machine": {
             "cores": os.cpu_count(),
