@@ -44,4 +44,4 @@ RUN DJANGO_SECRET_KEY=build-time-only-not-a-secret python manage.py collectstati
 
 USER ent
 EXPOSE 8000 8001
-CMD ["gunicorn", "ent.wsgi:application", "--bind=0.0.0.0:8000", "--workers=3", "--access-logfile=-"]
+CMD ["gunicorn", "ent.wsgi:application", "--config=docker/gunicorn.conf.py", "--access-logfile=-"]

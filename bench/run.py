@@ -27,6 +27,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 GOALS = {"requests_per_s": 400, "p95_ms": 150, "p99_ms": 400}
+# The Monday morning (issue #25).
+LOGIN_GOALS = {
+    "logins_per_s_at_16": 30,
+    "login_p95_ms": 1000,
+    "cpu_ms_per_login": 50,
+    "journeys_per_s": 15,
+    "journey_step_p95_ms": 1000,
+    "overload_share_within_2s": 0.95,
+    "overload_5xx": 0,
+}
 
 
 def free_port():
@@ -269,8 +279,10 @@ def serve(kind, workers, env, workdir):
     # The production settings: the psycopg pool for both kinds (docker-compose.yml).
     env = {**env, "DATABASE_POOL": "true", "DATABASE_POOL_MAX": "8"}
     if kind == "wsgi":
-        cmd = [str(BIN / "gunicorn"), "ent.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-        cmd += ["--worker-class", "sync", "--max-requests", "0", "--log-level", "warning"]
+        # The production configuration (gthread workers and the overload's
+        # admission limit, docker/gunicorn.conf.py), on a loopback port.
+        cmd = [str(BIN / "gunicorn"), "-c", "docker/gunicorn.conf.py", "ent.wsgi", "-w", str(workers)]
+        cmd += ["-b", f"127.0.0.1:{port}", "--max-requests", "0", "--log-level", "warning"]
     else:
         cmd = [str(BIN / "uvicorn"), "ent.asgi:application", "--workers", str(workers), "--port", str(port)]
         cmd += ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning", "--lifespan", "off"]
@@ -300,6 +312,109 @@ def stop(server):
         server.wait(10)
 
 
+def login_scenarios(base_url, sampler, env, workdir, quick, livez_rps):
+    """The login storm at 16 and 64 clients, the Monday journey and the overload
+    run at twice the storm's capacity, each with this run's /livez ceiling; and
+    the CPU of one login measured in one process (bench/login_bench.py)."""
+    from bench import login_bench
+
+    py = str(BIN / "python")
+    run([py, "-m", "bench.login_bench", "prepare", str(workdir), "60" if quick else "6000"], env)
+    people = json.loads((workdir / "journeys.json").read_text())
+    readers = [p for p in people if p["role"] != "teacher"]
+    duration = 3 if quick else 20
+    quarter = max(1, len(readers) // 4)
+    slices = [readers[i * quarter : (i + 1) * quarter] for i in range(4)]
+
+    def with_cpu(fn):
+        cpu0, _ = sampler.snapshot()
+        result = fn()
+        cpu1, _ = sampler.snapshot()
+        logins = result["logins"] or 1
+        # Busy machine: this includes what other processes steal; the profile below does not.
+        result["server_cpu_ms_per_login"] = round((cpu1 - cpu0) / logins * 1000, 1)
+        result["livez_requests_per_s"] = livez_rps
+        return result
+
+    storms = [
+        with_cpu(lambda c=c, s=s: login_bench.storm(base_url, s, c, duration))
+        for c, s in zip((4, 8) if quick else (16, 64), slices[:2], strict=True)
+    ]
+    reset_posts(env)
+    monday = with_cpu(lambda: login_bench.journeys(base_url, people[: len(people) // 2], 4 if quick else 16, duration))
+    capacity = max(storms[0]["logins_per_s"], 1.0)
+    over = with_cpu(lambda: login_bench.overload(base_url, slices[2] + slices[3], 2 * capacity, duration))
+    profile = subprocess.run(
+        [py, "-m", "bench.login_bench", "profile", "20" if quick else "200"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (workdir / "login_profile.txt").write_text(profile.stderr)
+    cpu = json.loads(profile.stdout.strip().splitlines()[-1])
+    step_p95 = (
+        max((v["p95_ms"] or 0) for k, v in monday["steps"].items() if k not in ("journey", "login"))
+        if monday["steps"]
+        else None
+    )
+    goals = LOGIN_GOALS
+    return {
+        "login_storm": storms,
+        "monday_journey": monday | {"max_step_p95_ms": step_p95},
+        "overload": over,
+        "login_cpu": cpu,
+        "goals": goals,
+        "meets_goals": {
+            "login_storm": storms[0]["logins_per_s"] >= goals["logins_per_s_at_16"]
+            and (storms[0]["steps"].get("login", {}).get("p95_ms") or 1e9) <= goals["login_p95_ms"]
+            and storms[0]["refused_logins"] == 0,
+            "cpu_per_login": cpu["cpu_ms_per_login"] <= goals["cpu_ms_per_login"],
+            "monday_journey": monday["journeys_per_s"] >= goals["journeys_per_s"]
+            and (step_p95 or 1e9) <= goals["journey_step_p95_ms"],
+            "overload": (over["share_answered_within_2s"] or 0) >= goals["overload_share_within_2s"]
+            and over["server_errors_5xx"] == 0,
+        },
+    }
+
+
+def login_markdown(lr):
+    lines = [
+        "",
+        f"Monday morning (issue #25). One login in one process: **{lr['login_cpu']['cpu_ms_per_login']} ms CPU** "
+        f"(form + POST + landing, {lr['login_cpu']['logins']} logins; goal <= {lr['goals']['cpu_ms_per_login']}; "
+        f"per step: {lr['login_cpu'].get('cpu_ms_per_step')}).",
+        "",
+        "| run | clients / offered | logins/s | journeys/s | login p50 / p95 / p99 ms | refused | 5xx | busy 503 "
+        "| errors | server CPU ms/login | /livez req/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def row(name, r, load):
+        s = r["steps"].get("login", {})
+        lines.append(
+            f"| {name} | {load} | {r['logins_per_s']} | {r.get('journeys_per_s', '')} | "
+            f"{s.get('p50_ms')} / {s.get('p95_ms')} / {s.get('p99_ms')} | {r['refused_logins']} | "
+            f"{r['server_errors_5xx']} | {r['busy_503']} | {r['errors']} | {r['server_cpu_ms_per_login']} | "
+            f"{r['livez_requests_per_s']} |"
+        )
+
+    for r in lr["login_storm"]:
+        row("login storm", r, r["clients"])
+    row("Monday journey", lr["monday_journey"], lr["monday_journey"]["clients"])
+    over = lr["overload"]
+    row("overload 2x", over, f"{over['offered_logins_per_s']}/s")
+    steps = ", ".join(f"{k} {v['p95_ms']}" for k, v in lr["monday_journey"]["steps"].items())
+    lines += [
+        "",
+        f"Monday journey p95 per step (ms): {steps}.",
+        f"Overload: {over['share_answered_within_2s']} answered within 2 s, {over['server_errors_5xx']} 5xx, "
+        f"recovered {over['seconds_to_recover']} s after the load fell. Goals met: {lr['meets_goals']}",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny dataset and short runs (smoke test)")
@@ -307,6 +422,9 @@ def main(argv=None):
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
     parser.add_argument("--db", default="ent_bench")
+    parser.add_argument(
+        "--only-login", action="store_true", help="only the Monday-morning scenarios (login storm, journey, overload)"
+    )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.json"))
     args = parser.parse_args(argv)
 
@@ -344,6 +462,13 @@ def main(argv=None):
         # Warm every worker (imports, template caches, DB connections).
         wrk(base_url + "/", workdir / "mixed.txt", 10, 1 if quick else 3)
         baseline = measured(sampler, lambda: wrk(base_url + "/livez", None, ref, duration), env)
+        logins = login_scenarios(base_url, sampler, env, workdir, quick, baseline["requests_per_s"])
+        if args.only_login:
+            output = Path(args.output)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(json.dumps({"logins": logins, "quick": quick}, indent=2) + "\n")
+            print(login_markdown(logins))
+            return
         pages = {}
         for name, info in prepared["pages"].items():
             r = measured(sampler, lambda info=info: wrk(base_url + "/", info["requests_file"], ref, duration), env)
@@ -370,7 +495,7 @@ def main(argv=None):
     same = next(r for r in mixed_runs if r["connections"] == ref)
     layouts = {
         "wsgi": {
-            "server": f"gunicorn sync x{args.workers}",
+            "server": f"gunicorn gthread x{args.workers}",
             "connections": ref,
             "baseline_requests_per_s": baseline["requests_per_s"],
             "mixed_requests_per_s": same["requests_per_s"],
@@ -408,7 +533,7 @@ def main(argv=None):
         "pages": pages,
         "missing_pages": prepared["missing"],
         "websocket": None,
-        "layout": {"pages": f"gunicorn sync x{args.workers}", "websockets": "uvicorn (ent.asgi)"},
+        "layout": {"pages": f"gunicorn gthread x{args.workers}", "websockets": "uvicorn (ent.asgi)"},
         "layouts": layouts,
         "machine": {
             "cores": os.cpu_count(),
@@ -417,6 +542,7 @@ def main(argv=None):
             "commit": commit,
         },
         "quick": quick,
+        "logins": logins,
     }
     ws_script = ROOT / "bench" / "ws_bench.py"
     if ws_script.exists():
@@ -436,7 +562,7 @@ def main(argv=None):
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")
-    table = markdown(report)
+    table = markdown(report) + "\n" + login_markdown(logins)
     output.with_suffix(".md").write_text(table + "\n")
     print(table)
     print(f"\nwritten: {output}")

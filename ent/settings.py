@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a saturated process answers "busy" before doing any work (ent/admission.py).
+    "ent.admission.AdmissionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ent.directory.signin.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ent.csp.CSPMiddleware",
     "ent.directory.middleware.RequireMFAMiddleware",
@@ -73,6 +76,16 @@ MIDDLEWARE = [
     "ent.http.PrivateCacheMiddleware",
     "ent.directory.sessions.SessionActivityMiddleware",
 ]
+
+# Overload (ent/admission.py, docker/gunicorn.conf.py): real requests in flight
+# per process (0: no limit), and how many more may wait how long for a turn;
+# behind nginx, requests that waited longer than ADMISSION_MAX_QUEUE_MS
+# (X-Request-Start, set by nginx) get the busy page too.
+ADMISSION_MAX_INFLIGHT = env_int("ADMISSION_MAX_INFLIGHT", 0, minimum=0)
+ADMISSION_MAX_WAITING = env_int("ADMISSION_MAX_WAITING", ADMISSION_MAX_INFLIGHT, minimum=0)
+ADMISSION_MAX_WAIT_MS = env_int("ADMISSION_MAX_WAIT_MS", 1000, minimum=0)
+ADMISSION_QUEUE_HEADER = env_bool("ADMISSION_QUEUE_HEADER", False)
+ADMISSION_MAX_QUEUE_MS = env_int("ADMISSION_MAX_QUEUE_MS", 1500, minimum=0)
 
 ROOT_URLCONF = "ent.urls"
 WSGI_APPLICATION = "ent.wsgi.application"
@@ -344,6 +357,14 @@ AUTHENTICATION_BACKENDS = [
     "ent.directory.auth_backends.CachedModelBackend",
     "ent.directory.auth_backends.CachedAllauthBackend",
 ]
+# Passwords (issue #25): Argon2id at OWASP's parameters (m=19 MiB, t=2, p=1; ~36 ms
+# of CPU on the 2-core bench machine, against ~370 ms for PBKDF2 at 1,000,000
+# rounds). PBKDF2 stays second: an old hash still checks, and Django rewrites it
+# as Argon2id at that person's next login.
+PASSWORD_HASHERS = [
+    "ent.directory.auth_backends.OWASPArgon2Hasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -360,10 +381,23 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# The login form asks (ent/directory/signin.py): "stay signed in on this device"
+# (off by default) and "shared computer".
 ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_FORMS = {"login": "ent.directory.signin.LoginForm"}
+# Rate limits that fit schools (issue #25, SECURITY.md "Sign-in limits"): a
+# whole school signs in from one public address, so a successful sign-in is never
+# counted against the address ("login" has no per-address limit). Failures are
+# limited per account here (allauth's "login_failed", key = the typed login, so
+# an unknown account behaves exactly like a known one), and per address+account
+# and per address by ent/directory/signin.py (failures that end in a success of
+# the same account are forgiven, so a class's typos do not add up). allauth's own
+# "login_failed" is off: its per-account count can neither forgive a typo nor be
+# cleared by the office through a public API, and its per-address count would
+# lock a whole school out.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": None,
+    "login_failed": None,
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     # Our own action: username + activation code guesses.
@@ -371,7 +405,29 @@ ACCOUNT_RATE_LIMITS = {
 }
 # sec-24: ending a session from "Mes appareils" closes its sockets too (ent/directory/sessions.py).
 USERSESSIONS_ADAPTER = "ent.directory.sessions.UserSessionsAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Failed sign-ins per account (any address, 15 minutes: the office's reset ends
+# it), per address+account (5 minutes), then from one address (credential
+# stuffing): "slowed" past the first count per minute, "stopped" past the second
+# count per 15 minutes.
+LOGIN_FAILED_PER_ACCOUNT = env_int("LOGIN_FAILED_PER_ACCOUNT", 10, minimum=1)
+LOGIN_FAILED_PER_ADDRESS_ACCOUNT = env_int("LOGIN_FAILED_PER_ADDRESS_ACCOUNT", 5, minimum=1)
+LOGIN_FAILED_PER_ADDRESS_MINUTE = env_int("LOGIN_FAILED_PER_ADDRESS_MINUTE", 10, minimum=1)
+LOGIN_FAILED_PER_ADDRESS_15_MINUTES = env_int("LOGIN_FAILED_PER_ADDRESS_15_MINUTES", 40, minimum=1)
+# Sessions people expect: "stay signed in" lasts this long, refreshed by use;
+# the shared-computer mode (ticked on the login page, or forced for the networks
+# listed, e.g. school computer rooms and public digital spaces) ends after this
+# much idle time and never remembers the login.
+SESSION_REMEMBER_DAYS = env_int("SESSION_REMEMBER_DAYS", 30, minimum=1)
+SHARED_COMPUTER_IDLE_MINUTES = env_int("SHARED_COMPUTER_IDLE_MINUTES", 15, minimum=1)
+SHARED_COMPUTER_NETWORKS = env_list("SHARED_COMPUTER_NETWORKS", [])
+# Second factors for everyone who wants one (required for staff,
+# ent/directory/middleware.py): an authenticator app (TOTP) or a passkey
+# (WebAuthn), which also signs in on its own. Lost both? The school office resets
+# them (directory "accounts" page), audited: many parents have no email.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# WebAuthn needs https except on localhost: `make run` and the browser tests.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", False)
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "ENT")
 ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 90, minimum=1)
 
@@ -450,7 +506,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # The overload's busy pages (ent/admission.py) are not logged as server errors.
+    "filters": {"skip_busy": {"()": "ent.admission.SkipBusyLog"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR", "filters": ["skip_busy"]}},
 }

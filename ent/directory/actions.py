@@ -3,7 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
-from ent.directory.models import ActivationCode, User, hash_activation_code
+from ent.directory import signin
+from ent.directory.models import ActivationCode, AuditEntry, User, hash_activation_code
 from ent.directory.sessions import Reason, end_sessions
 from ent.errors import InvalidActivationCode
 
@@ -28,7 +29,25 @@ def do_issue_activation_code(user: User, *, by: User | None = None, reset_passwo
             user.set_unusable_password()
             user.save(update_fields=["password"])
             end_sessions(user, reason=Reason.PASSWORD_RESET)
+        # The office gave a new way in: a lockout from wrong passwords ends now.
+        transaction.on_commit(lambda: signin.clear_account(user))
     return code
+
+
+def do_reset_second_factors(user: User, *, by: User, school) -> int:
+    """The school office resets a person's second factors (lost phone, lost
+    passkey; many parents have no email to recover by): every authenticator
+    app, passkey and recovery code goes, the person signs in with their
+    password alone (staff are asked to set one up again), and it is audited."""
+    from allauth.mfa.models import Authenticator
+
+    with transaction.atomic():
+        count, _ = Authenticator.objects.filter(user=user).delete()
+        AuditEntry.objects.create(
+            actor=by, school=school, action="mfa.reset", target=user, details={"authenticators": count}
+        )
+        transaction.on_commit(lambda: signin.clear_account(user))
+    return count
 
 
 def check_activation_code(username: str, code: str) -> ActivationCode:

@@ -353,8 +353,8 @@ def write_directory(today: date | None = None) -> tuple[DemoContext, bool]:
     if Territory.objects.filter(slug=TERRITORY_SLUG).exists():
         return load_context(), False
     year = school_year_bounds(today or timezone.localdate())
-    # One PBKDF2 hash for everybody: hashing each of several hundred accounts
-    # would take minutes.
+    # One hash (the first of PASSWORD_HASHERS: Argon2id) for everybody: hashing
+    # each of several hundred accounts would take a while.
     builder = _Builder(make_password(DEMO_PASSWORD), year)
     builder.build()
     taken = check_usernames_free([u.username for u in builder.users])

@@ -8,9 +8,11 @@ MFA_SESSION_FLAG = "ent_mfa_ok"
 
 
 def has_totp(user) -> bool:
+    """A second factor that signs in: an authenticator app or a passkey."""
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    kinds = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+    return Authenticator.objects.filter(user=user, type__in=kinds).exists()
 
 
 def mfa_required(user) -> bool:
@@ -22,7 +24,7 @@ def mfa_required(user) -> bool:
 
 
 class RequireMFAMiddleware:
-    """Staff and territory admins must have TOTP set up before anything else.
+    """Staff and territory admins must have TOTP or a passkey set up before anything else.
 
     The check result is remembered in the session so that it costs a query only
     until the person has set it up."""

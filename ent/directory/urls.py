@@ -32,6 +32,11 @@ urlpatterns = [
     path("annuaire/gestion/ecoles/<int:school_id>/comptes/blocage/", views_admin.accounts_block, name="accounts_block"),
     path("annuaire/gestion/ecoles/<int:school_id>/comptes/fusion/", views_admin.accounts_merge, name="accounts_merge"),
     path(
+        "annuaire/gestion/ecoles/<int:school_id>/comptes/<int:user_id>/double-authentification/",
+        views_admin.accounts_reset_mfa,
+        name="accounts_reset_mfa",
+    ),
+    path(
         "annuaire/gestion/ecoles/<int:school_id>/eleves/<int:pupil_id>/depart/",
         views_admin.pupil_leave,
         name="pupil_leave",

@@ -3,20 +3,24 @@ the school's direction, secretary and vie scolaire and the territory admins,
 plus the privacy pages. Thin views: form → access → one action → response."""
 
 import tempfile
+from datetime import timedelta
 
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ent import csvwriter, storage
-from ent.directory import access, letters, lifecycle, privacy
+from ent.directory import access, letters, lifecycle, privacy, signin
+from ent.directory.actions import do_reset_second_factors
 from ent.directory.forms_admin import (
     AccountsFilterForm,
     BlockForm,
@@ -27,7 +31,16 @@ from ent.directory.forms_admin import (
 )
 from ent.directory.imports import jobs
 from ent.directory.imports.messages import field_label, issue_message
-from ent.directory.models import DataExport, Enrollment, ImportJob, LetterBatch, StaffRole, TeachingAssignment
+from ent.directory.models import (
+    AuditEntry,
+    DataExport,
+    Enrollment,
+    ImportJob,
+    LetterBatch,
+    StaffRole,
+    TeachingAssignment,
+    TerritoryAdmin,
+)
 from ent.errors import EntError, StorageUnavailable
 from ent.notify import privacy as notify_privacy
 
@@ -217,11 +230,16 @@ def accounts(request, school_id):
         role, klass = form.cleaned_data["role"], form.cleaned_data["school_class"]
     people = lifecycle.select_people(access.people_of_school(school), school=school, role=role, klass=klass)
     current = Enrollment.objects.current().filter(school_class__school=school)
+    since = timezone.now() - timedelta(hours=24)
     people = (
         people.annotate(
             is_pupil=Exists(current.filter(pupil=OuterRef("pk"))),
             is_teacher=Exists(TeachingAssignment.objects.filter(teacher=OuterRef("pk"), school_class__school=school)),
             is_staff_here=Exists(StaffRole.objects.filter(user=OuterRef("pk"), school=school)),
+            has_mfa=Exists(Authenticator.objects.filter(user=OuterRef("pk"))),
+            locked_recently=Exists(
+                AuditEntry.objects.filter(target=OuterRef("pk"), action=signin.ACCOUNT_LOCKED, at__gte=since)
+            ),
         )
         .prefetch_related(
             Prefetch("enrollments", queryset=current.select_related("school_class"), to_attr="current_enrollments")
@@ -240,8 +258,35 @@ def accounts(request, school_id):
             "duplicates": duplicates,
             "block_form": BlockForm(school=school),
             "query": request.GET.urlencode(),
+            # Sign-in alerts of the last 24 hours (ent/directory/signin.py): this
+            # school's locked accounts, and addresses stopped for credential stuffing.
+            "signin_locked": AuditEntry.objects.filter(
+                action=signin.ACCOUNT_LOCKED, at__gte=since, target__in=access.people_of_school(school)
+            ).count(),
+            "signin_stopped": AuditEntry.objects.filter(action=signin.ADDRESS_STOPPED, at__gte=since)[:5],
         },
     )
+
+
+@login_required
+@require_POST
+def accounts_reset_mfa(request, school_id, user_id):
+    school = access.access_managed_school(request.user, school_id)
+    person = access.access_school_person(request.user, school, user_id)
+    # Never one's own (a stolen session must not remove the factor that guards it),
+    # never a territory admin's (another admin does that).
+    if person.pk == request.user.pk or TerritoryAdmin.objects.filter(user=person).exists():
+        raise Http404
+    count = do_reset_second_factors(person, by=request.user, school=school)
+    if count:
+        messages.success(
+            request,
+            _("%(name)s's second factors were removed: they sign in with their password alone.")
+            % {"name": person.get_full_name()},
+        )
+    else:
+        messages.info(request, _("%(name)s had no second factor.") % {"name": person.get_full_name()})
+    return redirect("accounts", school_id=school.id)
 
 
 @login_required
