@@ -255,6 +255,14 @@ def _sniff_zip(fh, start, size) -> Sniffed:
     return Sniffed(None, "unknown")
 
 
+def _head(fh, n=8) -> bytes:
+    start = fh.tell()
+    fh.seek(0)
+    head = fh.read(n)
+    fh.seek(start)
+    return head
+
+
 def extension(name: str) -> str:
     base = os.path.basename((name or "").replace("\\", "/"))
     stem, dot, ext = base.rpartition(".")
@@ -417,9 +425,14 @@ def check(upload, surface: Surface, *, name_limit: int = 150) -> Checked:
     if sniffed.problem == "damaged":
         raise FileRefused(_("The file “%(name)s” is damaged (it cannot be opened as a document).") % params)
     if content_type not in surface.types:
-        if surface is CSV_IMPORT and content_type in (XLSX, ODS, OLE):
+        if surface is CSV_IMPORT:
+            # Spreadsheets are the usual mistake here: say how to make the CSV.
+            if content_type in (XLSX, ODS, OLE) or _head(upload).startswith((b"PK\x03\x04", _OLE_MAGIC)):
+                raise FileRefused(
+                    _("This is a spreadsheet file, not CSV. Open it and save it as “CSV (separator: semicolon)”.")
+                )
             raise FileRefused(
-                _("This is a spreadsheet file, not CSV. Open it and save it as “CSV (separator: semicolon)”.")
+                _("This is not a CSV text file. Export the list as CSV (semicolon or comma separated) and try again.")
             )
         raise FileRefused(
             _("The file “%(name)s” is not of an accepted type (%(allowed)s).")

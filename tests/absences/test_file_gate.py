@@ -53,8 +53,10 @@ def test_eicar_document_is_held_then_infected_never_downloadable_and_the_parent_
         assert_never_downloadable(
             client, login_as, url, [world.guardian, world.vie_scolaire], state=files.ScanState.HELD
         )
-    for callback in callbacks:
-        callback()
+    # Run the scan as the commit would, with what it schedules in turn.
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
     notice.refresh_from_db()
     assert notice.scan == files.ScanState.INFECTED and not notice.has_document
     assert s3.stat(notice.document_key) is None

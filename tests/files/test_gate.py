@@ -2,6 +2,7 @@
 with a size and ratio bound, names that must match the content, one size policy
 per surface, clamd's verdicts, and a scan that waits while clamd is down."""
 
+import datetime
 import io
 import time
 import zipfile
@@ -156,3 +157,51 @@ def test_clamd_down_gives_no_verdict(settings):
     assert not files.scanner_configured()
     with pytest.raises(files.ScannerUnavailable):
         files.scan_stream(io.BytesIO(PDF))
+
+
+# --- A scan that cannot run: held, retried, then done ------------------------------------------
+
+
+@pytest.mark.django_db
+def test_clamd_down_keeps_the_file_held_and_the_scan_is_retried(
+    world, s3, settings, monkeypatch, client, login_as, django_capture_on_commit_callbacks
+):
+    from celery.exceptions import Retry
+    from django.urls import reverse
+
+    from homework.models import Attachment
+    from tests.homework.conftest import form_data
+
+    socket_path = settings.CLAMD_SOCKET
+    settings.CLAMD_SOCKET = "/tmp/nonexistent-ent-clamd.sock"
+    login_as(world.teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("homework:entry_create", args=[f"c{world.klass.id}"]),
+            {**form_data(), "attachments": [up("fiche.pdf", PDF)]},
+        )
+    assert response.status_code == 302, "a scanner outage must not fail the upload"
+    attachment = Attachment.objects.get()
+    assert attachment.scan == files.ScanState.HELD
+    login_as(world.pupil)
+    assert client.get(reverse("homework:attachment_download", args=[attachment.id])).status_code == 403
+
+    # On a worker (not eager) the task asks Celery to retry later.
+    args = [files.HOMEWORK_ATTACHMENT.name, attachment.id]
+    files.scan_stored_file.push_request(is_eager=False, called_directly=False, retries=0, args=args, kwargs={})
+    try:
+        with pytest.raises(Retry):
+            files.scan_stored_file.run(*args)
+    finally:
+        files.scan_stored_file.pop_request()
+    attachment.refresh_from_db()
+    assert attachment.scan == files.ScanState.HELD
+
+    # clamd is back: the beat's sweep queues what is still held.
+    settings.CLAMD_SOCKET = socket_path
+    monkeypatch.setattr(files, "HELD_RESCAN_AFTER", datetime.timedelta(0))
+    with django_capture_on_commit_callbacks(execute=True):
+        files.rescan_held()
+    attachment.refresh_from_db()
+    assert attachment.scan == files.ScanState.OFFERED
+    assert client.get(reverse("homework:attachment_download", args=[attachment.id])).status_code == 302

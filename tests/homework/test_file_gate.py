@@ -50,8 +50,10 @@ def test_eicar_attachment_is_held_then_infected_never_downloadable_and_the_teach
     url = reverse("homework:attachment_download", args=[attachment.id])
     with translation.override("en"):
         assert_never_downloadable(client, login_as, url, [world.teacher, world.pupil], state=files.ScanState.HELD)
-    for callback in callbacks:
-        callback()
+    # Run the scan as the commit would, with what it schedules in turn.
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
     attachment.refresh_from_db()
     assert attachment.scan == files.ScanState.INFECTED and attachment.scan_signature.startswith("Test.EICAR")
     assert s3.stat(attachment.key) is None, "the infected object must be deleted"
@@ -68,13 +70,14 @@ def test_eicar_attachment_is_held_then_infected_never_downloadable_and_the_teach
 
 def test_clean_attachment_is_offered_to_the_class_only(world, s3, client, login_as, django_capture_on_commit_callbacks):
     login_as(world.teacher)
+    document = docx()
     with django_capture_on_commit_callbacks(execute=True):
-        post_entry(client, world, SimpleUploadedFile("cours.docx", docx()))
+        post_entry(client, world, SimpleUploadedFile("cours.docx", document))
     attachment = Attachment.objects.get()
     assert attachment.scan == files.ScanState.OFFERED and attachment.scanned_at
     url = reverse("homework:attachment_download", args=[attachment.id])
-    assert_downloads(client, login_as, url, [world.teacher, world.pupil, world.guardian], docx())
-    assert_not_found(client, login_as, url, [world.parent_b, world.other_teacher, world.staff_b, world.outsider_parent])
+    assert_downloads(client, login_as, url, [world.teacher, world.pupil, world.guardian], document)
+    assert_not_found(client, login_as, url, [world.parent_b, world.other_teacher, world.staff_b, world.teacher_b])
     login_as(world.teacher)
     assert client.post(url).status_code == 405
 
@@ -107,8 +110,8 @@ def test_eicar_hand_in_is_held_then_infected_and_the_pupil_is_told(
     submission = Submission.objects.get()
     assert submission.scan == files.ScanState.INFECTED
     url = reverse("homework:submission_download", args=[submission.id])
-    assert_never_downloadable(client, login_as, url, [world.pupil, world.teacher, world.guardian])
-    assert_not_found(client, login_as, url, [world.outsider_pupil, world.other_teacher, world.staff_b])
+    assert_never_downloadable(client, login_as, url, [world.pupil, world.teacher])
+    assert_not_found(client, login_as, url, [world.outsider_pupil, world.other_teacher, world.staff_b, world.parent_b])
     assert len(infected_notices(world.pupil)) == 1 and not infected_notices(world.teacher)
     # The teacher's list says it was refused, with no link.
     login_as(world.teacher)
@@ -159,3 +162,22 @@ def test_bad_files_are_refused_with_a_reason_and_nothing_is_saved(world, s3, cli
     assert message in shown
     assert Entry.objects.count() == 1 and not Attachment.objects.exists() and not Submission.objects.exists()
     assert list(s3.list_keys("homework/")) == []
+
+
+def test_the_cached_week_shows_the_verdict(world, s3, client, login_as, django_capture_on_commit_callbacks):
+    """The week page is cached (ent/pagecache.py): the verdict, saved on the
+    attachment row, replaces the page that said "being checked"."""
+    login_as(world.teacher)
+    with django_capture_on_commit_callbacks() as callbacks:
+        post_entry(client, world, SimpleUploadedFile("fiche.pdf", PDF))
+    attachment = Attachment.objects.get()
+    url = reverse("homework:attachment_download", args=[attachment.id])
+    login_as(world.pupil)
+    week = reverse("homework:week")
+    for _ in range(2):  # the second one is served from the page cache
+        page = client.get(week).content.decode()
+        assert "fiche.pdf" in page and f'href="{url}"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    assert f'href="{url}"' in client.get(week).content.decode()
