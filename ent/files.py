@@ -48,6 +48,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from ent import storage
+from ent.celery import queue
 from ent.errors import FileHeld, FileInfected, FileNotOffered, FileRefused, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -531,14 +532,7 @@ def scan_after_commit(surface: Surface, row) -> None:
 def queue_scan(surface: Surface, pk) -> None:
     # The upload was recorded: a broker that cannot take the task must not turn
     # it into an error. The file stays held and rescan_held queues it again.
-    try:
-        scan_stored_file.delay(surface.name, pk)
-    except Exception as exc:  # kombu / redis errors, a closed producer pool
-        log.warning("could not queue the scan of %s %s (%s); rescan_held will", surface.name, pk, exc)
-
-
-def _owner_id(row):
-    return row.file_owner_id()
+    queue(scan_stored_file, surface.name, pk, catch_up="ent.files.rescan_held")
 
 
 def do_scan_file(surface: Surface, pk) -> str | None:
@@ -567,6 +561,8 @@ def do_scan_file(surface: Surface, pk) -> str | None:
 def record_verdict(surface: Surface, pk, *, clean: bool, signature: str = "") -> str | None:
     """Save a scan's verdict on the row and on every row sharing its object
     (homework copies share one), tell the owner of an infected file, delete it."""
+    # Imported here: the models modules import this one (Scanned, scan_field),
+    # and ent.notify's own models import the directory's.
     from ent.notify.api import notify
 
     model = surface.model_class()
