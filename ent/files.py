@@ -413,6 +413,15 @@ def check(upload, surface: Surface, *, name_limit: int = 150) -> Checked:
         )
     sniffed = sniff(upload, size)
     content_type = sniffed.content_type
+    if surface is CSV_IMPORT and content_type not in surface.types and sniffed.problem != "executable":
+        # Spreadsheets are the usual mistake here: say how to make the CSV.
+        if content_type in (XLSX, ODS, OLE) or _head(upload).startswith((b"PK\x03\x04", _OLE_MAGIC)):
+            raise FileRefused(
+                _("This is a spreadsheet file, not CSV. Open it and save it as “CSV (separator: semicolon)”.")
+            )
+        raise FileRefused(
+            _("This is not a CSV text file. Export the list as CSV (semicolon or comma separated) and try again.")
+        )
     if sniffed.problem == "bomb":
         raise FileRefused(
             _(
@@ -426,15 +435,6 @@ def check(upload, surface: Surface, *, name_limit: int = 150) -> Checked:
     if sniffed.problem == "damaged":
         raise FileRefused(_("The file “%(name)s” is damaged (it cannot be opened as a document).") % params)
     if content_type not in surface.types:
-        if surface is CSV_IMPORT:
-            # Spreadsheets are the usual mistake here: say how to make the CSV.
-            if content_type in (XLSX, ODS, OLE) or _head(upload).startswith((b"PK\x03\x04", _OLE_MAGIC)):
-                raise FileRefused(
-                    _("This is a spreadsheet file, not CSV. Open it and save it as “CSV (separator: semicolon)”.")
-                )
-            raise FileRefused(
-                _("This is not a CSV text file. Export the list as CSV (semicolon or comma separated) and try again.")
-            )
         raise FileRefused(
             _("The file “%(name)s” is not of an accepted type (%(allowed)s).")
             % {**params, "allowed": surface.types_label}
