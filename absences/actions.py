@@ -7,7 +7,6 @@ import uuid
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -28,7 +27,7 @@ from absences.models import (
     half_day_bounds,
     half_day_of,
 )
-from ent import storage
+from ent import files, storage
 from ent.compiled import CompiledQuery
 from ent.directory.models import Enrollment, Group, Guardianship, School, StaffRole, Territory, User
 from ent.errors import EntError
@@ -40,15 +39,10 @@ log = logging.getLogger(__name__)
 PRIMARY_HOURS = {HalfDay.MORNING: (time(8, 30), time(11, 45)), HalfDay.AFTERNOON: (time(13, 30), time(16, 30))}
 ABSENTEEISM_THRESHOLD = 4  # unjustified half-days in a calendar month
 MAX_RECORD_DAYS = 31  # one entry by vie scolaire covers at most a month
-DOCUMENT_TYPES = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-)
 
 
 def document_max_bytes() -> int:
-    return getattr(settings, "ABSENCE_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
+    return files.ABSENCE_DOCUMENT.max_bytes
 
 
 class AbsenceError(EntError):
@@ -58,21 +52,9 @@ class AbsenceError(EntError):
 # Checks -----------------------------------------------------------------------
 
 
-def check_document(upload) -> tuple[str, str]:
-    """Size and type by content (magic bytes), not by name. Returns (content type, extension)."""
-    if upload.size > document_max_bytes():
-        raise AbsenceError(
-            _("The document is too large (at most %(mb)s MB).") % {"mb": document_max_bytes() // (1024 * 1024)}
-        )
-    if upload.size == 0:
-        raise AbsenceError(_("The document is empty."))
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    for magic, content_type, ext in DOCUMENT_TYPES:
-        if head.startswith(magic):
-            return content_type, ext
-    raise AbsenceError(_("The document must be a PDF, JPEG or PNG file."))
+def check_document(upload) -> files.Checked:
+    """The one file gate's check for parents' documents (type by content, size)."""
+    return files.check(upload, files.ABSENCE_DOCUMENT)
 
 
 def check_in_school_year(year, start: date, end: date):
@@ -499,15 +481,14 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
             start_date=data["start_date"],
             end_date=data["end_date"],
         )
-        content_type, ext = check_document(document)
-        key = f"absences/notices/{pupil.id}/{uuid.uuid4().hex}{ext}"
-        storage.put_stream(key, document, document.size, content_type=content_type)
-        name = (document.name or "document").rsplit("/", 1)[-1][:150]
+        checked = check_document(document)
+        key = f"absences/notices/{pupil.id}/{uuid.uuid4().hex}{checked.extension}"
+        files.put(key, document, checked)
         doc = {
             "document_key": key,
-            "document_name": name,
-            "document_type": content_type,
-            "document_size": document.size,
+            "document_name": checked.filename,
+            "document_type": checked.content_type,
+            "document_size": checked.size,
         }
     try:
         with transaction.atomic():
@@ -536,8 +517,12 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
                 ends_at=ends_at,
                 reason=reason,
                 comment=(data.get("comment") or "")[:1000],
+                # No document: nothing to hold back.
+                scan=files.ScanState.HELD if doc else files.ScanState.OFFERED,
                 **doc,
             )
+            if doc:
+                files.scan_after_commit(files.ABSENCE_DOCUMENT, notice)
     except BaseException:
         if doc:
             _delete_quietly(doc["document_key"])

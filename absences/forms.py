@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from absences.actions import AbsenceError, check_document, notice_bounds
 from absences.models import AbsenceEvent, HalfDay, Reason
 from ent.directory.models import User
+from ent.errors import FileRefused
 
 
 class DateInput(forms.DateInput):
@@ -211,7 +212,7 @@ class NoticeForm(forms.Form):
         if document:
             try:
                 check_document(document)
-            except AbsenceError as exc:
+            except FileRefused as exc:
                 raise forms.ValidationError(exc.message) from None
         return document
 

@@ -13,10 +13,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent.directory.models import Group, School, SchoolClass, Subject, Territory
+from ent.files import Scanned, ScanState
 
 # The half-day boundary: a lesson starting before noon belongs to the morning.
 NOON = time(12, 0)
@@ -240,7 +242,7 @@ class AbsenceNoticeQuerySet(models.QuerySet):
         return self.exclude(state=AbsenceNotice.State.REJECTED)
 
 
-class AbsenceNotice(models.Model):
+class AbsenceNotice(Scanned):
     """A guardian's absence notice (déclaration / billet d'absence)."""
 
     class State(models.TextChoices):
@@ -291,7 +293,20 @@ class AbsenceNotice(models.Model):
 
     @property
     def has_document(self):
-        return bool(self.document_key)
+        # An infected document was deleted: it proves nothing any more.
+        return bool(self.document_key) and self.scan != ScanState.INFECTED
+
+    # What ent/files.py needs to tell the owner about the antivirus' verdict.
+    file_stamp_field = "created_at"
+
+    def file_owner_id(self):
+        return self.declared_by_id
+
+    def file_title(self):
+        return _("Absence notice from %(start)s to %(end)s") % {"start": self.start_date, "end": self.end_date}
+
+    def file_page_url(self):
+        return reverse("absences:notice_detail", args=[self.id])
 
     @property
     def is_pending(self):

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from absences.forms import (
 )
 from absences.models import AbsenceEvent, AbsenceNotice, AuditEntry, HalfDay, Reason, Register
 from absences.stats import pupil_totals, totals_by_pupil
-from ent import csvwriter, pagecache, storage
+from ent import csvwriter, files, pagecache
 from ent.directory.context_processors import request_child
 from ent.directory.models import Enrollment, Group, School, SchoolClass, User
 from ent.errors import EntError
@@ -300,16 +300,11 @@ def notice_detail(request, notice_id):
 @require_GET
 def notice_document(request, notice_id):
     notice = access.access_notice(request.user, notice_id)
-    if not notice.has_document:
+    if not notice.document_key:
         raise Http404
     if access.is_staff_viewer(request.user, notice.pupil_id):
         actions.record_views(request.user, [notice.pupil_id], notice.school_id, AuditEntry.What.DOCUMENT)
-    url = storage.presigned_get(
-        notice.document_key, filename=notice.document_name, content_type=notice.document_type, seconds=120
-    )
-    response = HttpResponseRedirect(url)
-    response["Cache-Control"] = "no-store"
-    return response
+    return files.download(request, notice, files.ABSENCE_DOCUMENT, seconds=120)
 
 
 @login_required

@@ -17,3 +17,26 @@ class InvalidActivationCode(EntError):
 
 class StorageUnavailable(EntError):
     default_message = _("The file store is unavailable right now. Nothing was saved; please try again later.")
+
+
+# Files (ent/files.py) ----------------------------------------------------------
+# One family for every upload surface: homework's FileRejected and media's
+# FileRefused were twins; homework now raises this one (media can switch later).
+
+
+class FileRefused(EntError):
+    default_message = _("This file was refused.")
+
+
+class FileNotOffered(EntError):
+    """A stored file that may not be downloaded (yet, or ever)."""
+
+
+class FileHeld(FileNotOffered):
+    default_message = _(
+        "This file is being checked by the antivirus. It can be opened in a few minutes: please try again later."
+    )
+
+
+class FileInfected(FileNotOffered):
+    default_message = _("The antivirus found a threat in this file: it was deleted and can never be opened.")

@@ -288,6 +288,9 @@ CELERY_BEAT_SCHEDULE = {
     # Resources: retry scans that could not run (clamd down), and the nightly object-store sweep.
     "media-rescan-pending": {"task": "media.tasks.rescan_pending", "schedule": crontab(minute="*/5")},
     "media-sweep-orphans": {"task": "media.tasks.sweep_orphans", "schedule": crontab(minute=40, hour=3)},
+    # --- files-20: the one file gate (ent/files.py) ---
+    # Files still held (clamd or the broker was down when they came in) are queued again.
+    "files-rescan-held": {"task": "ent.files.rescan_held", "schedule": crontab(minute="*/5")},
 }
 
 # Object store (S3 API: MinIO in production, `weed mini` locally and in tests)

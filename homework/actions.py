@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from ent import files as gate
 from ent import storage
 from ent.directory.models import Guardianship, User
 from ent.errors import EntError, StorageUnavailable
@@ -53,22 +54,23 @@ class HomeworkError(EntError):
 # --- Store helpers -------------------------------------------------------------------------------
 
 
-def _upload_all(uploads, *, kind, max_bytes):
-    """Check every file, then stream each to the store. Returns the stored files'
-    descriptions; on any failure removes what was already stored and raises."""
-    checked = [(upload, files.check_upload(upload, max_bytes=max_bytes)) for upload in uploads]
+def _upload_all(uploads, *, kind, surface):
+    """Check every file at the gate, then stream each to the store. Returns the
+    stored files' descriptions (held until the antivirus has seen them); on any
+    failure removes what was already stored and raises."""
+    checked = [(upload, gate.check(upload, surface, name_limit=200)) for upload in uploads]
     stored = []
     try:
-        for upload, content_type in checked:
+        for upload, ok in checked:
             key = files.new_key(kind)
-            upload.seek(0)
-            storage.put_stream(key, upload, upload.size, content_type=content_type)
+            gate.put(key, upload, ok)
             stored.append(
                 {
                     "key": key,
-                    "filename": files.clean_filename(upload.name),
-                    "size": upload.size,
-                    "content_type": content_type,
+                    "filename": ok.filename,
+                    "size": ok.size,
+                    "content_type": ok.content_type,
+                    "scan": gate.ScanState.HELD,
                 }
             )
     except Exception:
@@ -94,6 +96,16 @@ def _delete_unreferenced_on_commit(keys):
 
     if keys:
         transaction.on_commit(run)
+
+
+def _scan_new_attachments(rows):
+    """One scan per stored object: occurrences of a recurring entry share theirs,
+    and the verdict is saved on every row pointing at it."""
+    first_of_key = {}
+    for row in rows:
+        first_of_key.setdefault(row.key, row)
+    for row in first_of_key.values():
+        gate.scan_after_commit(gate.HOMEWORK_ATTACHMENT, row)
 
 
 def _with_uploads(stored, write):
@@ -159,12 +171,12 @@ def do_create_entry(user, target: Target, fields, *, uploads=(), recurrence="", 
     offsets = occurrences(fields["given_on"], recurrence, repeat_until)
     if len(uploads) > files.MAX_ATTACHMENTS:
         raise HomeworkError(_("At most %(n)s attachments per entry.") % {"n": files.MAX_ATTACHMENTS})
-    stored = _upload_all(uploads, kind="attachments", max_bytes=files.MAX_ATTACHMENT_BYTES)
+    stored = _upload_all(uploads, kind="attachments", surface=gate.HOMEWORK_ATTACHMENT)
 
     def write():
         series = uuid.uuid4() if len(offsets) > 1 else None
         now = timezone.now()
-        created = []
+        created, new_rows = [], []
         for offset in offsets:
             delta = datetime.timedelta(days=offset)
             entry = Entry(
@@ -187,9 +199,10 @@ def do_create_entry(user, target: Target, fields, *, uploads=(), recurrence="", 
                 # are not told about weeks of work at once.
                 entry.publish_at = timezone.make_aware(datetime.datetime.combine(entry.given_on, datetime.time(7, 0)))
             entry.save()
-            Attachment.objects.bulk_create(Attachment(entry=entry, **s) for s in stored)
+            new_rows.extend(Attachment.objects.bulk_create(Attachment(entry=entry, **s) for s in stored))
             _announce(entry)
             created.append(entry)
+        _scan_new_attachments(new_rows)
         return created
 
     return _with_uploads(stored, write)
@@ -221,7 +234,7 @@ def do_update_entry(user, entry: Entry, fields, *, uploads=(), remove_ids=()) ->
     kept = entry.attachments.exclude(id__in=remove_ids).count()
     if kept + len(uploads) > files.MAX_ATTACHMENTS:
         raise HomeworkError(_("At most %(n)s attachments per entry.") % {"n": files.MAX_ATTACHMENTS})
-    stored = _upload_all(uploads, kind="attachments", max_bytes=files.MAX_ATTACHMENT_BYTES)
+    stored = _upload_all(uploads, kind="attachments", surface=gate.HOMEWORK_ATTACHMENT)
 
     def write():
         locked = Entry.objects.select_for_update().get(id=entry.id)
@@ -239,7 +252,7 @@ def do_update_entry(user, entry: Entry, fields, *, uploads=(), remove_ids=()) ->
             Attachment.objects.filter(id__in=[a.id for a in removed]).delete()
             _delete_unreferenced_on_commit([a.key for a in removed])
         if stored:
-            Attachment.objects.bulk_create(Attachment(entry=locked, **s) for s in stored)
+            _scan_new_attachments(Attachment.objects.bulk_create(Attachment(entry=locked, **s) for s in stored))
             changes.append({"field": "attachments", "before": "", "after": ", ".join(s["filename"] for s in stored)})
         locked.updated_at = timezone.now()
         locked.save()
@@ -283,7 +296,18 @@ def do_copy_entry(user, entry: Entry, target: Target) -> Entry:
             updated_at=now,
         )
         Attachment.objects.bulk_create(
-            Attachment(entry=copy, key=a.key, filename=a.filename, size=a.size, content_type=a.content_type)
+            # The copy shares the object and its antivirus state (a verdict to
+            # come is saved on every row of the key: ent.files.record_verdict).
+            Attachment(
+                entry=copy,
+                key=a.key,
+                filename=a.filename,
+                size=a.size,
+                content_type=a.content_type,
+                scan=a.scan,
+                scan_signature=a.scan_signature,
+                scanned_at=a.scanned_at,
+            )
             for a in entry.attachments.all()
         )
         _announce(copy)
@@ -439,11 +463,20 @@ def do_hand_in(pupil, entry: Entry, *, upload=None, link="") -> Submission:
     on_time = entry.hand_in_open
     if existing and not on_time:
         raise HomeworkError(_("The due date has passed: your hand-in can no longer be replaced."))
-    stored = _upload_all([upload], kind="submissions", max_bytes=files.MAX_SUBMISSION_BYTES) if upload else []
+    stored = _upload_all([upload], kind="submissions", surface=gate.HOMEWORK_SUBMISSION) if upload else []
 
     def write():
         old_key = existing.key if existing else ""
-        values = {"key": "", "filename": "", "size": 0, "content_type": "", "link": link}
+        # A link has nothing to scan: it is offered as it is.
+        values = {
+            "key": "",
+            "filename": "",
+            "size": 0,
+            "content_type": "",
+            "link": link,
+            "scan": gate.ScanState.OFFERED,
+        }
+        values.update(scan_signature="", scanned_at=None)
         if stored:
             values.update(stored[0], link="")
         submission, _created = Submission.objects.update_or_create(
@@ -453,6 +486,8 @@ def do_hand_in(pupil, entry: Entry, *, upload=None, link="") -> Submission:
         )
         if old_key and old_key != submission.key:
             transaction.on_commit(lambda: _discard([old_key]))
+        if stored:
+            gate.scan_after_commit(gate.HOMEWORK_SUBMISSION, submission)
         return submission
 
     return _with_uploads(stored, write)

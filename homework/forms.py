@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from homework.files import ALLOWED_LABEL, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_SUBMISSION_BYTES
+from homework.files import ALLOWED_LABEL, MAX_ATTACHMENTS, max_attachment_bytes, max_submission_bytes
 from homework.models import Entry
 
 
@@ -66,7 +66,7 @@ class EntryForm(forms.Form):
         label=_("Attachments"),
         required=False,
         help_text=_("Up to %(n)s files of %(mb)s MB each: %(types)s.")
-        % {"n": MAX_ATTACHMENTS, "mb": MAX_ATTACHMENT_BYTES // 1048576, "types": ALLOWED_LABEL},
+        % {"n": MAX_ATTACHMENTS, "mb": max_attachment_bytes() // 1048576, "types": ALLOWED_LABEL},
     )
 
     def __init__(self, *args, subjects, **kwargs):
@@ -163,7 +163,8 @@ class HandInForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         required=False,
-        help_text=_("%(mb)s MB at most: %(types)s.") % {"mb": MAX_SUBMISSION_BYTES // 1048576, "types": ALLOWED_LABEL},
+        help_text=_("%(mb)s MB at most: %(types)s.")
+        % {"mb": max_submission_bytes() // 1048576, "types": ALLOWED_LABEL},
     )
     link = forms.URLField(
         label=_("or a link"), required=False, max_length=500, assume_scheme="https", help_text=_("https://…")

@@ -8,9 +8,11 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ent.files import Scanned
 from homework.access import EntryQuerySet
 
 USER = settings.AUTH_USER_MODEL
@@ -123,7 +125,7 @@ class Entry(models.Model):
         return deadline is not None and timezone.now() < deadline
 
 
-class Attachment(models.Model):
+class Attachment(Scanned):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="attachments")
     # Copies and occurrences of a recurring entry share the stored object: it is
     # removed from the store only when no row points at it any more.
@@ -141,6 +143,18 @@ class Attachment(models.Model):
     def __str__(self):
         return self.filename
 
+    # What ent/files.py needs to tell the owner about the antivirus' verdict.
+    file_stamp_field = "created_at"
+
+    def file_owner_id(self):
+        return self.entry.author_id
+
+    def file_title(self):
+        return self.entry.title
+
+    def file_page_url(self):
+        return reverse("homework:entry_detail", args=[self.entry_id])
+
 
 class Done(models.Model):
     """A pupil's tick: "I have done it"."""
@@ -156,7 +170,7 @@ class Done(models.Model):
         return f"{self.pupil_id} ✓ {self.entry_id}"
 
 
-class Submission(models.Model):
+class Submission(Scanned):
     """A pupil's online hand-in: a file in the store or a link."""
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="submissions")
@@ -177,6 +191,17 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.pupil_id} → {self.entry_id}"
+
+    file_stamp_field = "submitted_at"
+
+    def file_owner_id(self):
+        return self.pupil_id
+
+    def file_title(self):
+        return self.entry.title
+
+    def file_page_url(self):
+        return reverse("homework:entry_detail", args=[self.entry_id])
 
 
 class Revision(models.Model):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ent import pagecache, storage
+from ent import files, pagecache, storage
 from ent.errors import EntError
 from ent.http import safe_next
 from homework import access, actions, pagescopes
@@ -188,7 +188,7 @@ def _submission_rows(entry):
 @require_GET
 def attachment_download(request, attachment_id):
     attachment = access.access_attachment(request.user, attachment_id)
-    return _presigned_redirect(attachment.key, attachment.filename, attachment.content_type)
+    return files.download(request, attachment, files.HOMEWORK_ATTACHMENT)
 
 
 @login_required
@@ -222,7 +222,7 @@ def submission_download(request, submission_id):
     submission = access.access_submission(request.user, submission_id)
     if submission.link:
         return HttpResponseRedirect(submission.link)
-    return _presigned_redirect(submission.key, submission.filename, submission.content_type)
+    return files.download(request, submission, files.HOMEWORK_SUBMISSION)
 
 
 # --- Teachers and direction ------------------------------------------------------------------------

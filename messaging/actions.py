@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ent import files as gate
 from ent import storage
 from ent.celery import queue
 from ent.compiled import CompiledQuery
@@ -35,7 +36,6 @@ from messaging.models import (
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_SIZE = 10 * 1024 * 1024
 MAX_FILES = 5
 REMINDER_INTERVAL = timedelta(hours=1)
 EXCERPT = 140
@@ -73,58 +73,13 @@ def clean_subject(subject) -> str:
     return subject
 
 
-# Content checks by magic bytes: the name and the browser's type are not trusted.
-_SIGNATURES = [
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-]
-_OFFICE = {
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".odp": "application/vnd.oasis.opendocument.presentation",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-
-
-def sniff_type(head: bytes, filename: str) -> str | None:
-    for magic, content_type in _SIGNATURES:
-        if head.startswith(magic):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"PK\x03\x04"):
-        # A zip: accepted only as an office document (the extension picks which).
-        ext = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-        return _OFFICE.get(ext)
-    return None
-
-
 def _check_files(files):
+    """Every file through the one gate (ent/files.py): type by content, zip
+    containers opened with a bound, the name's extension matching the content."""
     files = [f for f in files or [] if f]
     if len(files) > MAX_FILES:
         raise InvalidMessage(_("At most %(n)d files per message.") % {"n": MAX_FILES})
-    checked = []
-    for f in files:
-        name = (f.name or "fichier").replace("/", "_").replace("\\", "_")[-150:]
-        if f.size > MAX_FILE_SIZE:
-            raise InvalidMessage(_("“%(name)s” is too big (10 MB at most).") % {"name": name})
-        if f.size == 0:
-            raise InvalidMessage(_("“%(name)s” is empty.") % {"name": name})
-        f.seek(0)
-        head = f.read(16)
-        f.seek(0)
-        content_type = sniff_type(head, name)
-        if content_type is None:
-            raise InvalidMessage(
-                _("“%(name)s” is not an accepted file (PDF, image or office document).") % {"name": name}
-            )
-        checked.append((f, name, content_type))
-    return checked
+    return [(f, gate.check(f, gate.MESSAGE_ATTACHMENT)) for f in files]
 
 
 def _store_files(checked) -> list[dict]:
@@ -132,10 +87,18 @@ def _store_files(checked) -> list[dict]:
     these objects if the transaction then fails (no file without its row)."""
     stored = []
     try:
-        for f, name, content_type in checked:
+        for f, ok in checked:
             key = f"messaging/{uuid.uuid4().hex}"
-            storage.put_stream(key, f, f.size, content_type=content_type)
-            stored.append({"key": key, "filename": name, "content_type": content_type, "size": f.size})
+            gate.put(key, f, ok)
+            stored.append(
+                {
+                    "key": key,
+                    "filename": ok.filename,
+                    "content_type": ok.content_type,
+                    "size": ok.size,
+                    "scan": gate.ScanState.HELD,
+                }
+            )
     except Exception:
         _discard(stored)
         raise
@@ -224,6 +187,8 @@ def _add_message(sender, conversation, body, html, stored, *, new_conversation=F
     message = Message.objects.create(conversation=conversation, author=sender, body=body, html=html)
     # Kept on the message so that serializing it for the push costs no query.
     attachments = Attachment.objects.bulk_create([Attachment(message=message, **item) for item in stored])
+    for attachment in attachments:
+        gate.scan_after_commit(gate.MESSAGE_ATTACHMENT, attachment)
     message._prefetched_objects_cache = {"attachments": attachments}
     Conversation.objects.filter(pk=conversation.pk).update(last_message=message, last_message_at=message.created_at)
     conversation.last_message_id = message.id

@@ -55,7 +55,7 @@ def serialize_message(message: Message, author_name: str | None = None) -> dict:
         "attachments": []
         if hidden
         else [
-            {"id": a.id, "name": a.filename, "url": reverse("messaging:attachment", args=[a.id])}
+            {"id": a.id, "name": a.filename, "url": reverse("messaging:attachment", args=[a.id]), "scan": a.scan}
             for a in message.attachments.all()
         ],
     }

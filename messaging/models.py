@@ -10,10 +10,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ent.files import Scanned
 from messaging.querysets import AnnouncementQuerySet, ConversationQuerySet, MessageQuerySet
 
 EDIT_WINDOW = timedelta(minutes=10)
@@ -156,7 +158,7 @@ def attachment_key(conversation_id, token):
     return f"messaging/{conversation_id}/{token}"
 
 
-class Attachment(models.Model):
+class Attachment(Scanned):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     key = models.CharField(max_length=200, unique=True)
     filename = models.CharField(max_length=200)
@@ -170,6 +172,18 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+    # What ent/files.py needs to tell the owner about the antivirus' verdict.
+    file_stamp_field = "message__created_at"
+
+    def file_owner_id(self):
+        return self.message.author_id
+
+    def file_title(self):
+        return self.message.conversation.subject
+
+    def file_page_url(self):
+        return reverse("messaging:conversation", args=[self.message.conversation_id])
 
 
 class Report(models.Model):

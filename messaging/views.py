@@ -15,7 +15,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ent import pagecache, storage
+from ent import files as gate
+from ent import pagecache
 from ent.errors import EntError
 from messaging import access, actions, pagescopes
 from messaging.forms import (
@@ -276,13 +277,10 @@ def report_message(request, message_id):
 def attachment(request, attachment_id):
     item = access.access_attachment(request.user, attachment_id)
     try:
-        url = storage.presigned_get(item.key, filename=item.filename, content_type=item.content_type)
+        return gate.download(request, item, gate.MESSAGE_ATTACHMENT)
     except EntError as exc:
         messages.error(request, exc.message)
         return redirect("messaging:inbox")
-    response = redirect(url)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- Moderation -------------------------------------------------------------

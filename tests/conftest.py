@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clamd import Clamd, clamd_binary
 from tests.factories import build_world
 
 
@@ -169,3 +170,35 @@ def s3(s3_server, settings):
     except Exception as exc:  # the server may already be stopped by a drill
         print(f"s3 fixture cleanup skipped: {exc}")
     storage.reset_clients()
+
+
+# --- Antivirus (tests/clamd.py) ---------------------------------------------------------------
+# tests/media/conftest.py keeps its own copy of these two fixtures for now; they
+# behave the same.
+
+
+@pytest.fixture(scope="session")
+def clamd_server():
+    if not clamd_binary():
+        pytest.fail("clamd is missing: apt-get install -y --no-install-recommends clamav-daemon clamav")
+    server = Clamd()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def av(clamd_server, settings):
+    """The settings pointed at the real clamd."""
+    settings.CLAMD_SOCKET = clamd_server.socket
+    settings.CLAMD_HOST = ""
+    return clamd_server
+
+
+@pytest.fixture(autouse=True)
+def _antivirus_with_the_store(request):
+    """Every test that stores files gets the real antivirus as well: an upload
+    is held, never offered, until clamd has seen it (ent/files.py). A test about
+    clamd being down changes settings.CLAMD_SOCKET itself."""
+    if "s3" in request.fixturenames:
+        request.getfixturevalue("av")

@@ -3,9 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ent import files
 from ent.directory.imports import parsing
 from ent.directory.lifecycle import ROLE_GUARDIANS, ROLE_PUPILS, ROLE_TEACHERS
 from ent.directory.models import ImportJob, SchoolClass
+from ent.errors import FileRefused
 
 MAX_UPLOAD_MB = parsing.MAX_BYTES // (1024 * 1024)
 
@@ -33,20 +35,11 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > parsing.MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is too big (%(size)s MB); the limit is %(limit)s MB."),
-                params={"size": upload.size // (1024 * 1024), "limit": MAX_UPLOAD_MB},
-            )
-        # Checked by content, not by name: the first bytes say what the file is.
-        upload.seek(0)
-        head = upload.read(8192)
-        upload.seek(0)
-        problem = parsing.sniff_content(head)
-        if problem:
-            from ent.directory.imports.messages import MESSAGES
-
-            raise forms.ValidationError(MESSAGES[problem])
+        # The one file gate (ent/files.py): size, and text by content, not by name.
+        try:
+            files.check(upload, files.CSV_IMPORT, name_limit=255)
+        except FileRefused as exc:
+            raise forms.ValidationError(exc.message) from None
         return upload
 
 

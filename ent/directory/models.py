@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from ent.directory.querysets import (
     SchoolClassQuerySet,
     SchoolQuerySet,
 )
+from ent.files import ScanState, scan_field
 
 
 class PersonManager(UserManager.from_queryset(PersonQuerySet)):
@@ -409,6 +411,11 @@ class ImportJob(models.Model):
     changes = models.JSONField(default=list, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     applied_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The antivirus' check of the uploaded file (ent/files.py): nothing reads the
+    # file, not even the preview, before it is offered.
+    scan = scan_field()
+    scan_signature = models.CharField(max_length=200, blank=True, default="")
+    scanned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -426,6 +433,25 @@ class ImportJob(models.Model):
     @property
     def can_apply(self):
         return self.status == self.Status.READY and not self.errors
+
+    @property
+    def is_held(self):
+        return self.scan == ScanState.HELD
+
+    @property
+    def is_infected(self):
+        return self.scan == ScanState.INFECTED
+
+    file_stamp_field = "created_at"
+
+    def file_owner_id(self):
+        return self.created_by_id
+
+    def file_title(self):
+        return self.file_name
+
+    def file_page_url(self):
+        return reverse("import_detail", args=[self.id])
 
     @property
     def percent(self):

@@ -5,6 +5,7 @@ from django.core.cache import cache
 
 from ent.directory.auth_backends import CachedModelBackend
 from ent.directory.models import Enrollment, Guardianship, ImportJob, SchoolClass, StaffRole, TeachingAssignment, User
+from ent.errors import FileRefused
 from tests.imports import samples
 
 pytestmark = pytest.mark.django_db
@@ -122,8 +123,10 @@ def test_pupil_enrolled_in_another_school_is_an_error(primary, secondary, run_im
 
 
 def test_binary_and_wrong_encoding(primary, run_import):
-    job = run_import(primary, b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
-    assert [e["code"] for e in job.errors] == ["binary"]
+    # A binary file is refused at the file gate (ent/files.py) before it is stored.
+    with pytest.raises(FileRefused):
+        run_import(primary, b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    assert not ImportJob.objects.exists()
     job = run_import(primary, b"Nom;Pr\x81nom\x8d;Classe\n")
     assert [e["code"] for e in job.errors] == ["encoding"]
 

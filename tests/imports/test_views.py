@@ -63,7 +63,9 @@ def test_preview_with_errors_cannot_be_applied(world, client, login_as, s3, djan
     "data, message",
     [
         (b"PK\x03\x04" + b"\x00" * 64, "spreadsheet"),
-        (b"\x7fELF\x02\x01" + b"\x00" * 64, "not a CSV"),
+        # A program gets the one file gate's message for programs.
+        (b"\x7fELF\x02\x01" + b"\x00" * 64, "program"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not a CSV"),
         (b"", "empty"),
     ],
 )

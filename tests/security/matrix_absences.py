@@ -75,6 +75,7 @@ def _notice(w):
             "document_name": "certificat.pdf",
             "document_type": "application/pdf",
             "document_size": 10,
+            "scan": "offered",  # scanned already: this matrix is about who may open it
         },
     )[0]
 

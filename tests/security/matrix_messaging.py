@@ -28,7 +28,12 @@ def _rows(w):
     report = actions.do_report_message(User.objects.get(pk=w.guardian.pk), message, "Ton")
     with_file = actions.do_send_message(teacher, conversation, "Le programme")
     attachment = Attachment.objects.create(
-        message=with_file, key="messaging/matrix", filename="programme.pdf", content_type="application/pdf", size=9
+        message=with_file,
+        key="messaging/matrix",
+        filename="programme.pdf",
+        content_type="application/pdf",
+        size=9,
+        scan="offered",  # scanned already: this matrix is about who may open it
     )
     announcement = actions.do_send_announcement(
         User.objects.get(pk=w.direction.pk),

@@ -10,6 +10,7 @@ and through a raw socket to a live server), and property-based tests of the type
 checkers and of the CSV parser.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import html
@@ -31,14 +32,18 @@ from hypothesis import strategies as st
 
 from absences import actions as absence_actions
 from absences.models import AbsenceNotice
+from ent import files as gate
 from ent.directory.forms_admin import ImportUploadForm
 from ent.directory.imports import parsing
 from ent.directory.models import ImportJob
+from ent.errors import FileRefused
 from homework import files
 from homework.models import Attachment, Entry, Submission
 from media import actions as media_actions
 from media import files as media_files
 from media.models import Item, UploadTicket, Version
+from messaging.models import Attachment as MessagingAttachment
+from messaging.models import Conversation, Message
 from tests.absences.conftest import make_reasons
 from tests.homework.conftest import form_data, make_entry
 from tests.security import hostile_files as hf
@@ -108,21 +113,7 @@ class HomeworkAttachment(UploadPath):
     prefix = "homework/"
     key_re = re.compile(r"^homework/attachments/[0-9a-f]{32}$")
     name_max = 200
-    safe_types = (
-        set(files._ODF.values())
-        | set(files._OOXML.values())
-        | {
-            "application/pdf",
-            "image/png",
-            "image/jpeg",
-            "image/gif",
-            "image/webp",
-            "text/plain",
-            "audio/mpeg",
-            "audio/mp4",
-            "video/mp4",
-        }
-    )
+    safe_types = gate.HOMEWORK_TYPES
 
     def setup(self, login_as):
         login_as(self.world.teacher)
@@ -140,12 +131,12 @@ class HomeworkAttachment(UploadPath):
         return list(Attachment.objects.values_list("key", "filename", "content_type"))
 
     def oversize(self):
-        return hf.PDF + bytes(files.MAX_ATTACHMENT_BYTES + 1 - len(hf.PDF))
+        return hf.PDF + bytes(files.max_attachment_bytes() + 1 - len(hf.PDF))
 
     def expected_error(self, filename, content):
         try:
-            files.check_upload(SimpleUploadedFile(filename, content), max_bytes=files.MAX_ATTACHMENT_BYTES)
-        except files.FileRejected as exc:
+            gate.check(SimpleUploadedFile(filename, content), gate.HOMEWORK_ATTACHMENT)
+        except FileRefused as exc:
             return str(exc.message)
         return None
 
@@ -174,12 +165,12 @@ class HomeworkHandIn(HomeworkAttachment):
         return any(m.level_tag == "success" for m in response.wsgi_request._messages)
 
     def oversize(self):
-        return hf.PDF + bytes(files.MAX_SUBMISSION_BYTES + 1 - len(hf.PDF))
+        return hf.PDF + bytes(files.max_submission_bytes() + 1 - len(hf.PDF))
 
     def expected_error(self, filename, content):
         try:
-            files.check_upload(SimpleUploadedFile(filename, content), max_bytes=files.MAX_SUBMISSION_BYTES)
-        except files.FileRejected as exc:
+            gate.check(SimpleUploadedFile(filename, content), gate.HOMEWORK_SUBMISSION)
+        except FileRefused as exc:
             return str(exc.message)
         return None
 
@@ -226,7 +217,7 @@ class AbsenceDocument(UploadPath):
     def expected_error(self, filename, content):
         try:
             absence_actions.check_document(SimpleUploadedFile(filename, content))
-        except absence_actions.AbsenceError as exc:
+        except FileRefused as exc:
             return str(exc.message)
         return None
 
@@ -258,6 +249,41 @@ class CsvImport(UploadPath):
         if form.is_valid():
             return None
         return str(form.errors["file"][0]) if "file" in form.errors else None
+
+
+class MessageAttachment(UploadPath):
+    """A parent writes to a teacher with a file (before the gate, any zip named
+    .docx passed here, bombs included)."""
+
+    name = "message attachment"
+    prefix = "messaging/"
+    key_re = re.compile(r"^messaging/[0-9a-f]{32}$")
+    name_max = 150
+    safe_types = gate.MESSAGE_ATTACHMENT.types
+    file_field = "files"
+
+    def setup(self, login_as):
+        login_as(self.world.guardian)
+        self.url = reverse("messaging:new")
+
+    def fields(self):
+        return {"recipients": str(self.world.teacher.pk), "subject": "Certificat", "body": "Voir la pièce jointe"}
+
+    def rows(self):
+        return Conversation.objects.count() + Message.objects.count() + MessagingAttachment.objects.count()
+
+    def stored(self):
+        return list(MessagingAttachment.objects.values_list("key", "filename", "content_type"))
+
+    def oversize(self):
+        return hf.PDF + bytes(gate.MESSAGE_ATTACHMENT.max_bytes + 1 - len(hf.PDF))
+
+    def expected_error(self, filename, content):
+        try:
+            gate.check(SimpleUploadedFile(filename, content), gate.MESSAGE_ATTACHMENT)
+        except FileRefused as exc:
+            return str(exc.message)
+        return None
 
 
 # The media app: resources of any kind, up to settings.MEDIA_MAX_UPLOAD_BYTES.
@@ -387,7 +413,16 @@ class MediaDirect(MediaProposal):
         return response.status_code == 201
 
 
-PATHS = [HomeworkAttachment, HomeworkHandIn, AbsenceDocument, CsvImport, MediaProposal, MediaNewVersion, MediaDirect]
+PATHS = [
+    HomeworkAttachment,
+    HomeworkHandIn,
+    AbsenceDocument,
+    MessageAttachment,
+    CsvImport,
+    MediaProposal,
+    MediaNewVersion,
+    MediaDirect,
+]
 PATH_IDS = [p.name for p in PATHS]
 MULTIPART_PATHS = [p for p in PATHS if p.multipart]
 
@@ -413,7 +448,9 @@ def form_path(request, s3):
 
 
 def store_keys(s3):
-    return {key for prefix in ("homework/", "absences/", "imports/", "media/") for key in s3.list_keys(prefix)}
+    return {
+        key for prefix in ("homework/", "absences/", "messaging/", "imports/", "media/") for key in s3.list_keys(prefix)
+    }
 
 
 def assert_consistent(path, s3):
@@ -461,6 +498,7 @@ def send(path, s3, capture, filename, content):
 # harmless type (the content type stored is the one downloads are served with).
 PDF = "application/pdf"
 MEDIA_PDF = {p.name: PDF for p in (MediaProposal, MediaNewVersion, MediaDirect)}
+MESSAGE_PDF = {**MEDIA_PDF, "message attachment": PDF}
 HOSTILE = [
     # label, file name, content, {path name: expected type or None for refused}
     ("windows executable named .pdf", "devoir.pdf", hf.WINDOWS_EXE, {}),
@@ -475,38 +513,36 @@ HOSTILE = [
         "PDF that is also a zip",
         "doc.pdf",
         hf.pdf_zip_polyglot,
-        {"homework attachment": PDF, "homework hand-in": PDF, "absence notice document": PDF, **MEDIA_PDF},
+        {"homework attachment": PDF, "homework hand-in": PDF, "absence notice document": PDF, **MESSAGE_PDF},
     ),
     (
         "PDF that is also HTML",
         "doc.pdf",
         hf.pdf_html_polyglot,
-        {"homework attachment": PDF, "homework hand-in": PDF, "absence notice document": PDF, **MEDIA_PDF},
+        {"homework attachment": PDF, "homework hand-in": PDF, "absence notice document": PDF, **MESSAGE_PDF},
     ),
     (
         "PNG that is also a zip",
         "image.png",
         hf.png_zip_polyglot,
-        {"homework attachment": "image/png", "homework hand-in": "image/png", "absence notice document": "image/png"},
+        {
+            "homework attachment": "image/png",
+            "homework hand-in": "image/png",
+            "absence notice document": "image/png",
+            "message attachment": "image/png",
+        },
     ),
     (
         "GIF that is also JavaScript",
         "anim.gif",
         lambda: hf.GIF_JS,
-        {"homework attachment": "image/gif", "homework hand-in": "image/gif"},
+        {"homework attachment": "image/gif", "homework hand-in": "image/gif", "message attachment": "image/gif"},
     ),
-    (
-        "HTML page named .pdf",
-        "doc.pdf",
-        lambda: hf.HTML,
-        {"homework attachment": "text/plain", "homework hand-in": "text/plain", "CSV import": "text/csv"},
-    ),
-    (
-        "SVG with scripts",
-        "image.svg",
-        lambda: hf.SVG,
-        {"homework attachment": "text/plain", "homework hand-in": "text/plain", "CSV import": "text/csv"},
-    ),
+    # Stricter since the one file gate (ent/files.py): text whose name says
+    # .pdf or .svg does not match its name, and is refused everywhere (homework
+    # took both as text/plain, the CSV import as text/csv).
+    ("HTML page named .pdf", "doc.pdf", lambda: hf.HTML, {}),
+    ("SVG with scripts", "image.svg", lambda: hf.SVG, {}),
 ]
 
 
@@ -567,6 +603,12 @@ def test_odd_names(path, s3, django_capture_on_commit_callbacks):
                 assert re.search(r"obligatoire|fichier|document|corriger", shown_text(response), re.I)
     assert not {".", ".."} & stored_names
     assert "passwd" in stored_names  # "../../etc/passwd" keeps only its last part
+    # Stricter since the one file gate: a name whose extension says something else
+    # than the content ("fdp.exe" holding a PDF, "x.pdf;.html", a CSV named .pdf)
+    # is refused on the gate's paths; media has its own checks for now.
+    if not isinstance(path, MediaProposal):
+        content_type = gate.TEXT if isinstance(path, CsvImport) else gate.PDF
+        refused = [n for n in refused if gate.extension(gate.safe_filename(n)) in ("", *gate.EXTENSIONS[content_type])]
     assert len(refused) <= 5, refused
     print(
         f"{path.name}: {len(hf.ODD_NAMES)} odd names, {len(stored_names)} stored under server keys, refused {refused}"
@@ -574,12 +616,15 @@ def test_odd_names(path, s3, django_capture_on_commit_callbacks):
 
 
 @pytest.mark.parametrize("label, filename, make", [HOSTILE[8][:3], HOSTILE[9][:3], HOSTILE[10][:3]])
-def test_polyglot_downloads_are_attachments_of_a_safe_type(world, client, login_as, s3, label, filename, make):
+def test_polyglot_downloads_are_attachments_of_a_safe_type(
+    world, client, login_as, s3, django_capture_on_commit_callbacks, label, filename, make
+):
     """An accepted polyglot is served as what it was checked to be, as a download:
-    the browser never renders it as HTML."""
+    the browser never renders it as HTML (once the antivirus offered it)."""
     login_as(world.teacher)
     url = reverse("homework:entry_create", args=[f"c{world.klass.id}"])
-    client.post(url, {**form_data(), "attachments": [SimpleUploadedFile(filename, make())]})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**form_data(), "attachments": [SimpleUploadedFile(filename, make())]})
     attachment = Attachment.objects.get()
     response = client.get(reverse("homework:attachment_download", args=[attachment.id]))
     with urllib.request.urlopen(response.url, timeout=10) as download:
@@ -677,8 +722,8 @@ def test_zip_bomb_is_refused_without_expanding_it():
         tracemalloc.start()
         started = time.monotonic()
         try:
-            with pytest.raises(files.FileRejected):
-                files.check_upload(SimpleUploadedFile("cours.odt", bomb), max_bytes=files.MAX_ATTACHMENT_BYTES)
+            with pytest.raises(FileRefused):
+                gate.check(SimpleUploadedFile("cours.odt", bomb), gate.HOMEWORK_ATTACHMENT)
             _current, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
@@ -727,7 +772,9 @@ def test_truncated_multipart_body(form_path, s3, django_capture_on_commit_callba
         # A cut inside the part's own headers leaves no file part to speak of:
         # the server sees a form without an attachment, which is a valid entry
         # (attachments are optional there), and nothing is half-recorded.
-        optional_file = isinstance(path, HomeworkAttachment) and not isinstance(path, HomeworkHandIn)
+        optional_file = isinstance(path, MessageAttachment) or (
+            isinstance(path, HomeworkAttachment) and not isinstance(path, HomeworkHandIn)
+        )
         if not (optional_file and label == "in the file's headers"):
             assert path.rows() == before_rows, f"cut {label}: a row was written without its file"
         assert_consistent(path, s3)
@@ -782,6 +829,8 @@ def test_truncated_upload_to_a_live_server(form_path, s3, live_server, client):
 
 # --- Property-based: the checkers and the CSV parser ----------------------------------------------
 
+# The homework surface with a 4 KB limit.
+SMALL = dataclasses.replace(gate.HOMEWORK_ATTACHMENT, max_bytes_setting="TEST_NO_SUCH_SETTING", default_max_bytes=4096)
 FAST = hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 ACCEPTED_TYPES = HomeworkAttachment.safe_types
 
@@ -790,8 +839,8 @@ ACCEPTED_TYPES = HomeworkAttachment.safe_types
 @given(content=st.binary(min_size=1, max_size=6000), name=st.text(max_size=300))
 def test_homework_checker_on_random_bytes(content, name):
     try:
-        content_type = files.check_upload(SimpleUploadedFile("f" + name.replace("/", ""), content), max_bytes=4096)
-    except files.FileRejected as exc:
+        content_type = gate.check(SimpleUploadedFile("f" + name.replace("/", ""), content), SMALL).content_type
+    except FileRefused as exc:
         assert str(exc.message)
     else:
         assert content_type in ACCEPTED_TYPES and len(content) <= 4096
@@ -813,15 +862,15 @@ def _odt_zip():
 )
 def test_homework_checker_on_corrupted_zips(base, flips, cut):
     """Office documents damaged anywhere (headers, sizes, compression method,
-    flags): a type or FileRejected, nothing else."""
+    flags): a type or FileRefused, nothing else."""
     data = bytearray(base)
     for position, value in flips:
         data[position % len(data)] = value
     if cut is not None:
         data = data[: max(4, cut % len(data))]
     try:
-        content_type = files.check_upload(SimpleUploadedFile("doc.docx", bytes(data)), max_bytes=10 * hf.MiB)
-    except files.FileRejected:
+        content_type = gate.check(SimpleUploadedFile("doc.docx", bytes(data)), gate.HOMEWORK_ATTACHMENT).content_type
+    except FileRefused:
         return
     assert content_type in ACCEPTED_TYPES
 
@@ -831,11 +880,11 @@ def test_homework_checker_on_corrupted_zips(base, flips, cut):
 def test_absence_checker_on_random_bytes(content, settings):
     settings.ABSENCE_DOCUMENT_MAX_BYTES = 2048
     try:
-        content_type, ext = absence_actions.check_document(SimpleUploadedFile("x", content))
-    except absence_actions.AbsenceError as exc:
+        checked = absence_actions.check_document(SimpleUploadedFile("x", content))
+    except FileRefused as exc:
         assert str(exc.message)
     else:
-        assert content_type in AbsenceDocument.safe_types and ext in (".pdf", ".jpg", ".png")
+        assert checked.content_type in AbsenceDocument.safe_types and checked.extension in (".pdf", ".jpg", ".png")
 
 
 @FAST

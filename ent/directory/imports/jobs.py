@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from ent import storage
+from ent import files, storage
 from ent.directory.imports import parsing, plan
 from ent.directory.models import ImportJob, School, User
 from ent.errors import EntError, StorageUnavailable
@@ -37,11 +37,13 @@ def live_progress(job: ImportJob) -> int:
 
 
 def do_start_import(school: School, *, by: User, upload, kind: str, scope: str) -> ImportJob:
-    """Store the uploaded file and queue its preview. A failed store write records
-    nothing; a failed DB write removes the stored file."""
+    """Store the uploaded file and queue its antivirus scan; the preview follows
+    once the file is offered (after_scan). A failed store write records nothing;
+    a failed DB write removes the stored file."""
+    checked = files.check(upload, files.CSV_IMPORT, name_limit=255)
     key = f"imports/{school.id}/{uuid.uuid4().hex}.csv"
     upload.seek(0)
-    storage.put_stream(key, upload, upload.size, content_type="text/csv")
+    storage.put_stream(key, upload, checked.size, content_type="text/csv")
     try:
         with transaction.atomic():
             job = ImportJob.objects.create(
@@ -50,19 +52,37 @@ def do_start_import(school: School, *, by: User, upload, kind: str, scope: str) 
                 kind=kind,
                 scope=scope,
                 file_key=key,
-                file_name=(upload.name or "import.csv")[:255],
-                file_size=upload.size,
+                file_name=checked.filename,
+                file_size=checked.size,
+                scan=files.ScanState.HELD,
             )
-            from ent.directory import tasks
-
-            transaction.on_commit(lambda: tasks.preview_import.delay(job.id))
+            files.scan_after_commit(files.CSV_IMPORT, job)
     except Exception:
         storage.delete(key)
         raise
     return job
 
 
+def after_scan(job: ImportJob, state) -> None:
+    """The antivirus' verdict on an import's file (ent/files.py, in its
+    transaction): clean, the preview is queued; infected, the job fails with a
+    clear reason and nothing is ever read from the file."""
+    if job.status != ImportJob.Status.PENDING:
+        return
+    if state == files.ScanState.OFFERED:
+        from ent.directory import tasks
+
+        transaction.on_commit(lambda: tasks.preview_import.delay(job.id))
+        return
+    job.status = ImportJob.Status.FAILED
+    job.errors = [{"line": 0, "field": "file", "code": "infected", "params": {}}]
+    job.save(update_fields=["status", "errors"])
+
+
 def _read(job: ImportJob) -> bytes:
+    # Never a byte of a file the antivirus has not cleared.
+    if job.scan != files.ScanState.OFFERED:
+        raise StorageUnavailable()
     response = storage.get_stream(job.file_key) if job.file_key else None
     if response is None:
         raise StorageUnavailable()

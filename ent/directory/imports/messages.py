@@ -36,6 +36,7 @@ MESSAGES = {
     "no_current_year": _("The school has no current school year: do the year rollover first."),
     "stale": _("The directory changed since the preview; check the new preview before applying."),
     "storage": _("The file could not be read from the file store. Please try again later."),
+    "infected": _("The antivirus found a threat in this file: it was deleted and nothing was imported."),
 }
 
 FIELD_LABELS = {

@@ -78,11 +78,19 @@
       var ul = document.createElement("ul");
       ul.className = "attachments";
       for (var i = 0; i < message.attachments.length; i++) {
-        var a = document.createElement("a");
-        a.href = message.attachments[i].url;
-        a.textContent = message.attachments[i].name;
+        var file = message.attachments[i];
         var item = document.createElement("li");
+        // Only a file the antivirus offered gets a link (ent/files.py).
+        var a = document.createElement(file.scan === "offered" ? "a" : "span");
+        if (file.scan === "offered") { a.href = file.url; }
+        a.textContent = file.name;
         item.appendChild(a);
+        if (file.scan && file.scan !== "offered") {
+          var state = document.createElement("span");
+          state.className = "file-state " + file.scan;
+          state.textContent = " " + t(file.scan === "infected" ? "file-infected" : "file-held");
+          item.appendChild(state);
+        }
         ul.appendChild(item);
       }
       body.appendChild(ul);
