@@ -20,7 +20,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from ent.compiled import CompiledQuery
 from ent.directory.models import Enrollment, Group, School, SchoolClass, StaffRole, User
 
 MANAGER_ROLES = (StaffRole.Role.VIE_SCOLAIRE, StaffRole.Role.DIRECTION)
@@ -135,24 +134,10 @@ def is_staff_viewer(user, pupil_id) -> bool:
     return not is_family_of(user, pupil_id)
 
 
-def _current_enrollment_query(*related):
-    # first(): the lowest id, should a pupil hold two current enrolments.
-    return CompiledQuery(
-        lambda pupil_id: (
-            Enrollment.objects.current()
-            .filter(pupil_id=pupil_id)
-            .select_related("school_class__school", "school_class__year", *related)
-            .order_by("pk")[:1]
-        )
-    )
-
-
-# Built once: a family's notice and a pupil's file read it on every request.
-_CURRENT_ENROLLMENT = {False: _current_enrollment_query(), True: _current_enrollment_query("pupil")}
-
-
 def current_enrollment(pupil_id, *, with_pupil=False):
-    return _CURRENT_ENROLLMENT[with_pupil].first(pupil_id=pupil_id)
+    related = ("school_class__school", "school_class__year", *(("pupil",) if with_pupil else ()))
+    # first(): the lowest id, should a pupil hold two current enrolments.
+    return Enrollment.objects.current().filter(pupil_id=pupil_id).select_related(*related).order_by("pk").first()
 
 
 def access_pupil_file(user, pupil_id) -> User:
@@ -233,22 +218,14 @@ def can_edit_register(user, register) -> bool:
     return _teaches(roles, register) and register.date == timezone.localdate()
 
 
-def _register_query(lock):
-    def build(register_id):
-        from absences.models import Register
+def _register(register_id, *, lock):
+    from absences.models import Register
 
-        registers = Register.objects.select_related("school", "school_class", "group", "subject")
-        if lock:
-            registers = registers.select_for_update(of=("self",))
-        # No ordering: the model's would cost its compilation for one row.
-        return registers.filter(id=register_id).order_by()
-
-    return CompiledQuery(build)
-
-
-# Built once: compiling this four-way select_related was ~1.1 ms of CPU of the
-# 1.5 ms the query cost, on every register page and save.
-_REGISTER = {False: _register_query(False), True: _register_query(True)}
+    registers = Register.objects.select_related("school", "school_class", "group", "subject")
+    if lock:
+        registers = registers.select_for_update(of=("self",))
+    # No ordering: the model's would cost its compilation for one row.
+    return registers.filter(id=register_id).order_by().first()
 
 
 def access_register(user, register_id, *, for_write=False, lock=False):
@@ -258,7 +235,7 @@ def access_register(user, register_id, *, for_write=False, lock=False):
     roles = _roles(user)
     if roles is None:
         raise Http404
-    register = _REGISTER[lock].first(register_id=register_id)
+    register = _register(register_id, lock=lock)
     if register is None:
         raise Http404
     if register.school_id not in managed_school_ids(user) and not _teaches(roles, register):
