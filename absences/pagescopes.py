@@ -1,7 +1,7 @@
 """Page-cache scopes of the register page: "reg:<register>", bumped when the
 register, one of its marks, or a family's notice over its day changes."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from ent import pagecache
 
@@ -56,3 +56,5 @@ def connect():
     post_save.connect(_event_changed, sender=AbsenceEvent, dispatch_uid="pagecache-event-save")
     post_save.connect(_notice_changed, sender=AbsenceNotice, dispatch_uid="pagecache-notice-save")
     post_save.connect(_reason_changed, sender=Reason, dispatch_uid="pagecache-reason-save")
+    # Reasons are few and never purged in bulk: a delete (the admin) bumps too.
+    post_delete.connect(_reason_changed, sender=Reason, dispatch_uid="pagecache-reason-delete")

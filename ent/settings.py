@@ -160,6 +160,9 @@ if REDIS_URL:
                 "hosts": [
                     {"address": url, "socket_connect_timeout": 3} for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
                 ],
+                # Pub/sub channels are server-wide (not per Redis database):
+                # deployments sharing a Redis server each set their own.
+                "prefix": env_str("CHANNEL_PREFIX", "asgi"),
             },
         }
     }

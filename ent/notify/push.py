@@ -136,9 +136,17 @@ def unread_count(user) -> int:
     return count
 
 
+def unread_keys(user_ids) -> list[str]:
+    return [_unread_key(uid) for uid in set(user_ids)]
+
+
 def forget_unread(user_ids) -> None:
-    """Called after commit by whatever creates or reads notifications."""
-    cache.delete_many([_unread_key(uid) for uid in set(user_ids)])
+    """Called by whatever creates or reads notifications, in its transaction:
+    the counts are forgotten now and again once it commits (a reader between the
+    two, still seeing the old rows, cannot keep what it counted)."""
+    from ent.cache import delete_now_and_at_commit
+
+    delete_now_and_at_commit(unread_keys(user_ids))
 
 
 def unread_counts(user_ids) -> dict[int, int]:
