@@ -15,11 +15,13 @@ Single objects raise Http404 both when missing and when not visible; a person
 who may see an object but not change it gets PermissionDenied (403).
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from ent import pagecache
 from ent.directory.models import Enrollment, Group, School, SchoolClass, StaffRole, User
 
 MANAGER_ROLES = (StaffRole.Role.VIE_SCOLAIRE, StaffRole.Role.DIRECTION)
@@ -135,9 +137,16 @@ def is_staff_viewer(user, pupil_id) -> bool:
 
 
 def current_enrollment(pupil_id, *, with_pupil=False):
+    """Enrolments are directory rows (every change bumps "dir"): kept under its
+    version, as the roles are (a family's notice reads it on every request)."""
     related = ("school_class__school", "school_class__year", *(("pupil",) if with_pupil else ()))
-    # first(): the lowest id, should a pupil hold two current enrolments.
-    return Enrollment.objects.current().filter(pupil_id=pupil_id).select_related(*related).order_by("pk").first()
+
+    def read():
+        # first(): the lowest id, should a pupil hold two current enrolments.
+        return Enrollment.objects.current().filter(pupil_id=pupil_id).select_related(*related).order_by("pk").first()
+
+    key = f"absences:enrollment:v1:{pupil_id}:{int(with_pupil)}"
+    return pagecache.cached_under(key, [pagecache.DIRECTORY], read, settings.AUTH_USER_CACHE_SECONDS)
 
 
 def access_pupil_file(user, pupil_id) -> User:
@@ -225,7 +234,17 @@ def _register(register_id, *, lock):
     if lock:
         registers = registers.select_for_update(of=("self",))
     # No ordering: the model's would cost its compilation for one row.
-    return registers.filter(id=register_id).order_by().first()
+    read = registers.filter(id=register_id).order_by().first
+    if lock:
+        return read()
+    # Read-only: kept under the register's version (any save of it bumps
+    # "reg:<id>") and the directory's (its school, class, group, subject).
+    return pagecache.cached_under(
+        f"absences:register:v1:{register_id}",
+        [pagecache.DIRECTORY, pagecache.scope("reg", register_id)],
+        read,
+        settings.AUTH_USER_CACHE_SECONDS,
+    )
 
 
 def access_register(user, register_id, *, for_write=False, lock=False):

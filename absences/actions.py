@@ -28,7 +28,7 @@ from absences.models import (
     half_day_bounds,
     half_day_of,
 )
-from ent import storage
+from ent import pagecache, storage
 from ent.directory.models import Enrollment, Group, Guardianship, School, StaffRole, Territory, User
 from ent.errors import EntError
 from ent.notify.api import notify
@@ -114,9 +114,16 @@ def _roster_fields(qs):
 
 def roster(register):
     """The pupils on the register, in alphabetical order (one query)."""
+    # Kept under the directory's version (enrolments, group members, names):
+    # every register page and save reads it.
     if register.school_class_id:
-        return list(_roster_of_class(register.school_class_id))
-    return list(_roster_of_group(register.group_id))
+        key, read = (
+            f"absences:roster:v1:c{register.school_class_id}",
+            lambda: list(_roster_of_class(register.school_class_id)),
+        )
+    else:
+        key, read = f"absences:roster:v1:g{register.group_id}", lambda: list(_roster_of_group(register.group_id))
+    return pagecache.cached_under(key, [pagecache.DIRECTORY], read, settings.AUTH_USER_CACHE_SECONDS)
 
 
 def do_open_register(user, *, target, day, half_day=None, starts_at=None, ends_at=None, subject=None, manager=False):

@@ -21,6 +21,7 @@ before each kind (bench.prepare's reset), so every notice posted is a new one.
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -92,7 +93,7 @@ def measure(kind, rows, *, requests, warmup, profile_dir=None):
         out = Path(profile_dir) / f"{kind}.prof"
         profiler.dump_stats(out)
         print(f"--- {kind}: top functions by cumulative time ({out})", file=sys.stderr)
-        pstats.Stats(str(out), stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(str(out), stream=sys.stderr).sort_stats(os.environ.get("PERKIND_SORT", "cumulative")).print_stats(25)
     return result
 
 

@@ -113,6 +113,21 @@ def versioned_set(key, value, versions, ttl) -> None:
     cache.set(key, (versions, value), ttl)
 
 
+def cached_under(key, scopes, compute, ttl):
+    """`compute()`, kept under the scopes' versions for `ttl` seconds (0: not
+    kept): what a few directory-shaped reads use (a pupil's enrolment, a
+    register's roster), where building the query cost more CPU than running it.
+    None is a value like any other."""
+    if not ttl:
+        return compute()
+    hit, versions = versioned_get(key, scopes)
+    if hit is not None:
+        return hit[0]
+    value = compute()
+    versioned_set(key, (value,), versions, ttl)
+    return value
+
+
 def current_versions(*scopes) -> str:
     """The scopes' current versions as one string, for other caches that must
     end when the same writes happen (e.g. messaging's write permission)."""
