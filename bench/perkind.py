@@ -92,8 +92,9 @@ def measure(kind, rows, *, requests, warmup, profile_dir=None):
     if profiler:
         out = Path(profile_dir) / f"{kind}.prof"
         profiler.dump_stats(out)
-        print(f"--- {kind}: top functions by cumulative time ({out})", file=sys.stderr)
-        pstats.Stats(str(out), stream=sys.stderr).sort_stats(os.environ.get("PERKIND_SORT", "cumulative")).print_stats(25)
+        order = os.environ.get("PERKIND_SORT", "cumulative")  # or tottime
+        print(f"--- {kind}: top functions by {order} time ({out})", file=sys.stderr)
+        pstats.Stats(str(out), stream=sys.stderr).sort_stats(order).print_stats(25)
     return result
 
 
