@@ -5,8 +5,9 @@ tells nobody anything."""
 import logging
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -27,8 +28,7 @@ from absences.models import (
     half_day_bounds,
     half_day_of,
 )
-from ent import files, storage
-from ent.compiled import CompiledQuery
+from ent import files, pagecache, storage
 from ent.directory.models import Enrollment, Group, Guardianship, School, StaffRole, Territory, User
 from ent.errors import EntError
 from ent.notify.api import notify
@@ -95,16 +95,18 @@ def _roster_fields(qs):
     return qs.order_by("last_name", "first_name", "id").only("id", "first_name", "last_name", "username")
 
 
-# Built once (ent/compiled.py): every register page and save reads its roster.
-_ROSTER_OF_CLASS = CompiledQuery(_roster_of_class)
-_ROSTER_OF_GROUP = CompiledQuery(_roster_of_group)
-
-
 def roster(register):
     """The pupils on the register, in alphabetical order (one query)."""
+    # Kept under the directory's version (enrolments, group members, names):
+    # every register page and save reads it.
     if register.school_class_id:
-        return _ROSTER_OF_CLASS.list(class_id=register.school_class_id)
-    return _ROSTER_OF_GROUP.list(group_id=register.group_id)
+        key, read = (
+            f"absences:roster:v1:c{register.school_class_id}",
+            lambda: list(_roster_of_class(register.school_class_id)),
+        )
+    else:
+        key, read = f"absences:roster:v1:g{register.group_id}", lambda: list(_roster_of_group(register.group_id))
+    return pagecache.cached_under(key, [pagecache.DIRECTORY], read, settings.AUTH_USER_CACHE_SECONDS)
 
 
 def do_open_register(user, *, target, day, half_day=None, starts_at=None, ends_at=None, subject=None, manager=False):
@@ -424,35 +426,22 @@ def do_update_event(user, event, *, reason, state, settled, comment):
 # Notices ----------------------------------------------------------------------------
 
 
-# A standing notice of the pupil over the period, other than the one being
-# changed (no notice has id 0). Built once: checked at every declaration.
-_CLASHING_NOTICE = CompiledQuery(
-    lambda pupil_id, starts_at, ends_at, exclude_id: (
-        AbsenceNotice.objects.covering()
-        .filter(pupil_id=pupil_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .exclude(id=exclude_id)
-        .order_by()
-        .values_list("id", flat=True)[:1]
-    ),
-    starts_at=datetime,
-    ends_at=datetime,
-)
-
-
 def check_notice(pupil, enrollment, *, reason, starts_at, ends_at, start_date, end_date, exclude_id=None):
     check_in_school_year(enrollment.school_class.year, start_date, end_date)
     if reason.school_id != enrollment.school_class.school_id or not reason.is_active:
         raise AbsenceError(_("Choose a reason from the list."))
-    clash = _CLASHING_NOTICE.first(pupil_id=pupil.id, starts_at=starts_at, ends_at=ends_at, exclude_id=exclude_id or 0)
-    if clash is not None:
+    # A standing notice of the pupil over the period, other than the one being
+    # changed (no notice has id 0).
+    clash = (
+        AbsenceNotice.objects.covering()
+        .filter(pupil_id=pupil.id, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exclude(id=exclude_id or 0)
+        .exists()
+    )
+    if clash:
         raise AbsenceError(
             _("A notice already covers part of this period. Change the dates, or ask the school office.")
         )
-
-
-_LOCK_PUPIL = CompiledQuery(
-    lambda pupil_id: User.objects.select_for_update().filter(id=pupil_id).order_by().values_list("id", flat=True)
-)
 
 
 def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
@@ -493,7 +482,7 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
     try:
         with transaction.atomic():
             # One declaration at a time per pupil, so two overlapping ones cannot both pass.
-            _LOCK_PUPIL.list(pupil_id=pupil.id)
+            list(User.objects.select_for_update().filter(id=pupil.id).order_by().values_list("id", flat=True))
             check_notice(
                 pupil,
                 enrollment,

@@ -1,12 +1,9 @@
 """Page-cache scopes of the register page: "reg:<register>", bumped when the
 register, one of its marks, or a family's notice over its day changes."""
 
-import datetime
-
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from ent import pagecache
-from ent.compiled import CompiledQuery
 
 SCOPE = "reg"
 
@@ -37,19 +34,11 @@ def _registers_of_days(school_id, first, last):
     )
 
 
-# Built once (ent/compiled.py): run at every notice a family sends.
-_REGISTERS_OF_DAYS = CompiledQuery(_registers_of_days, first=datetime.date, last=datetime.date)
-
-
 def _notice_changed(sender, instance, **kwargs):
     """A notice shows as "announced" on every register of its pupil's school
     over its days (a handful a day): bump them all rather than work out which
     ones the pupil is on."""
-    bump_registers(
-        _REGISTERS_OF_DAYS.list(
-            school_id=instance.school_id, first=instance.starts_at.date(), last=instance.ends_at.date()
-        )
-    )
+    bump_registers(_registers_of_days(instance.school_id, instance.starts_at.date(), instance.ends_at.date()))
 
 
 def _reason_changed(sender, instance, **kwargs):
@@ -67,3 +56,5 @@ def connect():
     post_save.connect(_event_changed, sender=AbsenceEvent, dispatch_uid="pagecache-event-save")
     post_save.connect(_notice_changed, sender=AbsenceNotice, dispatch_uid="pagecache-notice-save")
     post_save.connect(_reason_changed, sender=Reason, dispatch_uid="pagecache-reason-save")
+    # Reasons are few and never purged in bulk: a delete (the admin) bumps too.
+    post_delete.connect(_reason_changed, sender=Reason, dispatch_uid="pagecache-reason-delete")

@@ -38,6 +38,7 @@ import zlib
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -48,7 +49,7 @@ from ent import db_router
 from ent.cache import delete_now_and_at_commit
 
 SCOPE_PREFIX = "pagever:"
-PAGE_PREFIX = "page:v2:"
+PAGE_PREFIX = "page:v3:"
 DIRECTORY = "dir"
 UNREAD = "nt"  # "nt:<person>": the unread badge, in every cached page
 # Session keys that change without changing what a page shows.
@@ -95,6 +96,39 @@ def _versions(scopes, found=None) -> list[str]:
     return [found[k] for k in keys]
 
 
+def versioned_get(key, scopes):
+    """(value, versions): what is stored under `key` if it was stored under the
+    scopes' current versions (else None), and those versions, in one cache read.
+    Store a fresh value with `versioned_set(key, value, versions, ttl)`, using
+    the versions read *before* computing it: a value computed across a write is
+    stored under a version that write has already replaced."""
+    found = cache.get_many([key, *(SCOPE_PREFIX + s for s in scopes)])
+    versions = _versions(scopes, found)
+    hit = found.get(key)
+    if hit is not None and hit[0] == versions:
+        return hit[1], versions
+    return None, versions
+
+
+def versioned_set(key, value, versions, ttl) -> None:
+    cache.set(key, (versions, value), ttl)
+
+
+def cached_under(key, scopes, compute, ttl):
+    """`compute()`, kept under the scopes' versions for `ttl` seconds (0: not
+    kept): what a few directory-shaped reads use (a pupil's enrolment, a
+    register's roster), where building the query cost more CPU than running it.
+    None is a value like any other."""
+    if not ttl:
+        return compute()
+    hit, versions = versioned_get(key, scopes)
+    if hit is not None:
+        return hit[0]
+    value = compute()
+    versioned_set(key, (value,), versions, ttl)
+    return value
+
+
 def current_versions(*scopes) -> str:
     """The scopes' current versions as one string, for other caches that must
     end when the same writes happen (e.g. messaging's write permission)."""
@@ -127,7 +161,9 @@ def _page_key(request, scopes) -> str:
 
 
 def _storable(request, response) -> bool:
-    queued = getattr(getattr(request, "_messages", None), "_queued_messages", None)
+    # Messages added by the view (none were pending: _has_messages); len() does
+    # not mark them read.
+    queued = len(messages.get_messages(request))
     return (
         response.status_code == 200
         and not response.streaming
@@ -181,12 +217,14 @@ def cached_page(page_scopes):
             # now: versions are read before rendering and stored with the page,
             # so a page rendered across a write is stored under a version the
             # write has already replaced.
-            found = cache.get_many([key, *(SCOPE_PREFIX + s for s in scopes)])
-            versions = _versions(scopes, found)
-            hit = found.get(key)
-            if hit is not None and hit[0] == versions:
-                _, content, headers = hit
-                return HttpResponse(zlib.decompress(content), headers=headers)
+            hit, versions = versioned_get(key, scopes)
+            if hit is not None:
+                content, headers = hit
+                response = HttpResponse(zlib.decompress(content), headers=headers)
+                # Not a header (nothing for the browser): what tests check to
+                # tell a replayed page from one rendered afresh.
+                response.served_from_page_cache = True
+                return response
             # Rendered from the primary: a page read from a lagging replica would
             # be stored under the fresh versions and outlive the lag.
             with db_router.primary():
@@ -194,7 +232,7 @@ def cached_page(page_scopes):
             if _storable(request, response) and (ttl := _seconds_left(response, ttl)) > 0:
                 # Compressed (~35 KB of HTML -> ~6 KB): thousands of sessions
                 # keep their pages in Redis at once.
-                cache.set(key, (versions, zlib.compress(response.content, 1), dict(response.headers)), ttl)
+                versioned_set(key, (zlib.compress(response.content, 1), dict(response.headers)), versions, ttl)
             return response
 
         return wrapper

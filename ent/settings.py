@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "ent.directory.signin.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "ent.csp.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     "ent.directory.middleware.RequireMFAMiddleware",
     # sec-24: signed-in pages stay out of shared browsers' caches (ent/http.py),
     # and each session's last use is remembered for "Mes appareils".
@@ -129,10 +129,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
-    # Django's own queries are bound on the client and never prepared; the roles
-    # query that every request runs is prepared explicitly (ent/directory/roles.py),
-    # which psycopg allows only with a threshold set. Turn off behind a pooler in
-    # transaction mode (PgBouncer), which cannot keep prepared statements.
+    # psycopg prepares a query run this many times on a connection, when its
+    # parameters are bound on the server (OPTIONS["server_side_binding"], off by
+    # default in Django: see house-20's note in README, "Beyond one machine").
+    # Turn off behind a pooler in transaction mode (PgBouncer), which cannot keep
+    # prepared statements.
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -176,13 +177,19 @@ if DATABASE_REPLICA_URL:
 # Redis: cache, channel layer, Celery broker and sessions when configured.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    # django-redis (house-20): one redis-py client per pool, kept (Django's own
+    # backend builds one per call, ~0.2 ms of CPU each), and failing soft: a
+    # Redis outage reads as a miss and writes as a no-op, logged (SECURITY.md:
+    # login rate limits do not count meanwhile). See ent/cache.py.
     CACHES = {
         "default": {
-            "BACKEND": "ent.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+            "OPTIONS": {"SOCKET_TIMEOUT": 2, "SOCKET_CONNECT_TIMEOUT": 2, "IGNORE_EXCEPTIONS": True},
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "ent.cache"
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 elif env_str("ENT_FILE_CACHE_DIR", ""):
     # `make run`: the web process, the Celery worker and beat must see one cache
@@ -208,13 +215,21 @@ CHANNEL_EXPIRY = env_int("CHANNEL_EXPIRY", 60, minimum=1)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "ent.channel_layer.ChannelLayer",  # channels_redis, plus group_send_many
+            # channels_redis's pub/sub layer as shipped (house-20): a group send is
+            # one PUBLISH, where the list-based layer made four round trips per
+            # group, and a socket process gets its pushes over one subscribed
+            # connection (30 families of a class: ~4x less CPU, see README).
+            # It keeps no capacity or expiry: a push a closed page misses is
+            # caught up from the database. More hosts in CHANNEL_REDIS_URLS
+            # (comma-separated) shard the groups over them.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # redis-py's default 5 s read timeout equals channels_redis's
-                # 5 s blocking pop: idle sockets then die with TimeoutError.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}],
-                "capacity": CHANNEL_CAPACITY,
-                "expiry": CHANNEL_EXPIRY,
+                "hosts": [
+                    {"address": url, "socket_connect_timeout": 3} for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
+                ],
+                # Pub/sub channels are server-wide (not per Redis database):
+                # deployments sharing a Redis server each set their own.
+                "prefix": env_str("CHANNEL_PREFIX", "asgi"),
             },
         }
     }

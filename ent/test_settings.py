@@ -17,7 +17,7 @@ os.environ.setdefault("SMS_BACKEND", "locmem")
 
 from ent.env import env_bool  # noqa: E402
 from ent.settings import *  # noqa: E402,F403
-from ent.settings import DATABASES, REDIS_URL, STORAGES  # noqa: E402
+from ent.settings import CHANNEL_LAYERS, DATABASES, REDIS_URL, STORAGES  # noqa: E402
 
 # Eager unless ENT_TEST_CELERY_EAGER=false: the worker test starts a real worker
 # with it, on the Redis broker.
@@ -39,8 +39,20 @@ S3_BUCKET = "ent-test"
 # WhiteNoise warns on every request when STATIC_ROOT is missing.
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
 
-# The query-count tests pin what a page costs without the badge's cache (its
-# worst case); tests/notify/test_views.py::TestUnreadBadge turns it on.
-NOTIFY_UNREAD_CACHE_SECONDS = 0
-# Likewise the signed-in person's row (tests/directory/test_auth_backends.py turns it on).
-AUTH_USER_CACHE_SECONDS = 0
+# The production caches (house-20): with Redis, the suite runs with the signed-in
+# person and their roles (AUTH_USER_CACHE_SECONDS) and the unread badge cached,
+# so a write that forgets to invalidate them fails the tests that read after it.
+# Without Redis (the locmem cache, one per process) they stay off: a second
+# process (the ASGI server of browser tests, a Celery worker) would not see the
+# first one's invalidations.
+NOTIFY_UNREAD_CACHE_SECONDS = 120 if REDIS_URL else 0
+AUTH_USER_CACHE_SECONDS = 300 if REDIS_URL else 0
+
+# Redis pub/sub channels ignore the database number: test runs that share a
+# Redis server (parallel CI jobs, engineers' checkouts) get their own channel
+# prefix, the same in every process of one run (the ASGI server of browser tests).
+if CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+    import hashlib  # noqa: E402
+
+    _run = hashlib.sha256(f"{REDIS_URL} {DATABASES['default'].get('NAME')}".encode()).hexdigest()[:8]
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-{_run}"

@@ -27,7 +27,6 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from ent import pagecache
-from ent.compiled import CompiledQuery
 from ent.directory.models import Enrollment, Group, Guardianship, School, StaffRole, TeachingAssignment, User
 from ent.errors import EntError
 from messaging.models import (
@@ -285,17 +284,6 @@ def _write_check_key(user, conversation, others) -> str:
     return f"msg:may-write:{digest}:{pagecache.current_versions(pagecache.DIRECTORY)}"
 
 
-# Built once (ent/compiled.py), as the conversation below: both run for every message.
-_OTHER_PARTICIPANTS = CompiledQuery(
-    lambda conversation_id, user_id: (
-        Participant.objects.filter(conversation_id=conversation_id)
-        .exclude(user_id=user_id)
-        .order_by()
-        .values_list("user_id", flat=True)
-    )
-)
-
-
 def check_write(user, conversation) -> None:
     """Re-checked on every message: the sender still takes part, the conversation
     is open, and every other participant is still someone the sender may write
@@ -306,7 +294,12 @@ def check_write(user, conversation) -> None:
         raise ConversationClosed()
     # The ids first (a few rows): as a subquery, PostgreSQL planned a scan of every
     # person of the territory against the policy (~9 ms with 8,000 people).
-    others = _OTHER_PARTICIPANTS.list(conversation_id=conversation.pk, user_id=user.pk)
+    others = list(
+        Participant.objects.filter(conversation_id=conversation.pk)
+        .exclude(user_id=user.pk)
+        .order_by()
+        .values_list("user_id", flat=True)
+    )
     key = _write_check_key(user, conversation, others)
     if cache.get(key):
         return
@@ -330,23 +323,17 @@ def _check_write_policy(user, conversation, others) -> None:
 # --- Reading ----------------------------------------------------------------
 
 
-def _visible_conversation(user_id, conversation_id):
-    return (
-        Conversation.objects.visible_to(User(pk=user_id))
-        .select_related("school", "about", "closed_by")
-        .filter(id=conversation_id)
-        .order_by()
-    )
-
-
-_VISIBLE_CONVERSATION = CompiledQuery(_visible_conversation)
-
-
 def access_conversation(user, conversation_id, *, for_write=False) -> Conversation:
     conversation_id = _int_id(conversation_id)
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    conversation = _VISIBLE_CONVERSATION.first(user_id=user.pk, conversation_id=conversation_id)
+    conversation = (
+        Conversation.objects.visible_to(user)
+        .select_related("school", "about", "closed_by")
+        .filter(id=conversation_id)
+        .order_by()
+        .first()
+    )
     if conversation is None:
         raise Http404
     if for_write:

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from ent import files as gate
 from ent import storage
 from ent.celery import queue
-from ent.compiled import CompiledQuery
 from ent.directory.models import Enrollment, Group, Guardianship, User
 from ent.errors import EntError
 from ent.sanitize import linkify_text, sanitize_html
@@ -161,7 +160,7 @@ def do_send_message(sender, conversation, body, *, rich=False, files=()) -> Mess
     def write(stored):
         # Lock the conversation row: concurrent senders get increasing ids in
         # the order of last_message, and a close cannot slip in between.
-        locked = _LOCK_CONVERSATION.first(conversation_id=conversation.pk)
+        locked = Conversation.objects.select_for_update().filter(pk=conversation.pk).order_by().first()
         if locked is None:
             raise Conversation.DoesNotExist  # deleted since it was read: "not found"
         if locked.is_closed:
@@ -169,17 +168,6 @@ def do_send_message(sender, conversation, body, *, rich=False, files=()) -> Mess
         return _add_message(sender, locked, body, html, stored)
 
     return _with_files(files, write)
-
-
-# Built once (ent/compiled.py): they run for every message.
-_PARTICIPANTS = CompiledQuery(
-    lambda conversation_id: (
-        Participant.objects.filter(conversation_id=conversation_id).order_by().values_list("user_id", "last_read_id")
-    )
-)
-_LOCK_CONVERSATION = CompiledQuery(
-    lambda conversation_id: Conversation.objects.select_for_update().filter(pk=conversation_id).order_by()
-)
 
 
 def _add_message(sender, conversation, body, html, stored, *, new_conversation=False) -> Message:
@@ -203,7 +191,9 @@ def _add_message(sender, conversation, body, html, stored, *, new_conversation=F
         last_read_at=Case(When(mine, then=Value(message.created_at)), default=F("last_read_at")),
         archived=False,
     )
-    participants = _PARTICIPANTS.list(conversation_id=conversation.pk)
+    participants = list(
+        Participant.objects.filter(conversation_id=conversation.pk).order_by().values_list("user_id", "last_read_id")
+    )
     others = [uid for uid, _read in participants if uid != sender.pk]
 
     # Pushed first on commit: the open pages get the message before the

@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ent.compiled import CompiledQuery
 from ent.directory.models import User
 from ent.errors import EntError
 from ent.notify.consumers import register_action
@@ -56,12 +55,9 @@ def _str(content, key):
     return value
 
 
-# Built once (ent/compiled.py): read again for every action of the socket.
-_ACTIVE_USER = CompiledQuery(lambda user_id: User.objects.filter(pk=user_id, is_active=True).order_by())
-
-
 def _fresh_user(consumer):
-    user = _ACTIVE_USER.first(user_id=consumer.user.pk)
+    # Read again for every action of the socket: a blocked account stops at once.
+    user = User.objects.filter(pk=consumer.user.pk, is_active=True).first()
     if user is None:
         raise User.DoesNotExist
     return user

@@ -1,16 +1,15 @@
-"""What a person is, and where, computed in one query.
+"""What a person is, and where, computed in one query and cached under the
+directory's version.
 
 A person may hold several roles at once (a teacher who is also a parent, a
 parent with children in two schools). Every access rule starts from these ids.
 """
 
-import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import BigIntegerField, CharField, F, IntegerField, Value
 from django.db.models.functions import Cast, Concat
-
-from ent.compiled import CompiledQuery
 
 
 @dataclass(frozen=True)
@@ -72,42 +71,37 @@ class Roles:
 NO_ROLES = Roles()
 
 
-def _role_rows(user_id):
-    """The rows of the roles query for this user. Compiling the UNION of seven
-    ORM querysets cost ~10 ms of CPU per request, more than running it: the SQL
-    is built once (ent/compiled.py) and only the user id changes."""
-    from django.db import connection
-
-    sql, params = _ROLES.sql(user_id=user_id)
-    if connection.vendor == "postgresql":
-        return _run_prepared(connection, sql, params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _run_prepared(connection, sql, params):
-    """Run on PostgreSQL as a prepared statement: planning the seven-branch UNION
-    took PostgreSQL 2-3 ms on every request, ten times its execution. Django's
-    cursors bind parameters on the client and cannot prepare, hence psycopg's own
-    server-side cursor on Django's connection (same transaction). The query is
-    still logged where Django logs queries, so query counts stay true."""
-    import psycopg
-
-    connection.ensure_connection()
-    started = time.monotonic()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        rows = cursor.fetchall()
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": f"{sql} -- {params}", "time": f"{time.monotonic() - started:.3f}"})
-    return rows
+ROLES_PREFIX = "roles:v1:"
 
 
 def compute_roles(user) -> Roles:
+    """The person's roles: from the cache while the directory's version ("dir",
+    ent/pagecache.py) is the one they were computed under, else from the
+    database (one query).
+
+    Why: the roles query is a UNION of seven branches; Django builds its SQL
+    again on each evaluation (~10 ms of CPU) and PostgreSQL plans it again
+    (2-3 ms), on every request. Every write that can change anyone's roles
+    (people, classes, groups, links, staff roles, school years) bumps "dir", in
+    the actions and, for writes outside them (admin), in
+    ent/directory/pagescopes.py; so a cached value is served only while no such
+    write happened since it was read. The roles and the current version come in
+    one cache read. settings.AUTH_USER_CACHE_SECONDS bounds how long they live
+    (0: always from the database)."""
     if not getattr(user, "is_authenticated", False) or user.pk is None:
         return NO_ROLES
-    return _roles_from_rows(user.pk, _role_rows(user.pk))
+    from ent import pagecache
+
+    ttl = settings.AUTH_USER_CACHE_SECONDS
+    if not ttl:
+        return _roles_from_rows(user.pk, _roles_queryset(user.pk))
+    key = f"{ROLES_PREFIX}{user.pk}"
+    hit, versions = pagecache.versioned_get(key, [pagecache.DIRECTORY])
+    if hit is not None:
+        return hit
+    roles = _roles_from_rows(user.pk, _roles_queryset(user.pk))
+    pagecache.versioned_set(key, roles, versions, ttl)
+    return roles
 
 
 def _roles_queryset(user):
@@ -168,9 +162,6 @@ def _roles_queryset(user):
         row(TerritoryAdmin.objects.filter(user=user), "A", "territory_id", 0, 0),
     ]
     return parts[0].union(*parts[1:], all=True)
-
-
-_ROLES = CompiledQuery(lambda user_id: _roles_queryset(user_id))
 
 
 def _roles_from_rows(user_id, rows) -> Roles:

@@ -51,7 +51,7 @@ def _push_on_commit(user_ids):
     from ent.notify import tasks
 
     pagecache.bump_each(pagecache.UNREAD, user_ids)  # the badge is in every cached page
-    transaction.on_commit(lambda: forget_unread(user_ids))
+    forget_unread(user_ids)  # now and again at commit
     transaction.on_commit(lambda: tasks.push_unread.delay(list(user_ids)))
 
 

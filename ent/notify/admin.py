@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from ent.notify import pagescopes as notify_pagescopes
 from ent.notify.models import ChildMute, Delivery, Notification, NotificationSettings, Preference
 
 
@@ -20,6 +21,18 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("recipient", "child")
     date_hierarchy = "created_at"
     inlines = [DeliveryInline]
+
+    # Deletes here happen outside the actions, and a delete receiver would make
+    # the retention purge load every row it deletes: the admin bumps the
+    # recipients' badges itself (house-20, ent/notify/pagescopes.py).
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        notify_pagescopes.bump_recipients([obj.recipient_id])
+
+    def delete_queryset(self, request, queryset):
+        recipients = list(queryset.values_list("recipient_id", flat=True))
+        super().delete_queryset(request, queryset)
+        notify_pagescopes.bump_recipients(recipients)
 
 
 @admin.register(Delivery)

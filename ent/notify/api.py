@@ -87,7 +87,7 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
     due_now = [d.id for d in deliveries if d.mode == Delivery.Mode.IMMEDIATE and d.due_at <= now]
     user_ids = [n.recipient_id for n in notifications]
     pagecache.bump_each(pagecache.UNREAD, user_ids)  # the badge is in every cached page
-    transaction.on_commit(lambda: forget_unread(user_ids))
+    forget_unread(user_ids)  # now and again at commit
     if due_now:
         transaction.on_commit(lambda: queue(tasks.deliver_many, due_now, catch_up="notify.release_due"))
     transaction.on_commit(lambda: queue(tasks.push_unread, user_ids, catch_up="the next page load"))

@@ -1,12 +1,13 @@
 """Live pushes to a person's open pages, through their `user-<id>` group."""
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
@@ -21,63 +22,99 @@ def user_group(user_id: int) -> str:
 
 
 # Pushes are sent from sync code: web requests, Celery tasks and the socket's
-# database threads. async_to_sync from a plain thread starts an event loop per
-# call, where channels_redis has no pooled connection yet: ~10 ms per push from a
-# web process (the benchmark's announcements). Each process instead keeps one
-# event loop in a thread of its own for pushes, with its pooled connections.
-PUSH_TIMEOUT = 5
-_push_loop: tuple[int, asyncio.AbstractEventLoop] | None = None
-_push_loop_lock = threading.Lock()
+# database threads, always after a commit. They must never hold up the caller
+# (a web request thread, a socket's database thread) while Redis answers, or
+# for seconds when it does not: each process hands them to one event loop of
+# its own, in a thread, which sends them in order, with the layer's pooled
+# connections (async_to_sync from a plain thread would start a loop and a new
+# Redis connection for every push, ~10 ms). Only public asyncio and Channels
+# APIs: the loop is ours, the layer is channels_redis as shipped.
+QUEUE_SIZE = 10_000  # pushes waiting to leave; beyond it they are dropped (logged)
 
 
-def _loop() -> asyncio.AbstractEventLoop:
-    """This process's push loop, started on first use (and again in a forked child)."""
-    global _push_loop
-    with _push_loop_lock:
-        if _push_loop is None or _push_loop[0] != os.getpid():
-            loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="ent-push-loop", daemon=True).start()
-            _push_loop = (os.getpid(), loop)
-        return _push_loop[1]
+class _Pusher:
+    def __init__(self):
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.queue = None
+        ready = threading.Event()
+        threading.Thread(target=self._run, args=(ready,), name="ent-push", daemon=True).start()
+        ready.wait()
+
+    def _run(self, ready):
+        asyncio.set_event_loop(self.loop)
+        self.queue = asyncio.Queue(QUEUE_SIZE)
+        self.loop.call_soon(ready.set)
+        self.loop.run_until_complete(self._drain())
+
+    async def _drain(self):
+        while True:
+            messages = await self.queue.get()
+            try:
+                layer = get_channel_layer()
+                await asyncio.gather(*(layer.group_send(group, message) for group, message in messages.items()))
+            except Exception:
+                # A push is only a hint: clients catch up from the database.
+                logger.warning("push to %d groups failed", len(messages), exc_info=True)
+            finally:
+                self.queue.task_done()
+
+    def _put(self, messages):
+        try:
+            self.queue.put_nowait(messages)
+        except asyncio.QueueFull:
+            logger.warning("push queue full: %d groups dropped", len(messages))
+
+    def submit(self, messages):
+        self.loop.call_soon_threadsafe(self._put, messages)
+
+    def wait(self, timeout):
+        """Until every push handed over so far has left (tests, commands)."""
+        asyncio.run_coroutine_threadsafe(self.queue.join(), self.loop).result(timeout)
 
 
-def _outer_loop():
-    """The event loop of the async code that called this thread through
-    sync_to_async, if any: where async_to_sync would run a coroutine (asgiref
-    keeps it in SyncToAsync.threadlocal)."""
-    from asgiref.sync import SyncToAsync
+_pusher: _Pusher | None = None
+_pusher_lock = threading.Lock()
 
-    local = SyncToAsync.threadlocal
-    if getattr(local, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop = getattr(local, "main_event_loop", None)
-    return loop if loop is not None and loop.is_running() else None
+
+def _the_pusher() -> _Pusher:
+    """This process's pusher, started on first use (and again in a forked child:
+    a gunicorn or Celery worker does not inherit its parent's thread)."""
+    global _pusher
+    with _pusher_lock:
+        if _pusher is None or _pusher.pid != os.getpid():
+            _pusher = _Pusher()
+        return _pusher
+
+
+def wait_for_pushes(timeout: float = 5) -> None:
+    """Block until the pushes handed over so far have been sent (or failed)."""
+    if _pusher is not None and _pusher.pid == os.getpid():
+        _pusher.wait(timeout)
+
+
+# A command that pushes and exits (a management command, a script) gives its
+# last pushes a moment to leave.
+atexit.register(lambda: wait_for_pushes(2))
 
 
 def send_to_groups(messages: dict) -> None:
-    """Send `messages[group]` to each group; raises if the layer fails (callers
-    log it: a push is only a hint). With Redis, every group in two round trips
-    (ent/channel_layer.py) on the process's push loop."""
+    """Send `messages[group]` to each group, without waiting: with Redis the
+    process's pusher sends them (failures are logged there: a push is only a
+    hint)."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return
-    if hasattr(layer, "group_send_many"):
-        if _outer_loop() is not None:
-            # A socket's database thread (ASGI process): its server's own loop
-            # is awake and pooled; a second loop thread would only wait for the GIL.
-            async_to_sync(layer.group_send_many)(messages)
-        else:
-            future = asyncio.run_coroutine_threadsafe(layer.group_send_many(messages), _loop())
-            future.result(timeout=PUSH_TIMEOUT)
+    if isinstance(layer, InMemoryChannelLayer):
+        # No Redis configured: the in-memory layer's queues belong to the loop
+        # that made them, so it is driven from the caller's context.
+        async def send_each():
+            for group, message in messages.items():
+                await layer.group_send(group, message)
+
+        async_to_sync(send_each)()
         return
-
-    # The in-memory layer (no Redis configured): its queues belong to the loop
-    # that made them, so it is driven from the caller's context.
-    async def send_each():
-        for group, message in messages.items():
-            await layer.group_send(group, message)
-
-    async_to_sync(send_each)()
+    _the_pusher().submit(dict(messages))
 
 
 def _unread_key(user_id) -> str:
@@ -99,9 +136,17 @@ def unread_count(user) -> int:
     return count
 
 
+def unread_keys(user_ids) -> list[str]:
+    return [_unread_key(uid) for uid in set(user_ids)]
+
+
 def forget_unread(user_ids) -> None:
-    """Called after commit by whatever creates or reads notifications."""
-    cache.delete_many([_unread_key(uid) for uid in set(user_ids)])
+    """Called by whatever creates or reads notifications, in its transaction:
+    the counts are forgotten now and again once it commits (a reader between the
+    two, still seeing the old rows, cannot keep what it counted)."""
+    from ent.cache import delete_now_and_at_commit
+
+    delete_now_and_at_commit(unread_keys(user_ids))
 
 
 def unread_counts(user_ids) -> dict[int, int]:

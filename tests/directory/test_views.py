@@ -139,6 +139,7 @@ def test_class_page_query_count_does_not_grow(client, world, login_as, django_as
         client.get(url)
     for i in range(30):
         make_pupil(world.klass, f"bulk{i}")
+    client.get(url)  # the new pupils changed the directory: warm the caches again, as before `small`
     with django_assert_max_num_queries(12) as large:
         client.get(url)
     assert len(small.captured_queries) == len(large.captured_queries)
@@ -153,6 +154,7 @@ def test_home_query_count_does_not_grow(client, world, login_as, django_assert_m
     for i in range(10):
         child = make_pupil(world.other_class, f"kid{i}")
         world.guardian.guardianships.create(pupil=child)
+    client.get(reverse("home"))  # the new links changed the directory: warm the caches again, as before `small`
     with django_assert_max_num_queries(12) as large:
         client.get(reverse("home"))
     assert len(small.captured_queries) == len(large.captured_queries)

@@ -146,6 +146,7 @@ def test_people_without_a_diary_get_an_explanation(world, client, login_as):
 
 
 def _week_queries(client, n):
+    client.get(WEEK)  # warm the person's caches (row, roles, badge), as for any second page
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(WEEK)
     assert response.status_code == 200
@@ -176,7 +177,6 @@ def test_week_query_count_is_the_same_for_5_and_200_entries(
     Attachment.objects.bulk_create(
         Attachment(entry=e, key=f"k{e.id}", filename="b.pdf", size=1, content_type="application/pdf") for e in more
     )
-    with django_assert_max_num_queries(small):
-        large = _week_queries(client, 200)
+    large = _week_queries(client, 200)
     assert small == large
     print(f"week view ({persona}): {small} queries for 5 and for 200 entries")
