@@ -23,8 +23,6 @@ from importlib import import_module
 from types import SimpleNamespace
 
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.core.cache import cache
@@ -62,20 +60,12 @@ def _user_group(user_id) -> str:
 
 
 def _send(messages: dict) -> None:
-    """Tell groups, now. A failing layer is logged, never raised: the sockets'
-    own check on each frame still refuses to act for an ended session."""
-    layer = get_channel_layer()
-    if layer is None or not messages:
-        return
+    """Tell groups through the process's one push path (ent.notify.push), which
+    never blocks the request on Redis; a lost message is not a hole: the
+    sockets' own check on each frame still refuses to act for an ended session."""
+    from ent.notify import push
 
-    async def send_all():
-        for group, message in messages.items():
-            await layer.group_send(group, message)
-
-    try:
-        async_to_sync(send_all)()
-    except Exception:
-        logger.warning("could not tell %d socket group(s) that their session ended", len(messages), exc_info=True)
+    push.send_to_groups(messages)
 
 
 def close_session_sockets(session_keys, *, reason: str) -> None:
