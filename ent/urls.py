@@ -11,6 +11,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # Federated sign-in: the office's link queue, and the ENT's OpenID provider.
+    path("identite/", include("ent.identity.urls")),
+    path("", include("allauth.idp.urls")),
     path("notifications/", include("ent.notify.urls")),
     path("messages/", include("messaging.urls")),
     path("ressources/", include("media.urls")),
