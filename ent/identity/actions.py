@@ -130,3 +130,15 @@ def do_unlink(account_id: int, *, by: User) -> None:
         provider = account.provider
         account.delete()
         _audit("idp_unlink", actor=by, target=person, school=_school_of(person), provider=provider)
+
+
+def do_remember_subject(client, user, sub: str) -> str:
+    """Keep the pseudonymous subject an app knows this person by (idempotent)."""
+    from ent.identity.models import PairwiseSubject
+
+    try:
+        with transaction.atomic():
+            PairwiseSubject.objects.get_or_create(client=client, user=user, defaults={"sub": sub})
+    except IntegrityError:
+        pass  # the same row, written by a concurrent request
+    return sub

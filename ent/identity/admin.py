@@ -5,7 +5,7 @@ row that says whose it is, who may use it and what each attribute means."""
 
 from django.contrib import admin
 
-from ent.identity.models import IdentityProvider, PendingLink
+from ent.identity.models import AppPolicy, IdentityProvider, PendingLink
 
 
 @admin.register(IdentityProvider)
@@ -24,3 +24,12 @@ class PendingLinkAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Entries come from sign-ins only; the office resolves them in the ENT.
         return False
+
+
+@admin.register(AppPolicy)
+class AppPolicyAdmin(admin.ModelAdmin):
+    """Next to allauth's OpenID "Client" (redirect URIs, scopes, skip consent
+    for approved apps): which territory approved the app and who may use it."""
+
+    list_display = ("client", "territory", "allows_pupils", "allows_parents", "allows_staff", "pairwise_subject")
+    list_filter = ("territory",)

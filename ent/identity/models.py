@@ -156,3 +156,51 @@ class PendingLink(models.Model):
     def display_name(self):
         a = self.attributes.get("_names") or {}
         return " ".join(filter(None, [a.get("first_name"), a.get("last_name")])) or self.uid
+
+
+class AppPolicy(models.Model):
+    """What a territory approved for one of the school's other apps (an OpenID
+    client of the ENT's provider): who may sign in to it, and whether it sees a
+    pseudonymous subject (the default) or the ENT's account id."""
+
+    client = models.OneToOneField("allauth_idp_oidc.Client", on_delete=models.CASCADE, related_name="ent_policy")
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="oidc_apps")
+    allows_pupils = models.BooleanField(_("pupils may use it"), default=True)
+    allows_parents = models.BooleanField(_("parents may use it"), default=True)
+    allows_staff = models.BooleanField(_("staff may use it"), default=True)
+    pairwise_subject = models.BooleanField(_("pseudonymous subject"), default=True)
+
+    class Meta:
+        verbose_name = _("app policy")
+        verbose_name_plural = _("app policies")
+
+    def __str__(self):
+        return f"{self.client} ({self.territory})"
+
+    def allows(self, user) -> bool:
+        roles = user.roles
+        in_territory = (self.territory_id in roles.admin_territory_ids) or School.objects.filter(
+            id__in=roles.school_ids, territory_id=self.territory_id
+        ).exists()
+        if not in_territory:
+            return False
+        if roles.is_pupil and self.allows_pupils:
+            return True
+        if roles.is_parent and self.allows_parents:
+            return True
+        return bool((roles.is_staff or roles.is_teacher or roles.is_admin) and self.allows_staff)
+
+
+class PairwiseSubject(models.Model):
+    """The pseudonymous subject one app knows a person by, kept so that an
+    id_token_hint (logout) can be traced back to the person."""
+
+    client = models.ForeignKey("allauth_idp_oidc.Client", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sub = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "user"], name="pairwise_subject_one_per_app")]
+
+    def __str__(self):
+        return self.sub

@@ -76,6 +76,9 @@ ROUTES = {
     # The ENT's OpenID provider (allauth.idp.oidc).
     "idp:oidc:configuration": Route(expect(200, anonymous=200), note="public discovery document"),
     "idp:oidc:jwks": Route(expect(200, anonymous=200), note="public signing keys"),
+    "identity_oidc_authorize": Route(
+        expect(200), note="the territory's app policy in front of allauth's endpoint; without a client: its error page"
+    ),
     "idp:oidc:authorization": Route(expect(200), note="without a client: allauth's error page, nothing issued"),
     "idp:oidc:device_authorization": Route(expect(200), note="asks for a device code; no client has that grant"),
     "idp:oidc:device_code": Route(expect(400, anonymous=400), method="post"),
