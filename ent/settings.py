@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     # Federated sign-in and the ENT's own OpenID provider (ent/identity, issue 19).
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "allauth.idp.oidc",
     "ent.identity",
     "ent",

@@ -163,3 +163,54 @@ def op_idp(oidc_op):
         )
 
     return _make
+
+
+# --- The real SAML IdP (SimpleSAMLphp) ----------------------------------------
+
+SAML_SLUG = "educonnect-saml"
+SAML_PEOPLE = {
+    "sophie": {"uid": ["ec-sophie"], "FrEduCtPersonAffiliation": ["responsable"], "FrEduCtEleveINE": [PUPIL_INE],
+               "nom": ["Martin"], "prenom": ["Sophie"]},
+    "lea": {"uid": ["ec-lea"], "FrEduCtPersonAffiliation": ["eleve"], "FrEduCtEleveINE": [PUPIL_INE],
+            "nom": ["Martin"], "prenom": ["Léa"]},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def saml_idp(live_server, tmp_path_factory):
+    from tests.identity.saml_idp import SimpleSAMLphp
+
+    if not shutil.which("php") or not Path("/usr/share/simplesamlphp/www").exists():
+        pytest.skip("simplesamlphp and php-cli are not installed")
+    sp_base = f"{live_server.url}/accounts/saml/{SAML_SLUG}/"
+    idp = SimpleSAMLphp(tmp_path_factory.mktemp("ssp"), _free_port(), SAML_PEOPLE, sp_base + "metadata/", sp_base)
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture
+def saml_app(saml_idp, live_server):
+    def _make(world, **advanced):
+        give_national_ids(world)
+        app = SocialApp.objects.create(
+            provider="saml",
+            provider_id=SAML_SLUG,
+            client_id=SAML_SLUG,
+            name="ÉduConnect (SAML)",
+            settings={
+                "idp": {"entity_id": saml_idp.entity_id, "metadata_url": saml_idp.metadata_url},
+                "sp": {"entity_id": f"{live_server.url}/accounts/saml/{SAML_SLUG}/metadata/"},
+                "attribute_mapping": {"uid": "uid"},
+                "advanced": {"want_assertion_signed": True, "strict": True, **advanced},
+            },
+        )
+        return IdentityProvider.objects.create(
+            territory=world.territory,
+            app=app,
+            audience=IdentityProvider.Audience.FAMILIES,
+            label="ÉduConnect",
+            allows_pupils=True,
+            allows_parents=True,
+        )
+
+    return _make

@@ -18,6 +18,10 @@ def identity_choices():
     choices = []
     for idp in IdentityProvider.objects.active():
         app = idp.app
-        url = reverse(f"{app.provider}_login", kwargs={"provider_id": app.provider_id})
+        if app.provider == "saml":
+            # allauth names a SAML app by its organization slug (client_id).
+            url = reverse("saml_login", kwargs={"organization_slug": app.client_id})
+        else:
+            url = reverse(f"{app.provider}_login", kwargs={"provider_id": app.provider_id})
         choices.append({"idp": idp, "url": url, "prompt": PROMPTS[idp.audience]()})
     return choices
