@@ -60,7 +60,9 @@ class SimpleSAMLphp:
             "logging.level": 7,
         }
         extra = "\n".join(f"$config[{php_string(k)}] = {php_string(v)};" for k, v in overrides.items())
-        extra += "\n$config['enable.saml20-idp'] = true;\n$config['session.cookie.secure'] = false;\n$config['session.cookie.samesite'] = 'Lax';"
+        extra += "\n$config['enable.saml20-idp'] = true;\n$config['session.cookie.secure'] = false;"
+        # SimpleSAMLphp's default SameSite=None needs Secure, which plain http cannot have.
+        extra += "\n$config['session.cookie.samesite'] = 'Lax';"
         extra += (
             "\n$config['module.enable'] = ['exampleauth' => true, 'core' => true, 'saml' => true, 'admin' => true];"
         )

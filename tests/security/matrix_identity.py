@@ -17,6 +17,23 @@ def _idp(w):
     return idp or make_idp(w.territory, provider_id="matrix-op")
 
 
+def _saml(w):
+    from allauth.socialaccount.models import SocialApp
+
+    app = SocialApp.objects.filter(provider="saml").first() or SocialApp.objects.create(
+        provider="saml",
+        provider_id="matrix-saml",
+        client_id="matrix-saml",
+        name="SAML",
+        settings={
+            "idp": {"entity_id": "https://idp.invalid/", "x509cert": "", "sso_url": "https://idp.invalid/sso"},
+            # The test client's host is "testserver", a single label.
+            "advanced": {"allow_single_label_domains": True},
+        },
+    )
+    return {"organization_slug": app.client_id}
+
+
 def _pending(w):
     from ent.identity.models import PendingLink
 
@@ -72,6 +89,21 @@ ROUTES = {
         expect(400, anonymous=400),
         kwargs=lambda w: {"provider_id": _idp(w).app.provider_id},
         note="no state: the clear refusal page",
+    ),
+    "saml_metadata": Route(expect(200, anonymous=200), kwargs=_saml, note="the SP metadata an IdP is given"),
+    "saml_login": Route(
+        expect(None, anonymous=None),
+        kwargs=_saml,
+        note="python3-saml reads HTTP_HOST, which the test client does not send; the flow is in tests/identity",
+    ),
+    "saml_acs": Route(
+        expect(302, anonymous=302), kwargs=_saml, note="stores the IdP's POST (any method), then finish_acs checks it"
+    ),
+    "saml_finish_acs": Route(expect(400, anonymous=400), kwargs=_saml, note="no response stored: the refusal page"),
+    "saml_sls": Route(
+        expect(None, anonymous=None),
+        kwargs=_saml,
+        note="python3-saml reads HTTP_HOST, which the test client does not send; SLO is in tests/identity",
     ),
     # The ENT's OpenID provider (allauth.idp.oidc).
     "idp:oidc:configuration": Route(expect(200, anonymous=200), note="public discovery document"),
