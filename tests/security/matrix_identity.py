@@ -100,11 +100,6 @@ ROUTES = {
         expect(302, anonymous=302), kwargs=_saml, note="stores the IdP's POST (any method), then finish_acs checks it"
     ),
     "saml_finish_acs": Route(expect(400, anonymous=400), kwargs=_saml, note="no response stored: the refusal page"),
-    "saml_sls": Route(
-        expect(None, anonymous=None),
-        kwargs=_saml,
-        note="python3-saml reads HTTP_HOST, which the test client does not send; SLO is in tests/identity",
-    ),
     # The ENT's OpenID provider (allauth.idp.oidc).
     "idp:oidc:configuration": Route(expect(200, anonymous=200), note="public discovery document"),
     "idp:oidc:jwks": Route(expect(200, anonymous=200), note="public signing keys"),
