@@ -178,7 +178,7 @@ SAML_PEOPLE = {
 
 @pytest.fixture(scope="session")
 def saml_idp(live_server, tmp_path_factory):
-    from tests.identity.saml_idp import SimpleSAMLphp
+    from ent.identity.devidp import SimpleSAMLphp
 
     if not shutil.which("php") or not Path("/usr/share/simplesamlphp/www").exists():
         pytest.skip("simplesamlphp and php-cli are not installed")

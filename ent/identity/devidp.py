@@ -1,4 +1,4 @@
-"""A real SAML 2.0 IdP for the tests: Debian's SimpleSAMLphp (the IdP many
+"""A real SAML 2.0 IdP for the tests and the demo (`manage.py identity_demo`): Debian's SimpleSAMLphp (the IdP many
 education federations run) under PHP's built-in server, with its own signing
 key made here, and the ENT as its only service provider."""
 
