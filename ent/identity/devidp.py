@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -63,6 +64,10 @@ class SimpleSAMLphp:
         extra += "\n$config['enable.saml20-idp'] = true;\n$config['session.cookie.secure'] = false;"
         # SimpleSAMLphp's default SameSite=None needs Secure, which plain http cannot have.
         extra += "\n$config['session.cookie.samesite'] = 'Lax';"
+        # Where the IdP may send people back after its logout.
+        # (host:port: SimpleSAMLphp compares the port too).
+        sp_host = urllib.parse.urlsplit(sp_base).netloc
+        extra += f"\n$config['trusted.url.domains'] = [{php_string(sp_host)}];"
         extra += (
             "\n$config['module.enable'] = ['exampleauth' => true, 'core' => true, 'saml' => true, 'admin' => true];"
         )

@@ -44,3 +44,17 @@ def test_parent_signs_in_through_saml_and_lands_on_home(page, live_server, bworl
     account = SocialAccount.objects.get(provider="educonnect-saml", uid="ec-sophie")
     assert account.user == bworld.guardian
     assert AuditEntry.objects.filter(action="idp_first_sign_in", target=bworld.guardian).exists()
+
+
+def test_idp_initiated_logout_ends_the_ent_session(page, live_server, bworld, saml_app, saml_idp):
+    saml_app(bworld)
+    sign_in_at_idp(page, live_server, "sophie")
+    assert page.url == f"{live_server.url}/"
+    # The IdP ends its session and sends a LogoutRequest to the ENT through the browser.
+    page.goto(f"{saml_idp.url}/saml2/idp/initSLO.php?RelayState={live_server.url}/livez")
+    try:
+        page.wait_for_url(f"{live_server.url}/livez", timeout=15000)
+    except Exception:
+        raise AssertionError(f"{page.url}: {page.inner_text('body')[:800]}") from None
+    page.goto(f"{live_server.url}/")
+    assert "/accounts/login/" in page.url
