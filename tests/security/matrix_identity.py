@@ -108,12 +108,20 @@ ROUTES = {
     ),
     "idp:oidc:authorization": Route(expect(200), note="without a client: allauth's error page, nothing issued"),
     "idp:oidc:device_authorization": Route(expect(200), note="asks for a device code; no client has that grant"),
-    "idp:oidc:device_code": Route(expect(400, anonymous=400), method="post"),
+    "idp:oidc:device_code": Route(
+        expect(405, anonymous=405),
+        note="OAuth API endpoint: POST only, authenticated by client credentials, not cookies (so CSRF-exempt by "
+        "design); its POST is tested with a real client in tests/identity/test_provider_rp.py",
+    ),
     "idp:oidc:token": Route(
-        expect(None, anonymous=None), method="post", note="no client: 400/401, tested in tests/identity"
+        expect(405, anonymous=405),
+        note="OAuth API endpoint: POST only, authenticated by client credentials, not cookies (so CSRF-exempt by "
+        "design); its POST is tested with a real client in tests/identity/test_provider_rp.py",
     ),
     "idp:oidc:revoke": Route(
-        expect(None, anonymous=None), method="post", note="no client: refused, tested in tests/identity"
+        expect(405, anonymous=405),
+        note="OAuth API endpoint: POST only, authenticated by client credentials, not cookies (so CSRF-exempt by "
+        "design); its POST is tested with a real client in tests/identity/test_provider_rp.py",
     ),
     "idp:oidc:userinfo": Route(expect(None, anonymous=None), note="no token: 401, tested in tests/identity"),
     "idp:oidc:logout": Route(expect(None, anonymous=None), note="RP-initiated logout, tested in tests/identity"),
