@@ -46,6 +46,12 @@ INSTALLED_APPS = [
     "allauth.mfa",
     # sec-24: "Mes appareils" (every signed-in device; sign out one or all).
     "allauth.usersessions",
+    # Federated sign-in and the ENT's own OpenID provider (ent/identity, issue 19).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.idp.oidc",
+    "ent.identity",
     "ent",
     "ent.directory",
     "ent.notify",
@@ -446,6 +452,30 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 # WebAuthn needs https except on localhost: `make run` and the browser tests.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", False)
+# Federated sign-in (ent/identity): IdPs are SocialApps declared by a territory
+# admin in the admin, never here. No account is ever created from an external
+# login, and an asserted e-mail address links nobody.
+SOCIALACCOUNT_ADAPTER = "ent.identity.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("SOCIALACCOUNT_REQUESTS_TIMEOUT", 10, minimum=1)
+# The ENT as OpenID provider (allauth.idp.oidc) for the school's other apps.
+# The signing key comes from IDP_OIDC_PRIVATE_KEY(_FILE); without one a key is
+# made once under VAR_DIR (fine for `make run` and tests, not for several web
+# processes on different machines).
+IDP_OIDC_ADAPTER = "ent.identity.provider.OIDCAdapter"
+IDP_OIDC_PRIVATE_KEY = env_secret("IDP_OIDC_PRIVATE_KEY", "") or None
+if IDP_OIDC_PRIVATE_KEY is None:
+    from ent.identity.keys import local_private_key
+
+    IDP_OIDC_PRIVATE_KEY = local_private_key(VAR_DIR)
+# Apps are approved per territory by an admin: signing out from one of them
+# signs out of the ENT without a second question.
+IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = False
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "ENT")
 ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 90, minimum=1)
 
@@ -482,7 +512,9 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # The sign-in and sign-out forms of federated login end in a redirect
+        # to the IdP, which browsers check against form-action too.
+        "form-action": ["'self'", *env_list("IDP_FORM_ACTION_ORIGINS", [])],
         "frame-ancestors": ["'none'"],
     }
 }

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ent import views
+from ent.identity import views as identity_views
 
 admin.site.site_header = "ENT — administration"
 
@@ -11,6 +12,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # Federated sign-in: the office's link queue, and the ENT's OpenID provider.
+    path("identite/", include("ent.identity.urls")),
+    # Before allauth's own route at the same path: the territory's app policy first.
+    path("identity/o/authorize", identity_views.authorize, name="identity_oidc_authorize"),
+    path("", include("allauth.idp.urls")),
     path("notifications/", include("ent.notify.urls")),
     path("messages/", include("messaging.urls")),
     path("ressources/", include("media.urls")),

@@ -17,4 +17,4 @@ echo "== tests (unit, integration, WebSocket, services)"
 $BIN/pytest -m "not browser" "$@"
 
 echo "== browser tests (Chromium)"
-DJANGO_ALLOW_ASYNC_UNSAFE=true $BIN/pytest -m browser -p no:asyncio tests/browser "$@"
+DJANGO_ALLOW_ASYNC_UNSAFE=true $BIN/pytest -m browser -p no:asyncio tests/browser tests/identity "$@"
