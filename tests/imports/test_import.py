@@ -170,7 +170,7 @@ def test_an_import_that_updates_people_forgets_their_cached_rows(primary, run_im
     cache.clear()
     run_import(primary, samples.onde())
     mother = User.objects.get(email="claire.dupont@example.org")
-    assert CachedModelBackend().get_user(mother.pk).phone == "06 12 34 56 78"
+    assert CachedModelBackend().get_user(mother.pk).phone == "+33612345678"
     rows = [samples.ONDE_ROWS[0].replace("06 12 34 56 78", "06 00 00 00 01"), *samples.ONDE_ROWS[1:]]
     job = run_import(primary, samples.onde(rows), scope=ImportJob.Scope.SCHOOL)
     assert job.status == ImportJob.Status.APPLIED

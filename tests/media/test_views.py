@@ -33,7 +33,7 @@ def test_pupil_sees_assigned_resources_and_opens_them(
     # Download: a short-lived presigned URL with Content-Disposition.
     response = client.get(reverse("media:download", args=[item.id]))
     assert response.status_code == 302
-    assert response["Cache-Control"] == "private, no-store"
+    assert {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}
     with _fetch(response["Location"]) as resp:
         assert resp.read() == PDF
         assert resp.headers["Content-Disposition"] == 'attachment; filename="cours.pdf"'
@@ -107,6 +107,9 @@ def test_mine_query_count_does_not_grow(world, store, client, login_as, django_a
         return len(ctx)
 
     link_item(world, title="A")
+    # With the production caches on, the first request reads the person's roles
+    # (cached under the directory version): counts compare warm requests.
+    count()
     small = count()
     for n in range(8):
         link_item(world, title=f"Lien {n}")
@@ -126,6 +129,9 @@ def test_catalogue_query_count_does_not_grow(world, client, login_as):
         return len(ctx)
 
     link_item(world, title="A")
+    # With the production caches on, the first request reads the person's roles
+    # (cached under the directory version): counts compare warm requests.
+    count()
     small = count()
     for n in range(8):
         link_item(world, title=f"Lien {n}")
