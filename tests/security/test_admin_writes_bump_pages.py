@@ -19,7 +19,25 @@ SHOWN_ON_NO_CACHED_PAGE = {ActivationCode, Delivery, Preference, ChildMute, Noti
 # By label: the nightly purge's policy; allauth's e-mail addresses (pages show
 # User.email); Django's permission groups (no page reads them).
 # allauth's MFA authenticators (checked at sign-in, shown on no cached page).
-NOT_SHOWN_LABELS = {"absences.RetentionPolicy", "account.EmailAddress", "auth.Group", "mfa.Authenticator"}
+# Federated sign-in (ent/identity, allauth's socialaccount and OpenID provider):
+# read at sign-in, by the office's link queue and by the OAuth endpoints, never
+# by a cached page (the login page, which lists the IdPs, is never cached).
+NOT_SHOWN_LABELS = {
+    "absences.RetentionPolicy",
+    "account.EmailAddress",
+    "auth.Group",
+    "mfa.Authenticator",
+    "allauth_idp_oidc.Client",
+    "allauth_idp_oidc.Token",
+    "identity.AppPolicy",
+    "identity.IdentityProvider",
+    "identity.PendingLink",
+    "socialaccount.SocialAccount",
+    "socialaccount.SocialApp",
+    "socialaccount.SocialToken",
+    # "Mes appareils" (allauth's usersessions): its own page, never cached.
+    "usersessions.UserSession",
+}
 
 
 def _admin_models():
