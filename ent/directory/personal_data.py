@@ -74,6 +74,25 @@ PERSONAL_DATA = {
     "admin.LogEntry": Held(
         None, ACCOUNT, not_exported="the back-office log of the territory's administrators, not families"
     ),
+    # Federated sign-in (ent/identity) and the ENT's OpenID provider.
+    "socialaccount.SocialAccount": Held("ent.identity.privacy:export", ACCOUNT),
+    "identity.PairwiseSubject": Held("ent.identity.privacy:export", ACCOUNT),
+    "identity.PendingLink": Held(
+        None,
+        "ent.identity.privacy:purge",
+        not_exported="an external identity the office has not linked yet: it is nobody's until linked",
+    ),
+    "allauth_idp_oidc.Token": Held(
+        None, ACCOUNT, not_exported="a token issued to a school app: a secret, short-lived, not data about the person"
+    ),
+    "allauth_idp_oidc.Client": Held(
+        None, ACCOUNT, not_exported="a school app registered by an administrator: the person is only its owner"
+    ),
+    "usersessions.UserSession": Held(
+        None,
+        ACCOUNT,
+        not_exported="a signed-in device (address, browser, last use), shown on Mes appareils",
+    ),
     # Notifications.
     "notify.Notification": Held("ent.notify.privacy:export", "ent.notify.privacy:purge"),
     "notify.NotificationSettings": Held("ent.notify.privacy:export", ACCOUNT),

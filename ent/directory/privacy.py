@@ -70,6 +70,7 @@ EXPORT_HOOKS = [
     "messaging.privacy:export",
     "media.privacy:export",
     "ent.notify.privacy:export",
+    "ent.identity.privacy:export",
 ]
 RETENTION_HOOKS = [
     "homework.privacy:purge",
@@ -77,6 +78,7 @@ RETENTION_HOOKS = [
     "messaging.privacy:purge",
     "media.privacy:purge",
     "ent.notify.privacy:purge",
+    "ent.identity.privacy:purge",
 ]
 
 

@@ -86,6 +86,12 @@ ROUTES = {
         method="post",
         kwargs=lambda w: {"school_id": w.school.id, "pupil_id": w.other_pupil.id},
     ),
+    "accounts_reset_mfa": Route(
+        only(MANAGERS, status=302),
+        method="post",
+        kwargs=lambda w: {"school_id": w.school.id, "user_id": w.other_pupil.id},
+        note="the school's office resets a person's second factors (none here: 'had no second factor')",
+    ),
     "rollover": Route(only(MANAGERS), kwargs=school, note="GET: the preview; the POST is tested in tests/imports"),
     "privacy": Route(expect(200, anonymous=200)),
     "privacy_export": Route(expect(200, anonymous=LOGIN)),

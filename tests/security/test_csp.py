@@ -1,6 +1,7 @@
 """The policy headers come from django-csp as shipped (csp.middleware.CSPMiddleware
 in settings.MIDDLEWARE): no copy of its internals to keep in step with it."""
 
+import pytest
 from django.conf import settings as django_settings
 
 
@@ -21,6 +22,7 @@ def test_every_page_carries_the_configured_policy(client):
     assert directives["frame-ancestors"] == "'none'"
 
 
+@pytest.mark.django_db  # the login page lists the territory's identity providers
 def test_a_changed_setting_is_followed(client, settings):
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
     assert client.get("/accounts/login/")["Content-Security-Policy"] == "default-src 'none'"
