@@ -28,7 +28,7 @@ def test_signing_out_everywhere_from_the_phone_clears_the_school_computer(browse
     expect(phone.locator("tbody tr")).to_have_count(2)
     phone.get_by_role("button", name="Me déconnecter partout, cet appareil compris").click()
     # Its own open page is told too (it may reload before the redirect lands).
-    expect(phone).to_have_url(re.compile(r"/accounts/login/"))
+    expect(phone).to_have_url(re.compile(r"/accounts/login/"), timeout=15_000)
 
     expect(school).to_have_url(f"{base}/accounts/login/?next=/absences/", timeout=10_000)
     school_ctx.close()

@@ -31,6 +31,7 @@ def csv_import_names(world, payloads):
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from ent import files
     from ent.directory.imports import jobs
     from ent.directory.models import ImportJob, User
 
@@ -69,7 +70,12 @@ def csv_import_names(world, payloads):
         world.school, by=world.direction, upload=upload, kind=ImportJob.Kind.PUPILS, scope=ImportJob.Scope.CLASSES
     )
     job.refresh_from_db()
-    assert job.can_apply, f"the import preview refused the file: {job.error_count} errors"
+    if job.scan == files.ScanState.HELD:
+        # No clamd in this run: what is tested is the names, not the antivirus
+        # (tests/imports/test_file_gate.py scans imports with a real clamd).
+        files.record_verdict(files.CSV_IMPORT, job.pk, clean=True)
+        job.refresh_from_db()
+    assert job.can_apply, f"the import preview refused the file: {job.status}"
     jobs.do_request_apply(job, by=world.direction)
     imported = User.objects.filter(external_id__startswith="7000").order_by("id")
     assert imported.count() >= len(payloads) // 2, "the import created too few pupils"
