@@ -498,6 +498,21 @@ def _read_reply(sock) -> str:
     return data.rstrip(b"\0").decode("utf-8", "replace")
 
 
+def scanner_ping(timeout=2) -> bool:
+    """clamd answers (the demo's seeding asks before scanning its files)."""
+    try:
+        sock = _connect(timeout)
+    except ScannerUnavailable:
+        return False
+    try:
+        sock.sendall(b"zPING\0")
+        return _read_reply(sock) == "PONG"
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
 def scan_stream(stream, timeout=300) -> tuple[bool, str]:
     """(clean, signature) for a file-like object, streamed to clamd in 256 KB
     chunks (the `clamd` package sends 1 KB ones with socket.send, which may send
