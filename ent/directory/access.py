@@ -172,6 +172,18 @@ def access_school_person(user, school, person_id) -> User:
     return person
 
 
+def access_mfa_resettable_person(user, school, person_id) -> User:
+    """A person whose second factors this user may reset: a person of a school
+    they manage, never themselves (a stolen session must not remove the factor
+    that guards it), never a territory admin (another admin does that)."""
+    from ent.directory.models import TerritoryAdmin
+
+    person = access_school_person(user, school, person_id)
+    if TerritoryAdmin.objects.filter(user=person).exists():
+        raise Http404
+    return person
+
+
 def access_school_pupil(user, school, pupil_id) -> User:
     """A pupil enrolled this year in a school this user manages (even one who
     already left: recording a departure twice is harmless)."""

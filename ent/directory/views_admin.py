@@ -39,7 +39,6 @@ from ent.directory.models import (
     LetterBatch,
     StaffRole,
     TeachingAssignment,
-    TerritoryAdmin,
 )
 from ent.errors import EntError, StorageUnavailable
 from ent.notify import privacy as notify_privacy
@@ -272,11 +271,7 @@ def accounts(request, school_id):
 @require_POST
 def accounts_reset_mfa(request, school_id, user_id):
     school = access.access_managed_school(request.user, school_id)
-    person = access.access_school_person(request.user, school, user_id)
-    # Never one's own (a stolen session must not remove the factor that guards it),
-    # never a territory admin's (another admin does that).
-    if person.pk == request.user.pk or TerritoryAdmin.objects.filter(user=person).exists():
-        raise Http404
+    person = access.access_mfa_resettable_person(request.user, school, user_id)
     count = do_reset_second_factors(person, by=request.user, school=school)
     if count:
         messages.success(
