@@ -41,6 +41,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -246,3 +247,43 @@ def cascaded(sender, origin) -> bool:
     query per cascaded row would make purges crawl."""
     model = getattr(origin, "model", None) or type(origin)
     return origin is not None and not issubclass(model, sender)
+
+
+def bump_after_commit(fn, *args) -> None:
+    """For the actions, the one write path: run the bumper `fn(*args)` now and
+    again once the transaction commits (a reader between the two would store
+    a page under versions about to be replaced, see the module docstring).
+    Bulk writes (`update()`, `bulk_create()`, `delete()` on a queryset) send no
+    signal: the action that makes them calls this with what they touch."""
+    fn(*args)
+    transaction.on_commit(lambda: fn(*args), robust=True)
+
+
+class BumpsPagesAdmin:
+    """ModelAdmin mixin. The admin writes outside the actions, so it says what
+    its saves and deletes touch: a subclass defines `bump_pages(obj)` (the same
+    bumpers its app's actions call). Deletes: the object's fields stay readable
+    in memory after `delete()`, so the bumper can still find its readers."""
+
+    def bump_pages(self, obj) -> None:  # pragma: no cover - a subclass says it
+        raise NotImplementedError(f"{type(self).__name__} must say which pages its writes touch")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        bump_after_commit(self.bump_pages, obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        bump_after_commit(self.bump_pages, obj)
+
+    def delete_queryset(self, request, queryset):
+        objs = list(queryset)
+        super().delete_queryset(request, queryset)
+        for obj in objs:
+            bump_after_commit(self.bump_pages, obj)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        changed = [obj for obj, _fields in formset.changed_objects]
+        for obj in [*formset.new_objects, *changed, *formset.deleted_objects]:
+            bump_after_commit(self.bump_pages, obj)
