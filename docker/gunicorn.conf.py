@@ -18,7 +18,11 @@ threads = int(os.environ.get("WEB_THREADS", "12"))
 # some wait on PostgreSQL), 4 more waiting up to a second for a turn (bursts,
 # the kernel's uneven spread of connections); the other threads answer "busy".
 os.environ.setdefault("ADMISSION_MAX_INFLIGHT", str(max(1, threads // 3)))
-os.environ.setdefault("ADMISSION_MAX_WAITING", os.environ["ADMISSION_MAX_INFLIGHT"])
+# Every other thread but one may wait (each at most ADMISSION_MAX_WAIT_MS) for a
+# working slot: a cached page takes ~2 ms, so a queue of a few is nothing, and
+# refusing by count alone turned 50 connections on cheap pages into busy pages
+# (make bench, session 8). The one thread left over answers "busy" at once.
+os.environ.setdefault("ADMISSION_MAX_WAITING", str(max(0, threads - int(os.environ["ADMISSION_MAX_INFLIGHT"]) - 1)))
 # A request that holds a worker this long is killed (a stuck query, a bug):
 # nginx answers the busy page for it (docker/nginx.conf, error_page).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
