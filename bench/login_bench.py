@@ -94,6 +94,12 @@ def profile(count: int) -> dict:
         .values_list("username", flat=True)[: count + 5]
     )
 
+    # Monday morning: everyone's sessions of last week have expired (12 hours).
+    # Without this, each run of the profile found the previous runs' sessions of
+    # the same people still alive, and allauth's usersessions checks every live
+    # session of a person at login: the CPU per login grew with each run.
+    _expire_sessions_of(people)
+
     # One client (one handler: middleware is built once, as in a worker), its
     # cookies cleared between people: each login starts from a new browser.
     client = Client(HTTP_HOST="127.0.0.1")
@@ -135,6 +141,17 @@ def profile(count: int) -> dict:
         "cpu_ms_per_step": per_step,
         "profile": text.getvalue(),
     }
+
+
+def _expire_sessions_of(usernames) -> None:
+    from datetime import timedelta
+
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    keys = list(UserSession.objects.filter(user__username__in=usernames).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).update(expire_date=timezone.now() - timedelta(hours=1))
 
 
 # The load (outside Django) ---------------------------------------------------

@@ -444,6 +444,10 @@ LOGIN_FAILED_PER_ADDRESS_15_MINUTES = env_int("LOGIN_FAILED_PER_ADDRESS_15_MINUT
 SESSION_REMEMBER_DAYS = env_int("SESSION_REMEMBER_DAYS", 30, minimum=1)
 SHARED_COMPUTER_IDLE_MINUTES = env_int("SHARED_COMPUTER_IDLE_MINUTES", 15, minimum=1)
 SHARED_COMPUTER_NETWORKS = env_list("SHARED_COMPUTER_NETWORKS", [])
+# The plain login page (no parameters, nobody signed in) is rendered once per
+# language and network kind for this long, then served with each visitor's own
+# CSRF token (ent/directory/signin.py); 0 renders it every time.
+LOGIN_PAGE_CACHE_SECONDS = env_int("LOGIN_PAGE_CACHE_SECONDS", 60, minimum=0)
 # Second factors for everyone who wants one (required for staff,
 # ent/directory/middleware.py): an authenticator app (TOTP) or a passkey
 # (WebAuthn), which also signs in on its own. Lost both? The school office resets

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ent import views
+from ent.directory import signin
 from ent.identity import views as identity_views
 
 admin.site.site_header = "ENT — administration"
@@ -10,6 +11,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("livez", views.livez, name="livez"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before allauth's own route: the plain login page is served from the cache
+    # (ent/directory/signin.py, issue #25).
+    path("accounts/login/", signin.login_page, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Federated sign-in: the office's link queue, and the ENT's OpenID provider.

@@ -18,7 +18,10 @@ How it stays correct:
   cache off, as in the tests that pin query counts); the key holds the model's
   fields, so a deploy that changes them never reads an old pickle.
 - Only `get_user` is cached: logging in (`authenticate`) always reads the
-  database.
+  database. The row it read, once the login has stamped last_login (and
+  upgraded the hash), is the stored row: it is put in the cache after the
+  login's writes have forgotten the old one, so the landing page does not
+  read it again (`remember_signed_in`).
 """
 
 import functools
@@ -30,6 +33,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from ent.cache import delete_now_and_at_commit
@@ -98,7 +102,27 @@ def _changed(sender, instance, **kwargs):
     forget_users([instance.pk])
 
 
+def remember_signed_in(sender, request, user, **kwargs):
+    """user_logged_in, after Django's update_last_login: cache the row just
+    read and written, as get_user would have read it. A fresh instance built
+    from the row's fields (Model.from_db), so nothing computed on this one
+    (roles, the backend, allauth's attributes) is stored with it. After
+    commit, so after the forget that the login's own saves scheduled."""
+    ttl = settings.AUTH_USER_CACHE_SECONDS
+    if not ttl or user is None or user.pk is None:
+        return
+    fields = get_user_model()._meta.concrete_fields
+    row = type(user).from_db(None, [f.attname for f in fields], [getattr(user, f.attname) for f in fields])
+    key = _key(user.pk)
+    transaction.on_commit(lambda: cache.set(key, row, ttl))
+
+
 def connect():
+    from django.contrib.auth.signals import user_logged_in
+
     user_model = get_user_model()
     post_save.connect(_changed, sender=user_model, dispatch_uid="authuser-save")
     post_delete.connect(_changed, sender=user_model, dispatch_uid="authuser-delete")
+    # Connected after django.contrib.auth's update_last_login (its app is
+    # installed before ent.directory): the row cached carries the new stamp.
+    user_logged_in.connect(remember_signed_in, dispatch_uid="authuser-logged-in")

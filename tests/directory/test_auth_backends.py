@@ -104,3 +104,45 @@ def test_forget_inside_a_transaction_also_forgets_after_commit(world, user_cache
 
 def test_default_backend_is_configured(settings):
     assert DEFAULT_BACKEND in settings.AUTHENTICATION_BACKENDS
+
+
+def test_a_login_leaves_the_row_it_stamped_in_the_cache(
+    world, user_cache, client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from ent.directory.auth_backends import _key
+
+    before = User.objects.get(pk=world.guardian.pk).last_login
+    # In the order they were scheduled: the forget of the last_login save, then the cached row.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_login"), {"login": "parent_t", "password": "correct-horse-battery-9"})
+    assert response.status_code == 302
+    cached = cache.get(_key(world.guardian.pk))
+    stored = User.objects.get(pk=world.guardian.pk)
+    assert cached is not None and cached.last_login == stored.last_login != before
+    assert cached.password == stored.password
+    # A plain row, as get_user reads it: nothing computed during the login rides along.
+    assert "roles" not in vars(cached) and not hasattr(cached, "backend")
+    with django_assert_num_queries(0):
+        assert CachedModelBackend().get_user(world.guardian.pk) == stored
+
+
+def test_a_block_right_after_login_still_stops_the_next_request(
+    world, user_cache, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_login"), {"login": "parent_t", "password": "correct-horse-battery-9"})
+    assert response.status_code == 302
+    lifecycle.do_set_accounts_active([world.guardian], active=False, by=world.direction)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_without_the_cache_a_login_stores_nothing(world, settings, client, django_capture_on_commit_callbacks):
+    from ent.directory.auth_backends import _key
+
+    settings.AUTH_USER_CACHE_SECONDS = 0
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_login"), {"login": "parent_t", "password": "correct-horse-battery-9"})
+    assert response.status_code == 302
+    assert cache.get(_key(world.guardian.pk)) is None
