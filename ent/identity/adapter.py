@@ -7,6 +7,7 @@ ent.directory's RequireMFAMiddleware exactly as after a password, unless the
 IdP is one the territory trusts for it and its acr / AuthnContextClassRef
 names a second factor (ent.identity.mfa)."""
 
+import copy
 import hmac
 import logging
 
@@ -99,6 +100,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def validate_disconnect(self, account, accounts):
         # Links are removed by the school office (audited), not from allauth's page.
         raise ValidationError(_("Only your school can remove this link."))
+
+    def serialize_instance(self, instance):
+        # A login paused at the MFA stage is kept in the session as JSON; the
+        # person's cached `roles` (read by the matching) are not data and are
+        # computed again after the sign-in.
+        if "roles" in instance.__dict__:
+            instance = copy.copy(instance)
+            del instance.__dict__["roles"]
+        return super().serialize_instance(instance)
 
     def get_requests_session(self):
         session = super().get_requests_session()

@@ -25,9 +25,13 @@ def php_array(values: dict):
 
 
 class SimpleSAMLphp:
-    def __init__(self, root: Path, port: int, people: dict, sp_entity_id: str, sp_base: str):
+    def __init__(
+        self, root: Path, port: int, people: dict, sp_entity_id: str, sp_base: str, *, authn_context_class: str = ""
+    ):
         """people: username -> attributes (name -> list of values); the
-        password of each is "password"."""
+        password of each is "password". authn_context_class: the
+        AuthnContextClassRef every assertion names (an IdP that enforces a
+        second factor says so there); SimpleSAMLphp's own otherwise."""
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.entity_id = f"{self.url}/saml2/idp/metadata.php"
@@ -83,7 +87,14 @@ class SimpleSAMLphp:
             "<?php\n$metadata['__DYNAMIC:1__'] = ['host' => '__DEFAULT__', 'privatekey' => 'idp.key', "
             "'certificate' => 'idp.crt', 'auth' => 'people', "
             "'NameIDFormat' => 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', "
-            "'simplesaml.nameidattribute' => 'uid'];\n"
+            "'simplesaml.nameidattribute' => 'uid'"
+            + (
+                f", 'authproc' => [90 => ['class' => 'saml:AuthnContextClassRef', "
+                f"'AuthnContextClassRef' => {php_string(authn_context_class)}]]"
+                if authn_context_class
+                else ""
+            )
+            + "];\n"
         )
         (metadata / "saml20-sp-remote.php").write_text(
             f"<?php\n$metadata[{php_string(sp_entity_id)}] = ["
