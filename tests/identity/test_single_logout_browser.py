@@ -6,7 +6,9 @@ IdP's session alive it would sign in at once). IdP-initiated: the IdP's logout
 ends the ENT session (SAML; for OpenID see SECURITY.md)."""
 
 import pytest
+from allauth.socialaccount.models import SocialApp
 
+from tests.identity.conftest import SAML_SLUG
 from tests.identity.test_oidc_signin_browser import sign_in_at_op
 from tests.identity.test_saml_signin_browser import sign_in_at_idp
 
@@ -58,6 +60,21 @@ def test_ent_logout_ends_the_saml_idp_session(page, live_server, saml_world, sam
     page.get_by_role("button", name=EDUCONNECT).click()
     page.wait_for_url(f"{saml_idp.url}/**")
     page.wait_for_selector("input[name=username]", timeout=10000)
+
+
+def test_the_idp_checks_the_signature_of_the_logout_request(page, live_server, saml_world, saml_idp):
+    # The counter-proof that the ENT's LogoutRequest above was signed and
+    # checked: unsigned, SimpleSAMLphp refuses it (the ENT session ends anyway).
+    app = SocialApp.objects.get(client_id=SAML_SLUG)
+    app.settings = {**app.settings, "advanced": {**app.settings["advanced"], "logout_request_signed": False}}
+    app.save()
+    sign_in_at_idp(page, live_server, "sophie")
+    sign_out_of_the_ent(page)
+    page.wait_for_url(f"{saml_idp.url}/**")
+    page.wait_for_load_state()
+    assert not page.url.startswith(live_server.url)
+    assert "signature" in page.content().lower()
+    assert_ent_session_over(page, live_server)
 
 
 def test_without_single_logout_the_saml_idp_would_sign_in_at_once(page, live_server, saml_world, settings):
