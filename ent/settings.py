@@ -460,6 +460,12 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or env_bool("MFA_WEBAUTHN_ALLOW_INSEC
 # admin in the admin, never here. No account is ever created from an external
 # login, and an asserted e-mail address links nobody.
 SOCIALACCOUNT_ADAPTER = "ent.identity.adapter.SocialAccountAdapter"
+# allauth's SAML and OpenID providers, keeping what single logout, the nonce
+# check and the IdP's second factor need (ent/identity/providers.py).
+SOCIALACCOUNT_PROVIDERS = {
+    "saml": {"provider_class": "ent.identity.providers.SAMLProvider"},
+    "openid_connect": {"provider_class": "ent.identity.providers.OpenIDConnectProvider"},
+}
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False

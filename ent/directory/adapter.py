@@ -63,6 +63,23 @@ class AccountAdapter(DefaultAccountAdapter):
     def authentication_failed(self, request, **credentials):
         signin.record_failure(request, _typed_login(credentials))
 
+    def get_logout_redirect_url(self, request):
+        # Asked before the ENT session ends (allauth's LogoutView): a session
+        # that came through an IdP goes on to end the IdP's too (single logout,
+        # ent.identity.logout), then lands where a local logout does.
+        from ent.identity.logout import idp_logout_url
+
+        local = super().get_logout_redirect_url(request)
+        return idp_logout_url(request, local) or local
+
+    def get_login_stages(self):
+        # The MFA stage that lets a trusted IdP's proved second factor stand for
+        # the ENT's own (ent.identity.mfa); otherwise allauth's, unchanged.
+        return [
+            "ent.identity.mfa.AuthenticateStage" if path == "allauth.mfa.stages.AuthenticateStage" else path
+            for path in super().get_login_stages()
+        ]
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         # Staff are sent to set up TOTP right after logging in: asking for the
         # password they just typed would only confuse them. This applies only

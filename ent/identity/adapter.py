@@ -3,9 +3,12 @@ accounts; they reach a person only through ent.identity.matching, and what
 does not match waits for the school office.
 
 Second factor: a signed-in staff member goes through allauth's MFA stage and
-ent.directory's RequireMFAMiddleware exactly as after a password, whatever the
-IdP did (the ENT does not yet trust an IdP's acr / AuthnContextClassRef)."""
+ent.directory's RequireMFAMiddleware exactly as after a password, unless the
+IdP is one the territory trusts for it and its acr / AuthnContextClassRef
+names a second factor (ent.identity.mfa)."""
 
+import copy
+import hmac
 import logging
 
 from allauth.core.exceptions import ImmediateHttpResponse
@@ -14,15 +17,32 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from ent.identity import actions
+from ent.identity import actions, logout, mfa
 from ent.identity.matching import ProfileNotAllowed, attribute_values, match_identity
 from ent.identity.models import IdentityProvider
+from ent.identity.providers import NONCE_STATE_KEY
 
 log = logging.getLogger("ent.identity")
 
 
 def refusal(request, message, *, status=403):
     return render(request, "identity/refused.html", {"message": message}, status=status)
+
+
+def failed_message():
+    return _("The sign-in through your identity provider could not be completed. Nothing was changed.")
+
+
+def nonce_matches(sociallogin) -> bool:
+    """An OpenID sign-in's ID token must carry the nonce this browser's sign-in
+    sent (ent.identity.providers); SAML has its own InResponseTo check."""
+    if sociallogin.provider.id != "openid_connect":
+        return True
+    sent = sociallogin.state.get(NONCE_STATE_KEY)
+    received = (sociallogin.account.extra_data.get("id_token") or {}).get("nonce")
+    if not isinstance(sent, str) or not isinstance(received, str):
+        return False
+    return hmac.compare_digest(sent, received)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -51,6 +71,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 idp, "self_connect", target=request.user if request.user.is_authenticated else None
             )
             raise ImmediateHttpResponse(refusal(request, _("Only your school can link your account.")))
+        if not nonce_matches(sociallogin):
+            actions.do_refuse_sign_in(idp, "nonce_mismatch")
+            raise ImmediateHttpResponse(refusal(request, failed_message(), status=400))
+        signed_in = logout.pending_sign_in(request, sociallogin) or {}
+        sociallogin.state[mfa.STATE_KEY] = mfa.idp_proves_second_factor(idp, signed_in.get("acr") or [])
         if sociallogin.is_existing:
             # Already linked: allauth signs the person in, and refuses a blocked
             # account on its own (account_inactive).
@@ -76,6 +101,20 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         # Links are removed by the school office (audited), not from allauth's page.
         raise ValidationError(_("Only your school can remove this link."))
 
+    def serialize_instance(self, instance):
+        # A login paused at the MFA stage is kept in the session as JSON; the
+        # person's cached `roles` (read by the matching) are not data and are
+        # computed again after the sign-in.
+        if "roles" in instance.__dict__:
+            instance = copy.copy(instance)
+            del instance.__dict__["roles"]
+        return super().serialize_instance(instance)
+
+    def get_requests_session(self):
+        session = super().get_requests_session()
+        session.hooks["response"].append(logout.keep_id_token)
+        return session
+
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
         # Tampered, unsigned, replayed or expired responses, a state or nonce
         # that does not match, an IdP error: one clear page, one log line.
@@ -85,10 +124,4 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             error,
             exception,
         )
-        raise ImmediateHttpResponse(
-            refusal(
-                request,
-                _("The sign-in through your identity provider could not be completed. Nothing was changed."),
-                status=400,
-            )
-        )
+        raise ImmediateHttpResponse(refusal(request, failed_message(), status=400))

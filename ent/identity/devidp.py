@@ -25,9 +25,23 @@ def php_array(values: dict):
 
 
 class SimpleSAMLphp:
-    def __init__(self, root: Path, port: int, people: dict, sp_entity_id: str, sp_base: str):
+    def __init__(
+        self,
+        root: Path,
+        port: int,
+        people: dict,
+        sp_entity_id: str,
+        sp_base: str,
+        *,
+        authn_context_class: str = "",
+        sp_certificate: str = "",
+    ):
         """people: username -> attributes (name -> list of values); the
-        password of each is "password"."""
+        password of each is "password". authn_context_class: the
+        AuthnContextClassRef every assertion names (an IdP that enforces a
+        second factor says so there); SimpleSAMLphp's own otherwise.
+        sp_certificate: the SP's certificate (PEM); given, the IdP accepts only
+        logout messages the SP signed with its key, as a federation would."""
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.entity_id = f"{self.url}/saml2/idp/metadata.php"
@@ -47,6 +61,8 @@ class SimpleSAMLphp:
             check=True, capture_output=True,
         )  # fmt: skip
         self.certificate = (root / "cert/idp.crt").read_text()
+        if sp_certificate:
+            (root / "cert/sp.crt").write_text(sp_certificate)
         text = (config / "config.php").read_text()
         overrides = {
             "baseurlpath": f"{self.url}/",
@@ -83,14 +99,23 @@ class SimpleSAMLphp:
             "<?php\n$metadata['__DYNAMIC:1__'] = ['host' => '__DEFAULT__', 'privatekey' => 'idp.key', "
             "'certificate' => 'idp.crt', 'auth' => 'people', "
             "'NameIDFormat' => 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', "
-            "'simplesaml.nameidattribute' => 'uid'];\n"
+            "'simplesaml.nameidattribute' => 'uid'"
+            + (
+                f", 'authproc' => [90 => ['class' => 'saml:AuthnContextClassRef', "
+                f"'AuthnContextClassRef' => {php_string(authn_context_class)}]]"
+                if authn_context_class
+                else ""
+            )
+            + "];\n"
         )
         (metadata / "saml20-sp-remote.php").write_text(
             f"<?php\n$metadata[{php_string(sp_entity_id)}] = ["
             f"'AssertionConsumerService' => {php_string(sp_base + 'acs/')}, "
             f"'SingleLogoutService' => {php_string(sp_base + 'sls/')}, "
             "'NameIDFormat' => 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', "
-            "'simplesaml.nameidattribute' => 'uid'];\n"
+            "'simplesaml.nameidattribute' => 'uid'"
+            + (", 'certificate' => 'sp.crt', 'validate.logout' => true" if sp_certificate else "")
+            + "];\n"
         )
         self.log = open(root / "php.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(

@@ -66,6 +66,23 @@ class IdentityProvider(models.Model):
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    trusts_second_factor = models.BooleanField(
+        _("trusted for the second factor"),
+        default=False,
+        help_text=_(
+            "Staff who sign in through this IdP skip the ENT's own second factor when the IdP asserts one of "
+            "the values below. Leave off unless the IdP really enforces a second factor."
+        ),
+    )
+    second_factor_acr_values = models.JSONField(
+        _("values that prove a second factor"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The SAML AuthnContextClassRef or OpenID acr values this IdP sends after a second factor, "
+            'e.g. ["https://refeds.org/profile/mfa"].'
+        ),
+    )
 
     objects = IdentityProviderQuerySet.as_manager()
 

@@ -173,7 +173,11 @@ SAML_PEOPLE = {
                "nom": ["Martin"], "prenom": ["Sophie"]},
     "lea": {"uid": ["ec-lea"], "FrEduCtPersonAffiliation": ["eleve"], "FrEduCtEleveINE": [PUPIL_INE],
             "nom": ["Martin"], "prenom": ["Léa"]},
+    # Staff, as an académie IdP asserts them (its login is the staff id).
+    "cpe": {"uid": [STAFF_ID], "sn": ["Vie"], "givenName": ["Scolaire"]},
 }  # fmt: skip
+# What the test IdP says of every sign-in: a second factor was used (REFEDS MFA).
+SAML_MFA_CONTEXT = "https://refeds.org/profile/mfa"
 
 
 @pytest.fixture(scope="session")
@@ -183,14 +187,31 @@ def saml_idp(live_server, tmp_path_factory):
     if not shutil.which("php") or not Path("/usr/share/simplesamlphp/www").exists():
         pytest.skip("simplesamlphp and php-cli are not installed")
     sp_base = f"{live_server.url}/accounts/saml/{SAML_SLUG}/"
-    idp = SimpleSAMLphp(tmp_path_factory.mktemp("ssp"), _free_port(), SAML_PEOPLE, sp_base + "metadata/", sp_base)
+    # The ENT's own key pair as a service provider: its logout messages are
+    # signed, and the IdP checks them.
+    keys = tmp_path_factory.mktemp("sp")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ent-sp",
+         "-keyout", str(keys / "sp.key"), "-out", str(keys / "sp.crt")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    idp = SimpleSAMLphp(
+        tmp_path_factory.mktemp("ssp"),
+        _free_port(),
+        SAML_PEOPLE,
+        sp_base + "metadata/",
+        sp_base,
+        authn_context_class=SAML_MFA_CONTEXT,
+        sp_certificate=(keys / "sp.crt").read_text(),
+    )
+    idp.sp_key, idp.sp_certificate = (keys / "sp.key").read_text(), (keys / "sp.crt").read_text()
     yield idp
     idp.stop()
 
 
 @pytest.fixture
 def saml_app(saml_idp, live_server):
-    def _make(world, **advanced):
+    def _make(world, *, idp_fields=None, **advanced):
         give_national_ids(world)
         app = SocialApp.objects.create(
             provider="saml",
@@ -201,16 +222,24 @@ def saml_app(saml_idp, live_server):
                 "idp": {"entity_id": saml_idp.entity_id, "metadata_url": saml_idp.metadata_url},
                 "sp": {"entity_id": f"{live_server.url}/accounts/saml/{SAML_SLUG}/metadata/"},
                 "attribute_mapping": {"uid": "uid"},
-                "advanced": {"want_assertion_signed": True, "strict": True, **advanced},
+                "advanced": {
+                    "want_assertion_signed": True,
+                    "strict": True,
+                    "private_key": saml_idp.sp_key,
+                    "x509cert": saml_idp.sp_certificate,
+                    "logout_request_signed": True,
+                    "logout_response_signed": True,
+                    **advanced,
+                },
             },
         )
-        return IdentityProvider.objects.create(
-            territory=world.territory,
-            app=app,
-            audience=IdentityProvider.Audience.FAMILIES,
-            label="ÉduConnect",
-            allows_pupils=True,
-            allows_parents=True,
-        )
+        fields = {
+            "audience": IdentityProvider.Audience.FAMILIES,
+            "label": "ÉduConnect",
+            "allows_pupils": True,
+            "allows_parents": True,
+            **(idp_fields or {}),
+        }
+        return IdentityProvider.objects.create(territory=world.territory, app=app, **fields)
 
     return _make

@@ -162,3 +162,19 @@ def test_idp_without_an_ent_identity_provider_row_is_refused(page, live_server, 
     status, body = deliver(page, live_server, form)
     assert status == 400
     assert_nothing_linked(page, live_server)
+
+
+def test_response_for_another_destination_is_refused(page, live_server, bworld, saml_app):
+    saml_app(bworld)
+    form = catch_response(page, live_server)
+    xml = xml_of(form)
+    # The Response's own Destination (outside the signed assertion): a response
+    # the IdP sent to another service, posted here.
+    destination = re.search(r'<samlp:Response[^>]*Destination="([^"]+)"', xml)
+    assert destination and destination.group(1).endswith(f"/accounts/saml/{SAML_SLUG}/acs/")
+    forged = xml.replace(
+        destination.group(0), destination.group(0).replace(destination.group(1), "https://sp.example/acs/")
+    )
+    status, body = deliver(page, live_server, with_xml(form, forged))
+    assert status == 400 and REFUSED in body
+    assert_nothing_linked(page, live_server)
