@@ -227,18 +227,19 @@ def can_edit_register(user, register) -> bool:
     return _teaches(roles, register) and register.date == timezone.localdate()
 
 
-def _register(register_id, *, lock):
+def _register(register_id):
     from absences.models import Register
 
-    registers = Register.objects.select_related("school", "school_class", "group", "subject")
-    if lock:
-        registers = registers.select_for_update(of=("self",))
     # No ordering: the model's would cost its compilation for one row.
-    read = registers.filter(id=register_id).order_by().first
-    if lock:
-        return read()
-    # Read-only: kept under the register's version (any save of it bumps
-    # "reg:<id>") and the directory's (its school, class, group, subject).
+    read = (
+        Register.objects.select_related("school", "school_class", "group", "subject")
+        .filter(id=register_id)
+        .order_by()
+        .first
+    )
+    # Kept under the register's version (any save of it bumps "reg:<id>") and
+    # the directory's (its school, class, group, subject). A save locks and
+    # reads the row again (actions.registers.do_save_register).
     return pagecache.cached_under(
         f"absences:register:v1:{register_id}",
         [pagecache.DIRECTORY, pagecache.scope("reg", register_id)],
@@ -247,14 +248,13 @@ def _register(register_id, *, lock):
     )
 
 
-def access_register(user, register_id, *, for_write=False, lock=False):
-    """The register, if this person takes or manages it. `lock` (inside a
-    transaction) holds its row until the commit, for a save."""
+def access_register(user, register_id, *, for_write=False):
+    """The register, if this person takes or manages it."""
     register_id = _int_id(register_id)
     roles = _roles(user)
     if roles is None:
         raise Http404
-    register = _register(register_id, lock=lock)
+    register = _register(register_id)
     if register is None:
         raise Http404
     if register.school_id not in managed_school_ids(user) and not _teaches(roles, register):

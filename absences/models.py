@@ -153,6 +153,20 @@ class Register(models.Model):
     def is_done(self):
         return self.state == self.State.DONE
 
+    def events_by_pupil(self) -> dict:
+        """The register's marks (a row for each pupil not present), by pupil id."""
+        return {e.pupil_id: e for e in self.events.all()}
+
+    def announced_pupil_ids(self, pupil_ids) -> set:
+        """Those of the pupils whose family's notice (pending or validated)
+        covers this register's slot: the register shows "absence announced"."""
+        start, end = aware(self.date, self.starts_at), aware(self.date, self.ends_at)
+        return set(
+            AbsenceNotice.objects.covering()
+            .filter(pupil_id__in=pupil_ids, starts_at__lt=end, ends_at__gt=start)
+            .values_list("pupil_id", flat=True)
+        )
+
 
 class AbsenceEventQuerySet(models.QuerySet):
     def visible_to(self, user):

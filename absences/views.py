@@ -1,9 +1,7 @@
-from contextlib import nullcontext
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from absences import access, actions, pagescopes
+from absences.actions import registers
 from absences.forms import (
     DayForm,
     EventForm,
@@ -140,33 +139,26 @@ def register_open(request):
 @pagecache.cached_page(pagescopes.register_scopes)
 def register(request, register_id):
     posted = request.method == "POST"
-    # A save reads the register once, locked, and is written from what was read:
-    # two saves of the same register (teacher and office) queue up instead of
-    # overwriting each other's marks, and the save does not read it all again.
-    with transaction.atomic() if posted else nullcontext():
-        register = access.access_register(request.user, register_id, for_write=posted, lock=posted)
-        pupils = actions.roster(register)
-        events = {e.pupil_id: e for e in register.events.all()}
-        form = RegisterForm(request.POST or None, pupils=pupils, events=events)
-        if posted and form.is_valid():
-            finish = "finish" in request.POST
-            actions.do_save_register(request.user, register, form.marks(), finish=finish, locked=(pupils, events))
-            messages.success(request, _("Register completed.") if finish else _("Register saved."))
-            return redirect("absences:register", register_id=register.id)
-    start = actions.aware(register.date, register.starts_at)
-    end = actions.aware(register.date, register.ends_at)
-    announced = set(
-        AbsenceNotice.objects.covering()
-        .filter(pupil_id__in=[p.id for p in pupils], starts_at__lt=end, ends_at__gt=start)
-        .values_list("pupil_id", flat=True)
-    )
+    register = access.access_register(request.user, register_id, for_write=posted)
+    pupils = registers.roster(register)
+    # A save reads the marks again under the register's lock (the action): the
+    # form needs them only to show the page.
+    events = None if posted else register.events_by_pupil()
+    form = RegisterForm(request.POST or None, pupils=pupils, events=events or {})
+    if posted and form.is_valid():
+        finish = "finish" in request.POST
+        registers.do_save_register(request.user, register, form.marks(), finish=finish)
+        messages.success(request, _("Register completed.") if finish else _("Register saved."))
+        return redirect("absences:register", register_id=register.id)
+    if events is None:
+        events = register.events_by_pupil()
     return render(
         request,
         "absences/register.html",
         {
             "register": register,
             "form": form,
-            "rows": form.table(announced),
+            "rows": form.table(register.announced_pupil_ids([p.id for p in pupils])),
             "can_edit": access.can_edit_register(request.user, register),
             "count": len(pupils),
             "absent_count": sum(1 for e in events.values() if e.is_absence),

@@ -86,29 +86,23 @@ def do_open_register(user, *, target, day, half_day=None, starts_at=None, ends_a
             return Register.objects.get(**lookup, date=day, starts_at=starts_at)
 
 
-def do_save_register(user, register, marks: dict, *, finish: bool, locked=None):
+def do_save_register(user, register, marks: dict, *, finish: bool):
     """Write the register. `marks` maps pupil id -> (kind or None for present,
     minutes). Pupils not in the roster are ignored; the register's own events are
     created, changed or removed to match.
 
-    `locked`: (roster, events by pupil id) that the caller read after locking the
-    register in the current transaction (the register view): they are used as
-    they are instead of being read again."""
+    The register's row is locked and its marks read under the lock: two saves of
+    the same register (teacher and office) queue up instead of overwriting each
+    other's marks."""
     now = timezone.now()
-    if locked is not None and not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("do_save_register(locked=...) needs the caller's transaction and lock")
-    # Inside the caller's transaction, no savepoint: a failure rolls it all back.
-    with transaction.atomic(savepoint=locked is None):
-        if locked is not None:
-            pupils, existing = locked
-        else:
-            register = (
-                Register.objects.select_for_update(of=("self",))
-                .select_related("school", "school_class")
-                .get(pk=register.pk)
-            )
-            pupils = roster(register)
-            existing = {e.pupil_id: e for e in register.events.all()}
+    with transaction.atomic():
+        register = (
+            Register.objects.select_for_update(of=("self",))
+            .select_related("school", "school_class")
+            .get(pk=register.pk)
+        )
+        pupils = roster(register)
+        existing = register.events_by_pupil()
         start, end = aware(register.date, register.starts_at), aware(register.date, register.ends_at)
         class_of = _class_ids(pupils, register)
         created, changed, removed = [], [], []
