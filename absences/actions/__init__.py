@@ -25,7 +25,7 @@ from absences.actions.notices import (
     do_validate_notice,
     document_max_bytes,
 )
-from absences.actions.reasons import do_save_reason, reasons_for
+from absences.actions.reasons import do_save_reason
 from absences.actions.records import MAX_RECORD_DAYS, do_record_absences, do_update_event, half_days_between
 from absences.actions.registers import PRIMARY_HOURS, do_open_register, do_save_register, roster
 from absences.actions.retention import do_purge_expired, purge_cutoff, record_views
@@ -57,7 +57,6 @@ __all__ = [
     "half_days_between",
     "notice_bounds",
     "purge_cutoff",
-    "reasons_for",
     "record_views",
     "roster",
 ]

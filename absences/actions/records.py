@@ -34,11 +34,15 @@ def half_days_between(start_date, start_half, end_date, end_half):
 
 
 def do_record_absences(
-    user, school, *, pupils, start_date, start_half, end_date, end_half, kind, reason=None, comment="", year
+    user, school, *, pupils, start_date, start_half, end_date, end_half, kind, reason=None, comment="", year=None
 ):
     """Vie scolaire records absences for one pupil or a whole class or group (a
     trip, a strike): one event per pupil and half-day. Half-days already recorded
     by vie scolaire for a pupil are left as they are."""
+    if year is None:
+        year = school.years.filter(is_current=True).first()
+    if year is None:
+        raise AbsenceError(_("This school has no current school year."))
     check_in_school_year(year, start_date, end_date)
     slots = half_days_between(start_date, start_half, end_date, end_half)
     if not slots:
