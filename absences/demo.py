@@ -8,9 +8,10 @@ import datetime
 
 from django.utils import timezone
 
-from absences import actions
+from absences import actions, pagescopes
 from absences.access import current_enrollment
 from absences.models import AbsenceEvent, AbsenceNotice, HalfDay, Reason
+from ent import pagecache
 
 # (label, counts as justified, needs proof, private, settles)
 REASONS = [
@@ -39,6 +40,8 @@ def ensure_reasons(school):
             )
             for i, (label, justified, proof, private, settles) in enumerate(REASONS)
         )
+        # A bulk write outside the actions: it says what it touches as they do.
+        pagecache.bump_after_commit(pagescopes.bump_reasons)
     return {r.label: r for r in Reason.objects.filter(school=school)}
 
 

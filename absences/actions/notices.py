@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from absences import pagescopes
 from absences.actions.common import AbsenceError, apply_reason, check_in_school_year, covers, notice_bounds, overlapping
 from absences.models import AbsenceEvent, AbsenceNotice
-from ent import files, storage
+from ent import files, pagecache, storage
 from ent.directory.models import User
 from ent.errors import EntError
 from ent.notify.api import notify
@@ -34,11 +35,16 @@ def justify_from_notices(events):
     notices = overlapping(
         AbsenceNotice.objects.filter(state=AbsenceNotice.State.VALIDATED).select_related("reason"), events
     )
+    touched = set()
     for event in events:
         notice = next((n for n in notices if covers(n, event)), None)
         if notice is not None:
             apply_reason(event, notice.reason, notice=notice, has_proof=notice.has_document)
             event.save(update_fields=["reason", "notice", "state", "settled", "updated_at"])
+            touched.add(event.register_id)
+    touched.discard(None)
+    if touched:
+        pagecache.bump_after_commit(pagescopes.bump_registers, touched)
 
 
 def check_notice(pupil, enrollment, *, reason, starts_at, ends_at, start_date, end_date, exclude_id=None):
@@ -125,6 +131,7 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
                 scan=files.ScanState.HELD if doc else files.ScanState.OFFERED,
                 **doc,
             )
+            pagecache.bump_after_commit(pagescopes.bump_notice, notice)
             if doc:
                 files.scan_after_commit(files.ABSENCE_DOCUMENT, notice)
     except BaseException:
@@ -159,6 +166,8 @@ def do_validate_notice(user, notice):
         for event in events:
             apply_reason(event, notice.reason, notice=notice, has_proof=notice.has_document)
         AbsenceEvent.objects.bulk_update(events, ["reason", "notice", "state", "settled", "updated_at"])
+        pagecache.bump_after_commit(pagescopes.bump_notice, notice)
+        pagecache.bump_after_commit(pagescopes.bump_registers, {e.register_id for e in events if e.register_id})
         _notify_treated(notice)
     return notice
 
@@ -175,6 +184,7 @@ def do_reject_notice(user, notice, *, reason_text):
         notice.reject_reason = reason_text[:1000]
         notice.treated_by, notice.treated_at = user, timezone.now()
         notice.save(update_fields=["state", "reject_reason", "treated_by", "treated_at"])
+        pagecache.bump_after_commit(pagescopes.bump_notice, notice)
         _notify_treated(notice)
     return notice
 

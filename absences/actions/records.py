@@ -7,10 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from absences import pagescopes
 from absences.actions.alerts import check_months, month_of
 from absences.actions.common import AbsenceError, apply_reason, check_in_school_year
 from absences.actions.notices import justify_from_notices
 from absences.models import AbsenceEvent, HalfDay, half_day_bounds
+from ent import pagecache
 from ent.directory.models import Enrollment
 
 MAX_RECORD_DAYS = 31  # one entry by vie scolaire covers at most a month
@@ -115,6 +117,8 @@ def do_update_event(user, event, *, reason, state, settled, comment):
         event.comment = comment[:500]
         event.updated_at = timezone.now()
         event.save(update_fields=["reason", "state", "settled", "comment", "updated_at", "notice"])
+        if event.register_id:
+            pagecache.bump_after_commit(pagescopes.bump_registers, [event.register_id])
         if event.state == AbsenceEvent.State.UNJUSTIFIED and event.is_absence:
             check_months({(event.pupil_id, month_of(event.date))})
     return event

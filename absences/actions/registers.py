@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from absences import pagescopes
 from absences.actions.alerts import alert_unexplained
 from absences.actions.common import AbsenceError, check_in_school_year
 from absences.actions.notices import justify_from_notices
@@ -72,7 +73,7 @@ def do_open_register(user, *, target, day, half_day=None, starts_at=None, ends_a
             return register
         try:
             with transaction.atomic():
-                return Register.objects.create(
+                register = Register.objects.create(
                     **lookup,
                     school=school,
                     subject=subject,
@@ -84,6 +85,9 @@ def do_open_register(user, *, target, day, half_day=None, starts_at=None, ends_a
                 )
         except IntegrityError:  # opened at the same moment by someone else
             return Register.objects.get(**lookup, date=day, starts_at=starts_at)
+        # Its id may have been looked up before it existed (a cached "no such register").
+        pagecache.bump_after_commit(pagescopes.bump_registers, [register.id])
+        return register
 
 
 def do_save_register(user, register, marks: dict, *, finish: bool):
@@ -150,6 +154,7 @@ def do_save_register(user, register, marks: dict, *, finish: bool):
         elif register.state == Register.State.TODO:
             register.state = Register.State.IN_PROGRESS
         register.save(update_fields=["taken_by", "updated_at", "state", "done_at"])
+        pagecache.bump_after_commit(pagescopes.bump_registers, [register.id])
         if register.date == timezone.localdate():
             alert_unexplained([e for e in created + changed if e.is_absence], register)
     return register

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from absences import pagescopes
 from absences.models import (
     AbsenceEvent,
     AbsenceNotice,
@@ -18,7 +19,7 @@ from absences.models import (
     UnexplainedAlert,
     aware,
 )
-from ent import storage
+from ent import pagecache, storage
 from ent.directory.models import Territory
 
 
@@ -56,10 +57,13 @@ def do_purge_expired(today=None) -> dict:
         # Files first: if the store is down nothing is deleted and the next run retries.
         for key in notices.exclude(document_key="").values_list("document_key", flat=True):
             storage.delete(key)
+        registers = Register.objects.filter(in_territory, date__lt=cutoff)
         with transaction.atomic():
+            # A purged register's page and cached row must not outlive it.
+            pagecache.bump_after_commit(pagescopes.bump_registers, list(registers.values_list("id", flat=True)))
             for name, qs in (
                 ("events", AbsenceEvent.objects.filter(in_territory, date__lt=cutoff)),
-                ("registers", Register.objects.filter(in_territory, date__lt=cutoff)),
+                ("registers", registers),
                 ("notices", notices),
                 ("unexplained_alerts", UnexplainedAlert.objects.filter(in_territory, date__lt=cutoff)),
                 ("absenteeism_alerts", AbsenteeismAlert.objects.filter(in_territory, month__lt=cutoff)),
