@@ -5,10 +5,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from absences.actions import AbsenceError, check_document, notice_bounds
+from absences.actions.common import notice_bounds
+from absences.actions.notices import check_document
 from absences.models import AbsenceEvent, HalfDay, Reason
 from ent.directory.models import User
-from ent.errors import FileRefused
+from ent.errors import AbsenceError, FileRefused
 
 
 class DateInput(forms.DateInput):

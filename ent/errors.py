@@ -54,6 +54,12 @@ class StorageUnavailable(EntError):
     default_message = _("The file store is unavailable right now. Nothing was saved; please try again later.")
 
 
+class AbsenceError(EntError):
+    """A change of absences refused (absences/actions/): dates, reasons, a notice already handled."""
+
+    default_message = _("This change could not be saved.")
+
+
 # Files (ent/files.py) ----------------------------------------------------------
 # One family for every upload surface: homework's FileRejected and media's
 # FileRefused were twins. FileRejected is gone; media/files.py still defines its

@@ -16,7 +16,7 @@ ent/directory/personal_data.py); code inside absences imports the module that
 holds the name."""
 
 from absences.actions.alerts import ABSENTEEISM_THRESHOLD, check_absenteeism, do_check_absenteeism_all
-from absences.actions.common import AbsenceError, apply_reason, check_in_school_year, notice_bounds
+from absences.actions.common import apply_reason, check_in_school_year, notice_bounds
 from absences.actions.notices import (
     check_document,
     check_notice,
@@ -30,6 +30,7 @@ from absences.actions.records import MAX_RECORD_DAYS, do_record_absences, do_upd
 from absences.actions.registers import PRIMARY_HOURS, do_open_register, do_save_register, roster
 from absences.actions.retention import do_purge_expired, purge_cutoff, record_views
 from absences.models import aware, half_day_bounds
+from ent.errors import AbsenceError
 
 __all__ = [
     "ABSENTEEISM_THRESHOLD",

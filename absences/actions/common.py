@@ -1,5 +1,5 @@
-"""What several kinds of change share: the domain error, the school-year and
-period checks, and how a reason justifies an absence."""
+"""What several kinds of change share: the school-year and period checks, and
+how a reason justifies an absence (their error, AbsenceError, is in ent/errors.py)."""
 
 from datetime import date
 
@@ -7,11 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from absences.models import AbsenceEvent, aware, half_day_bounds
-from ent.errors import EntError
-
-
-class AbsenceError(EntError):
-    default_message = _("This change could not be saved.")
+from ent.errors import AbsenceError
 
 
 def check_in_school_year(year, start: date, end: date):

@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from absences import pagescopes
-from absences.actions.common import AbsenceError, apply_reason, check_in_school_year, covers, notice_bounds, overlapping
+from absences.actions.common import apply_reason, check_in_school_year, covers, notice_bounds, overlapping
 from absences.models import AbsenceEvent, AbsenceNotice
 from ent import files, pagecache, storage
 from ent.directory.models import User
-from ent.errors import EntError
+from ent.errors import AbsenceError, EntError
 from ent.notify.api import notify
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from absences import pagescopes
 from absences.actions.alerts import check_months, month_of
-from absences.actions.common import AbsenceError, apply_reason, check_in_school_year
+from absences.actions.common import apply_reason, check_in_school_year
 from absences.actions.notices import justify_from_notices
 from absences.models import AbsenceEvent, HalfDay, half_day_bounds
 from ent import pagecache
 from ent.directory.models import Enrollment
+from ent.errors import AbsenceError
 
 MAX_RECORD_DAYS = 31  # one entry by vie scolaire covers at most a month
 

@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from absences import pagescopes
 from absences.actions.alerts import alert_unexplained
-from absences.actions.common import AbsenceError, check_in_school_year
+from absences.actions.common import check_in_school_year
 from absences.actions.notices import justify_from_notices
 from absences.models import AbsenceEvent, HalfDay, Register, aware, half_day_of
 from ent import pagecache
 from ent.directory.models import Enrollment, Group, User
+from ent.errors import AbsenceError
 
 # Primary schools take the register per half-day; these are the usual hours.
 PRIMARY_HOURS = {HalfDay.MORNING: (time(8, 30), time(11, 45)), HalfDay.AFTERNOON: (time(13, 30), time(16, 30))}
