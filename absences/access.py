@@ -21,17 +21,12 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from absences.models import AbsenceEvent, AbsenceNotice, Reason, Register
 from ent import pagecache
 from ent.directory.models import Enrollment, Group, School, SchoolClass, StaffRole, User
+from ent.ids import int_id_or_404
 
 MANAGER_ROLES = (StaffRole.Role.VIE_SCOLAIRE, StaffRole.Role.DIRECTION)
-
-
-def _int_id(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
 
 
 def _roles(user):
@@ -55,6 +50,40 @@ def justify_child_ids(user) -> frozenset:
     roles query: no query of its own)."""
     roles = _roles(user)
     return roles.justify_child_ids if roles is not None else frozenset()
+
+
+def manages(user, school_id) -> bool:
+    """Vie scolaire or direction of this school."""
+    return school_id in managed_school_ids(user)
+
+
+def can_declare(user, pupil_id) -> bool:
+    """A guardian who may justify this child's absences declares notices."""
+    return pupil_id in justify_child_ids(user)
+
+
+def may_see_notices(user, pupil_id) -> bool:
+    """Whether a pupil's notices are worth reading for this person (their
+    guardian who may justify, or a manager): no query for anyone else."""
+    return can_declare(user, pupil_id) or bool(managed_school_ids(user))
+
+
+def visible_school_ids(user) -> frozenset:
+    roles = _roles(user)
+    return roles.school_ids if roles is not None else frozenset()
+
+
+def visible_register_q(user):
+    """Registers of the classes and groups the person teaches, and every register
+    of the schools they manage: None when the person sees none."""
+    roles = _roles(user)
+    if roles is None:
+        return None
+    return (
+        Q(school_class_id__in=roles.taught_class_ids)
+        | Q(group_id__in=roles.taught_group_ids)
+        | Q(school_id__in=managed_school_ids(user))
+    )
 
 
 def _taught_pupils_q(roles, field):
@@ -150,7 +179,7 @@ def current_enrollment(pupil_id, *, with_pupil=False):
 
 
 def access_pupil_file(user, pupil_id) -> User:
-    pupil_id = _int_id(pupil_id)
+    pupil_id = int_id_or_404(pupil_id)
     pupil = pupils_visible_to(user).filter(id=pupil_id).first()
     if pupil is None:
         raise Http404
@@ -160,7 +189,7 @@ def access_pupil_file(user, pupil_id) -> User:
 def access_declarable_child(user, pupil_id):
     """A child this guardian may declare an absence for, and the child's current
     enrolment (the notice belongs to that school)."""
-    pupil_id = _int_id(pupil_id)
+    pupil_id = int_id_or_404(pupil_id)
     if pupil_id not in justify_child_ids(user):
         raise Http404
     enrollment = current_enrollment(pupil_id, with_pupil=True)
@@ -170,21 +199,21 @@ def access_declarable_child(user, pupil_id):
 
 
 def access_managed_school(user, school_id) -> School:
-    school_id = _int_id(school_id)
+    school_id = int_id_or_404(school_id)
     if school_id not in managed_school_ids(user):
         raise Http404
     return School.objects.select_related("territory").get(id=school_id)
 
 
 def access_audit_school(user, school_id) -> School:
-    school_id = _int_id(school_id)
+    school_id = int_id_or_404(school_id)
     if school_id not in direction_school_ids(user):
         raise Http404
     return School.objects.get(id=school_id)
 
 
 def access_stats_class(user, class_id) -> SchoolClass:
-    class_id = _int_id(class_id)
+    class_id = int_id_or_404(class_id)
     roles = _roles(user)
     if roles is None:
         raise Http404
@@ -211,6 +240,64 @@ def register_targets(user):
     return classes.select_related("school"), groups.select_related("school")
 
 
+def taught_targets(user):
+    """Classes and groups (current year) this person teaches."""
+    roles = _roles(user)
+    if roles is None:
+        return SchoolClass.objects.none(), Group.objects.none()
+    classes = SchoolClass.objects.filter(id__in=roles.taught_class_ids, year__is_current=True)
+    groups = Group.objects.filter(id__in=roles.taught_group_ids, year__is_current=True)
+    return classes.select_related("school"), groups.select_related("school")
+
+
+def taught_registers(user, day):
+    """The registers of that day of the classes and groups the person teaches
+    (a teacher who also manages the school sees their own lessons here)."""
+    roles = _roles(user)
+    if roles is None:
+        return Register.objects.none()
+    return (
+        Register.objects.filter(date=day)
+        .filter(Q(school_class_id__in=roles.taught_class_ids) | Q(group_id__in=roles.taught_group_ids))
+        .select_related("school_class", "group", "subject")
+        .order_by("starts_at")
+    )
+
+
+def school_targets(user, school):
+    """The classes and groups (current year) of a school the person manages,
+    for vie scolaire's forms."""
+    if not manages(user, school.id):
+        return SchoolClass.objects.none(), Group.objects.none()
+    classes = SchoolClass.objects.filter(school=school, year__is_current=True).select_related("school")
+    groups = Group.objects.filter(school=school, year__is_current=True).select_related("school")
+    return classes, groups
+
+
+def school_pupils(user, school):
+    """The pupils enrolled now in a school the person manages, by name."""
+    if not manages(user, school.id):
+        return User.objects.none()
+    enrolled = Enrollment.objects.current().filter(school_class__school=school).values("pupil_id")
+    return User.objects.filter(id__in=enrolled).order_by("last_name", "first_name")
+
+
+def class_pupils(user, klass):
+    """The pupils in a class now, for its statistics (after access_stats_class)."""
+    return pupils_visible_to(user).filter(enrollments__school_class=klass, enrollments__left_on__isnull=True)
+
+
+def access_reason(user, school_id, reason_id, *, for_write=False) -> Reason:
+    """One of a school's reasons; changing it is for the school's managers."""
+    reason_id = int_id_or_404(reason_id)
+    reason = Reason.objects.visible_to(user).filter(school_id=school_id, id=reason_id).first()
+    if reason is None:
+        raise Http404
+    if for_write and not manages(user, reason.school_id):
+        raise PermissionDenied
+    return reason
+
+
 def _teaches(roles, register) -> bool:
     if register.school_class_id:
         return register.school_class_id in roles.taught_class_ids
@@ -227,18 +314,17 @@ def can_edit_register(user, register) -> bool:
     return _teaches(roles, register) and register.date == timezone.localdate()
 
 
-def _register(register_id, *, lock):
-    from absences.models import Register
-
-    registers = Register.objects.select_related("school", "school_class", "group", "subject")
-    if lock:
-        registers = registers.select_for_update(of=("self",))
+def _register(register_id):
     # No ordering: the model's would cost its compilation for one row.
-    read = registers.filter(id=register_id).order_by().first
-    if lock:
-        return read()
-    # Read-only: kept under the register's version (any save of it bumps
-    # "reg:<id>") and the directory's (its school, class, group, subject).
+    read = (
+        Register.objects.select_related("school", "school_class", "group", "subject")
+        .filter(id=register_id)
+        .order_by()
+        .first
+    )
+    # Kept under the register's version (any save of it bumps "reg:<id>") and
+    # the directory's (its school, class, group, subject). A save locks and
+    # reads the row again (actions.registers.do_save_register).
     return pagecache.cached_under(
         f"absences:register:v1:{register_id}",
         [pagecache.DIRECTORY, pagecache.scope("reg", register_id)],
@@ -247,14 +333,13 @@ def _register(register_id, *, lock):
     )
 
 
-def access_register(user, register_id, *, for_write=False, lock=False):
-    """The register, if this person takes or manages it. `lock` (inside a
-    transaction) holds its row until the commit, for a save."""
-    register_id = _int_id(register_id)
+def access_register(user, register_id, *, for_write=False):
+    """The register, if this person takes or manages it."""
+    register_id = int_id_or_404(register_id)
     roles = _roles(user)
     if roles is None:
         raise Http404
-    register = _register(register_id, lock=lock)
+    register = _register(register_id)
     if register is None:
         raise Http404
     if register.school_id not in managed_school_ids(user) and not _teaches(roles, register):
@@ -265,9 +350,7 @@ def access_register(user, register_id, *, for_write=False, lock=False):
 
 
 def access_notice(user, notice_id, *, for_treat=False):
-    from absences.models import AbsenceNotice
-
-    notice_id = _int_id(notice_id)
+    notice_id = int_id_or_404(notice_id)
     notice = (
         AbsenceNotice.objects.visible_to(user)
         .select_related("pupil", "school", "reason", "declared_by", "treated_by")
@@ -282,9 +365,7 @@ def access_notice(user, notice_id, *, for_treat=False):
 
 
 def access_event(user, event_id, *, for_write=False):
-    from absences.models import AbsenceEvent
-
-    event_id = _int_id(event_id)
+    event_id = int_id_or_404(event_id)
     event = (
         AbsenceEvent.objects.visible_to(user)
         .select_related("pupil", "school", "reason", "register__subject", "school_class", "notice")

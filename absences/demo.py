@@ -8,9 +8,10 @@ import datetime
 
 from django.utils import timezone
 
-from absences import actions
+from absences import actions, pagescopes
 from absences.access import current_enrollment
 from absences.models import AbsenceEvent, AbsenceNotice, HalfDay, Reason
+from ent import pagecache
 
 # (label, counts as justified, needs proof, private, settles)
 REASONS = [
@@ -39,6 +40,8 @@ def ensure_reasons(school):
             )
             for i, (label, justified, proof, private, settles) in enumerate(REASONS)
         )
+        # A bulk write outside the actions: it says what it touches as they do.
+        pagecache.bump_after_commit(pagescopes.bump_reasons)
     return {r.label: r for r in Reason.objects.filter(school=school)}
 
 
@@ -70,7 +73,7 @@ def seed(ctx):
     for n, day in enumerate(days):
         for class_name, hour in slots:
             target = ctx.classes[class_name]
-            register = actions.do_open_register(
+            register = actions.registers.do_open_register(
                 prof,
                 target=target,
                 day=day,
@@ -91,16 +94,16 @@ def seed(ctx):
                     marks[pupils[7].id] = ("absence", None)
             elif n == 1:
                 marks[class_pupils[2].id] = ("absence", None)
-            actions.do_save_register(prof, register, marks, finish=True)
+            actions.registers.do_save_register(prof, register, marks, finish=True)
 
     # Vie scolaire's decisions: illness justified (health reason: teachers see "justified"),
     # one absence without a valid reason.
     for event in AbsenceEvent.objects.filter(school=college, pupil=pupils[3]):
-        actions.do_update_event(
+        actions.records.do_update_event(
             cpe, event, reason=reasons["college"]["Maladie"], state="unexplained", settled=False, comment=""
         )
     for event in AbsenceEvent.objects.filter(school=college, pupil=pupils[7]):
-        actions.do_update_event(
+        actions.records.do_update_event(
             cpe,
             event,
             reason=reasons["college"]["Convenance personnelle"],
@@ -115,9 +118,9 @@ def seed(ctx):
         cm2_pupils = ctx.pupils["CM2"]
         for n, day in enumerate(days):
             for half in (HalfDay.MORNING, HalfDay.AFTERNOON):
-                register = actions.do_open_register(prof2, target=cm2, day=day, half_day=half, manager=True)
+                register = actions.registers.do_open_register(prof2, target=cm2, day=day, half_day=half, manager=True)
                 marks = {cm2_pupils[4].id: ("absence", None)} if n == 2 else {}
-                actions.do_save_register(prof2, register, marks, finish=True)
+                actions.registers.do_save_register(prof2, register, marks, finish=True)
 
     # A notice from parent2 for their child, declared in advance, waiting for cpe.
     parent2 = ctx.users.get("parent2")
@@ -128,7 +131,7 @@ def seed(ctx):
         while day.weekday() >= 5:
             day += datetime.timedelta(days=1)
         if day <= enrollment.school_class.year.ends_on:
-            actions.do_declare_notice(
+            actions.notices.do_declare_notice(
                 parent2,
                 child,
                 enrollment,

@@ -62,6 +62,24 @@ class RetentionPolicy(models.Model):
         return f"{self.territory}: {self.years_after}"
 
 
+# The visible_to() methods below import absences.access inside the method:
+# access reads these models at import time, so a module-level import here would
+# close a cycle (models -> access -> models).
+
+
+class ReasonQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reasons are no secret: anyone sees those of the schools they belong to
+        (a family's declaration form lists its child's school's)."""
+        from absences.access import visible_school_ids
+
+        return self.filter(school_id__in=visible_school_ids(user))
+
+    def offered(self):
+        """The reasons a form offers (the school keeps retired ones for history)."""
+        return self.filter(is_active=True)
+
+
 class Reason(models.Model):
     """A reason (motif) of absence, configured per school."""
 
@@ -75,6 +93,8 @@ class Reason(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    objects = ReasonQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("absence reason")
         verbose_name_plural = _("absence reasons")
@@ -83,6 +103,14 @@ class Reason(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class RegisterQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from absences.access import visible_register_q
+
+        q = visible_register_q(user)
+        return self.filter(q) if q is not None else self.none()
 
 
 class Register(models.Model):
@@ -115,6 +143,8 @@ class Register(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RegisterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("register")
@@ -152,6 +182,20 @@ class Register(models.Model):
     @property
     def is_done(self):
         return self.state == self.State.DONE
+
+    def events_by_pupil(self) -> dict:
+        """The register's marks (a row for each pupil not present), by pupil id."""
+        return {e.pupil_id: e for e in self.events.all()}
+
+    def announced_pupil_ids(self, pupil_ids) -> set:
+        """Those of the pupils whose family's notice (pending or validated)
+        covers this register's slot: the register shows "absence announced"."""
+        start, end = aware(self.date, self.starts_at), aware(self.date, self.ends_at)
+        return set(
+            AbsenceNotice.objects.covering()
+            .filter(pupil_id__in=pupil_ids, starts_at__lt=end, ends_at__gt=start)
+            .values_list("pupil_id", flat=True)
+        )
 
 
 class AbsenceEventQuerySet(models.QuerySet):
@@ -348,6 +392,14 @@ class AbsenteeismAlert(models.Model):
         return f"{self.pupil_id} {self.month:%Y-%m}"
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The audit log is for the school's direction only."""
+        from absences.access import direction_school_ids
+
+        return self.filter(school_id__in=direction_school_ids(user))
+
+
 class AuditEntry(models.Model):
     """Someone on the staff looked at a pupil's absence record."""
 
@@ -366,6 +418,8 @@ class AuditEntry(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     what = models.CharField(max_length=10, choices=What.choices)
     viewed_at = models.DateTimeField(default=timezone.now)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("absence audit entry")

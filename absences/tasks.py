@@ -9,9 +9,9 @@ from absences import actions
 
 @shared_task(name="absences.purge_expired", autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
 def purge_expired():
-    return actions.do_purge_expired()
+    return actions.retention.do_purge_expired()
 
 
 @shared_task(name="absences.check_absenteeism")
 def check_absenteeism():
-    return len(actions.do_check_absenteeism_all())
+    return len(actions.alerts.do_check_absenteeism_all())

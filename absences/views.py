@@ -1,10 +1,7 @@
-from contextlib import nullcontext
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,10 +22,10 @@ from absences.forms import (
 )
 from absences.models import AbsenceEvent, AbsenceNotice, AuditEntry, HalfDay, Reason, Register
 from absences.stats import pupil_totals, totals_by_pupil
-from ent import csvwriter, files, pagecache
+from ent import csvwriter, errors, files, pagecache
 from ent.directory.context_processors import request_child
-from ent.directory.models import Enrollment, Group, School, SchoolClass, User
-from ent.errors import EntError
+from ent.directory.models import Group, School, SchoolClass
+from ent.ids import int_id
 
 
 def _school_year_start(today: date) -> date:
@@ -48,9 +45,9 @@ def home(request):
     managed = sorted(access.managed_school_ids(user))
     if managed and not (roles.is_teacher or roles.is_parent or roles.is_pupil):
         return redirect("absences:dashboard", school_id=managed[0])
-    context = {"managed_schools": School.objects.filter(id__in=managed)}
+    context = {"managed_schools": School.objects.visible_to(user).filter(id__in=managed)}
     if roles.is_teacher:
-        context.update(_teacher_today(user))
+        context |= _teacher_today(user)
     pupil = None
     if roles.is_parent:
         pupil = request_child(request)
@@ -62,22 +59,12 @@ def home(request):
 
 
 def _teacher_today(user):
-    roles = user.roles
     today = timezone.localdate()
-    classes = list(
-        SchoolClass.objects.filter(id__in=roles.taught_class_ids, year__is_current=True).select_related("school")
-    )
-    groups = list(Group.objects.filter(id__in=roles.taught_group_ids, year__is_current=True).select_related("school"))
-    registers = (
-        Register.objects.filter(date=today)
-        .filter(Q(school_class_id__in=roles.taught_class_ids) | Q(group_id__in=roles.taught_group_ids))
-        .select_related("school_class", "group", "subject")
-        .order_by("starts_at")
-    )
+    classes, groups = access.taught_targets(user)
     return {
         "today": today,
-        "registers": registers,
-        "open_form": RegisterOpenForm(classes=classes, groups=groups),
+        "registers": access.taught_registers(user, today),
+        "open_form": RegisterOpenForm(classes=list(classes), groups=list(groups)),
     }
 
 
@@ -90,7 +77,7 @@ def _file_context(user, pupil):
     )
     show_private = access.sees_private(user, pupil.id, events[0].school_id if events else None)
     notices = []
-    if pupil.id in access.justify_child_ids(user) or access.managed_school_ids(user):
+    if access.may_see_notices(user, pupil.id):
         notices = list(
             AbsenceNotice.objects.visible_to(user).filter(pupil=pupil).select_related("reason").order_by("-starts_at")
         )
@@ -100,7 +87,7 @@ def _file_context(user, pupil):
         "totals": pupil_totals(events),
         "notices": notices,
         "show_private": show_private,
-        "can_declare": pupil.id in access.justify_child_ids(user),
+        "can_declare": access.can_declare(user, pupil.id),
     }
 
 
@@ -118,19 +105,17 @@ def register_open(request):
     if form.is_valid():
         data = form.cleaned_data
         target = data["target"]
-        try:
-            register = actions.do_open_register(
+        with errors.reported(request, form=form) as outcome:
+            register = actions.registers.do_open_register(
                 request.user,
                 target=target,
                 day=data["date"],
                 half_day=data.get("half_day") or None,
                 starts_at=None if target.school.is_primary else data["starts_at"],
                 ends_at=None if target.school.is_primary else data["ends_at"],
-                manager=target.school_id in access.managed_school_ids(request.user),
+                manager=access.manages(request.user, target.school_id),
             )
-        except EntError as exc:
-            form.add_error(None, exc.message)
-        else:
+        if outcome.ok:
             return redirect("absences:register", register_id=register.id)
     return render(request, "absences/register_open.html", {"form": form})
 
@@ -140,33 +125,26 @@ def register_open(request):
 @pagecache.cached_page(pagescopes.register_scopes)
 def register(request, register_id):
     posted = request.method == "POST"
-    # A save reads the register once, locked, and is written from what was read:
-    # two saves of the same register (teacher and office) queue up instead of
-    # overwriting each other's marks, and the save does not read it all again.
-    with transaction.atomic() if posted else nullcontext():
-        register = access.access_register(request.user, register_id, for_write=posted, lock=posted)
-        pupils = actions.roster(register)
-        events = {e.pupil_id: e for e in register.events.all()}
-        form = RegisterForm(request.POST or None, pupils=pupils, events=events)
-        if posted and form.is_valid():
-            finish = "finish" in request.POST
-            actions.do_save_register(request.user, register, form.marks(), finish=finish, locked=(pupils, events))
-            messages.success(request, _("Register completed.") if finish else _("Register saved."))
-            return redirect("absences:register", register_id=register.id)
-    start = actions.aware(register.date, register.starts_at)
-    end = actions.aware(register.date, register.ends_at)
-    announced = set(
-        AbsenceNotice.objects.covering()
-        .filter(pupil_id__in=[p.id for p in pupils], starts_at__lt=end, ends_at__gt=start)
-        .values_list("pupil_id", flat=True)
-    )
+    register = access.access_register(request.user, register_id, for_write=posted)
+    pupils = actions.registers.roster(register)
+    # A save reads the marks again under the register's lock (the action): the
+    # form needs them only to show the page.
+    events = None if posted else register.events_by_pupil()
+    form = RegisterForm(request.POST or None, pupils=pupils, events=events or {})
+    if posted and form.is_valid():
+        finish = "finish" in request.POST
+        actions.registers.do_save_register(request.user, register, form.marks(), finish=finish)
+        messages.success(request, _("Register completed.") if finish else _("Register saved."))
+        return redirect("absences:register", register_id=register.id)
+    if events is None:
+        events = register.events_by_pupil()
     return render(
         request,
         "absences/register.html",
         {
             "register": register,
             "form": form,
-            "rows": form.table(announced),
+            "rows": form.table(register.announced_pupil_ids([p.id for p in pupils])),
             "can_edit": access.can_edit_register(request.user, register),
             "count": len(pupils),
             "absent_count": sum(1 for e in events.values() if e.is_absence),
@@ -184,10 +162,10 @@ def pupil_file(request, pupil_id):
     enrollment = access.current_enrollment(pupil.id)
     context = {"file": _file_context(request.user, pupil), "pupil": pupil, "enrollment": enrollment}
     if access.is_staff_viewer(request.user, pupil.id) and enrollment is not None:
-        actions.record_views(request.user, [pupil.id], enrollment.school_class.school_id, AuditEntry.What.FILE)
-    context["is_manager"] = enrollment is not None and enrollment.school_class.school_id in access.managed_school_ids(
-        request.user
-    )
+        actions.retention.record_views(
+            request.user, [pupil.id], enrollment.school_class.school_id, AuditEntry.What.FILE
+        )
+    context["is_manager"] = enrollment is not None and access.manages(request.user, enrollment.school_class.school_id)
     return render(request, "absences/pupil_file.html", context)
 
 
@@ -195,9 +173,9 @@ def pupil_file(request, pupil_id):
 @require_GET
 def event_detail(request, event_id):
     event = access.access_event(request.user, event_id)
-    is_manager = event.school_id in access.managed_school_ids(request.user)
+    is_manager = access.manages(request.user, event.school_id)
     if access.is_staff_viewer(request.user, event.pupil_id):
-        actions.record_views(request.user, [event.pupil_id], event.school_id, AuditEntry.What.EVENT)
+        actions.retention.record_views(request.user, [event.pupil_id], event.school_id, AuditEntry.What.EVENT)
     form = None
     if is_manager:
         form = EventForm(
@@ -207,7 +185,7 @@ def event_detail(request, event_id):
                 "settled": event.settled,
                 "comment": event.comment,
             },
-            reasons=Reason.objects.filter(school_id=event.school_id),
+            reasons=Reason.objects.visible_to(request.user).filter(school_id=event.school_id),
         )
     return _render_event(request, event, form, is_manager)
 
@@ -230,11 +208,11 @@ def _render_event(request, event, form, is_manager, status=200):
 @require_POST
 def event_update(request, event_id):
     event = access.access_event(request.user, event_id, for_write=True)
-    form = EventForm(request.POST, reasons=Reason.objects.filter(school_id=event.school_id))
+    form = EventForm(request.POST, reasons=Reason.objects.visible_to(request.user).filter(school_id=event.school_id))
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            actions.do_update_event(
+        with errors.reported(request, _("Absence updated."), form=form) as outcome:
+            actions.records.do_update_event(
                 request.user,
                 event,
                 reason=data["reason"],
@@ -242,10 +220,7 @@ def event_update(request, event_id):
                 settled=data["settled"],
                 comment=data["comment"],
             )
-        except EntError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Absence updated."))
+        if outcome.ok:
             return redirect("absences:event_detail", event_id=event.id)
     return _render_event(request, event, form, True)
 
@@ -257,23 +232,20 @@ def event_update(request, event_id):
 @require_http_methods(["GET", "POST"])
 def declare(request, pupil_id):
     pupil, enrollment = access.access_declarable_child(request.user, pupil_id)
-    reasons = actions.reasons_for(enrollment.school_class.school)
+    reasons = Reason.objects.visible_to(request.user).offered().filter(school_id=enrollment.school_class.school_id)
     form = NoticeForm(request.POST or None, request.FILES or None, reasons=reasons)
     if request.method == "POST" and form.is_valid():
-        try:
-            notice = actions.do_declare_notice(
+        with errors.reported(request, _("Your notice was sent to the school office."), form=form) as outcome:
+            notice = actions.notices.do_declare_notice(
                 request.user, pupil, enrollment, data=form.cleaned_data, document=form.cleaned_data.get("document")
             )
-        except EntError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Your notice was sent to the school office."))
+        if outcome.ok:
             return redirect("absences:notice_detail", notice_id=notice.id)
     return render(request, "absences/declare.html", {"form": form, "pupil": pupil, "enrollment": enrollment})
 
 
 def _render_notice(request, notice, reject_form=None, status=200):
-    is_manager = notice.school_id in access.managed_school_ids(request.user)
+    is_manager = access.manages(request.user, notice.school_id)
     return render(
         request,
         "absences/notice_detail.html",
@@ -292,7 +264,7 @@ def _render_notice(request, notice, reject_form=None, status=200):
 def notice_detail(request, notice_id):
     notice = access.access_notice(request.user, notice_id)
     if access.is_staff_viewer(request.user, notice.pupil_id):
-        actions.record_views(request.user, [notice.pupil_id], notice.school_id, AuditEntry.What.NOTICE)
+        actions.retention.record_views(request.user, [notice.pupil_id], notice.school_id, AuditEntry.What.NOTICE)
     return _render_notice(request, notice)
 
 
@@ -303,7 +275,7 @@ def notice_document(request, notice_id):
     if not notice.document_key:
         raise Http404
     if access.is_staff_viewer(request.user, notice.pupil_id):
-        actions.record_views(request.user, [notice.pupil_id], notice.school_id, AuditEntry.What.DOCUMENT)
+        actions.retention.record_views(request.user, [notice.pupil_id], notice.school_id, AuditEntry.What.DOCUMENT)
     return files.download(request, notice, files.ABSENCE_DOCUMENT, seconds=120)
 
 
@@ -311,12 +283,8 @@ def notice_document(request, notice_id):
 @require_POST
 def notice_validate(request, notice_id):
     notice = access.access_notice(request.user, notice_id, for_treat=True)
-    try:
-        actions.do_validate_notice(request.user, notice)
-    except EntError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Notice validated: the absences it covers are justified."))
+    with errors.reported(request, _("Notice validated: the absences it covers are justified.")):
+        actions.notices.do_validate_notice(request.user, notice)
     return redirect("absences:notice_detail", notice_id=notice.id)
 
 
@@ -326,12 +294,8 @@ def notice_reject(request, notice_id):
     notice = access.access_notice(request.user, notice_id, for_treat=True)
     form = RejectForm(request.POST)
     if form.is_valid():
-        try:
-            actions.do_reject_notice(request.user, notice, reason_text=form.cleaned_data["reject_reason"])
-        except EntError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Notice rejected; the family has been told why."))
+        with errors.reported(request, _("Notice rejected; the family has been told why.")):
+            actions.notices.do_reject_notice(request.user, notice, reason_text=form.cleaned_data["reject_reason"])
         return redirect("absences:notice_detail", notice_id=notice.id)
     return _render_notice(request, notice, reject_form=form)
 
@@ -346,7 +310,8 @@ def dashboard(request, school_id):
     day_form = DayForm(request.GET or None)
     day = (day_form.cleaned_data.get("date") if day_form.is_valid() else None) or timezone.localdate()
     registers = list(
-        Register.objects.filter(school=school, date=day)
+        Register.objects.visible_to(request.user)
+        .filter(school=school, date=day)
         .select_related("school_class", "group", "subject", "taken_by")
         .order_by("starts_at")
     )
@@ -354,28 +319,27 @@ def dashboard(request, school_id):
     missing = []
     if school.is_primary:
         done = {(r.school_class_id, r.half_day) for r in registers if r.school_class_id}
-        for klass in SchoolClass.objects.filter(school=school, year__is_current=True).order_by("name"):
+        for klass in (
+            SchoolClass.objects.visible_to(request.user).filter(school=school, year__is_current=True).order_by("name")
+        ):
             for half in (HalfDay.MORNING, HalfDay.AFTERNOON):
                 if (klass.id, half) not in done:
                     missing.append((klass, HalfDay(half).label))
     unexplained = (
-        AbsenceEvent.objects.filter(
-            school=school, date=day, kind=AbsenceEvent.Kind.ABSENCE, state=AbsenceEvent.State.UNEXPLAINED
-        )
+        AbsenceEvent.objects.visible_to(request.user)
+        .filter(school=school, date=day, kind=AbsenceEvent.Kind.ABSENCE, state=AbsenceEvent.State.UNEXPLAINED)
         .select_related("pupil", "school_class", "register__subject")
         .order_by("pupil__last_name", "pupil__first_name", "starts_at")
     )
     notices = (
-        AbsenceNotice.objects.filter(school=school, state=AbsenceNotice.State.PENDING)
+        AbsenceNotice.objects.visible_to(request.user)
+        .filter(school=school, state=AbsenceNotice.State.PENDING)
         .select_related("pupil", "reason", "declared_by")
         .order_by("starts_at")
     )
-    classes, groups = access.register_targets(request.user)
-    open_form = RegisterOpenForm(
-        classes=[c for c in classes if c.school_id == school.id],
-        groups=[g for g in groups if g.school_id == school.id],
-        initial={"date": day},
-    )
+    classes, groups = access.school_targets(request.user, school)
+    classes, groups = list(classes), list(groups)
+    open_form = RegisterOpenForm(classes=classes, groups=groups, initial={"date": day})
     return render(
         request,
         "absences/dashboard.html",
@@ -391,7 +355,7 @@ def dashboard(request, school_id):
             "notices": notices,
             "open_form": open_form,
             "is_direction": school.id in access.direction_school_ids(request.user),
-            "classes": [c for c in classes if c.school_id == school.id],
+            "classes": classes,
         },
     )
 
@@ -400,17 +364,14 @@ def dashboard(request, school_id):
 @require_http_methods(["GET", "POST"])
 def record(request, school_id):
     school = access.access_managed_school(request.user, school_id)
-    classes = SchoolClass.objects.filter(school=school, year__is_current=True).select_related("school")
-    groups = Group.objects.filter(school=school, year__is_current=True).select_related("school")
-    pupils = User.objects.filter(
-        id__in=Enrollment.objects.current().filter(school_class__school=school).values("pupil_id")
-    ).order_by("last_name", "first_name")
+    classes, groups = access.school_targets(request.user, school)
+    pupils = access.school_pupils(request.user, school)
     form = RecordForm(
         request.POST or None,
         classes=list(classes),
         groups=list(groups),
         pupils=pupils,
-        reasons=actions.reasons_for(school),
+        reasons=Reason.objects.visible_to(request.user).offered().filter(school=school),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -421,11 +382,8 @@ def record(request, school_id):
             chosen = list(pupils.filter(pupil_groups=target))
         else:
             chosen = list(pupils.filter(enrollments__school_class=target, enrollments__left_on__isnull=True))
-        year = school.years.filter(is_current=True).first()
-        try:
-            if year is None:
-                raise actions.AbsenceError(_("This school has no current school year."))
-            rows = actions.do_record_absences(
+        with errors.reported(request, form=form) as outcome:
+            rows = actions.records.do_record_absences(
                 request.user,
                 school,
                 pupils=chosen,
@@ -436,11 +394,8 @@ def record(request, school_id):
                 kind=data["kind"],
                 reason=data["reason"],
                 comment=data["comment"],
-                year=year,
             )
-        except EntError as exc:
-            form.add_error(None, exc.message)
-        else:
+        if outcome.ok:
             messages.success(request, _("%(n)s absence(s) recorded.") % {"n": len(rows)})
             return redirect("absences:dashboard", school_id=school.id)
     return render(request, "absences/record.html", {"form": form, "school": school})
@@ -462,17 +417,15 @@ def _period(request, school):
 def class_stats(request, class_id):
     klass = access.access_stats_class(request.user, class_id)
     form, start, end = _period(request, klass.school)
-    pupils = list(
-        User.objects.filter(enrollments__school_class=klass, enrollments__left_on__isnull=True).order_by(
-            "last_name", "first_name"
-        )
+    pupils = list(access.class_pupils(request.user, klass).order_by("last_name", "first_name"))
+    rows = (
+        AbsenceEvent.objects.visible_to(request.user)
+        .filter(pupil_id__in=[p.id for p in pupils], school_id=klass.school_id, date__gte=start, date__lte=end)
+        .values_list("pupil_id", "kind", "date", "half_day", "state", "minutes")
     )
-    rows = AbsenceEvent.objects.filter(
-        pupil_id__in=[p.id for p in pupils], school_id=klass.school_id, date__gte=start, date__lte=end
-    ).values_list("pupil_id", "kind", "date", "half_day", "state", "minutes")
     by_pupil = totals_by_pupil(rows)
     if pupils:
-        actions.record_views(request.user, [p.id for p in pupils], klass.school_id, AuditEntry.What.STATS)
+        actions.retention.record_views(request.user, [p.id for p in pupils], klass.school_id, AuditEntry.What.STATS)
     table = [(p, by_pupil.get(p.id)) for p in pupils]
     return render(
         request,
@@ -489,13 +442,14 @@ def export_csv(request, school_id):
     if form.is_bound and not form.is_valid():
         return render(request, "absences/export.html", {"form": form, "school": school})
     events = (
-        AbsenceEvent.objects.filter(school=school, date__gte=start, date__lte=end)
+        AbsenceEvent.objects.visible_to(request.user)
+        .filter(school=school, date__gte=start, date__lte=end)
         .select_related("pupil", "school_class", "reason")
         .order_by("date", "starts_at", "pupil__last_name")
     )
     pupil_ids = list(events.values_list("pupil_id", flat=True).distinct().order_by())
     if pupil_ids:
-        actions.record_views(request.user, pupil_ids, school.id, AuditEntry.What.EXPORT)
+        actions.retention.record_views(request.user, pupil_ids, school.id, AuditEntry.What.EXPORT)
     header = [
         _("Date"),
         _("Half-day"),
@@ -546,10 +500,10 @@ def reasons(request, school_id):
     school = access.access_managed_school(request.user, school_id)
     form = ReasonForm(request.POST or None, instance=Reason(school=school))
     if request.method == "POST" and form.is_valid():
-        actions.do_save_reason(request.user, form)
+        actions.reasons.do_save_reason(request.user, form)
         messages.success(request, _("Reason added."))
         return redirect("absences:reasons", school_id=school.id)
-    rows = Reason.objects.filter(school=school)
+    rows = Reason.objects.visible_to(request.user).filter(school=school)
     return render(request, "absences/reasons.html", {"school": school, "form": form, "reasons": rows})
 
 
@@ -557,12 +511,10 @@ def reasons(request, school_id):
 @require_http_methods(["GET", "POST"])
 def reason_edit(request, school_id, reason_id):
     school = access.access_managed_school(request.user, school_id)
-    reason = Reason.objects.filter(school=school, id=reason_id).first()
-    if reason is None:
-        raise Http404
+    reason = access.access_reason(request.user, school.id, reason_id, for_write=True)
     form = ReasonForm(request.POST or None, instance=reason)
     if request.method == "POST" and form.is_valid():
-        actions.do_save_reason(request.user, form)
+        actions.reasons.do_save_reason(request.user, form)
         messages.success(request, _("Reason saved."))
         return redirect("absences:reasons", school_id=school.id)
     return render(request, "absences/reason_edit.html", {"school": school, "form": form, "reason": reason})
@@ -572,8 +524,8 @@ def reason_edit(request, school_id, reason_id):
 @require_GET
 def audit_log(request, school_id):
     school = access.access_audit_school(request.user, school_id)
-    entries = AuditEntry.objects.filter(school=school).select_related("pupil")
-    pupil_id = request.GET.get("pupil")
-    if pupil_id and pupil_id.isdigit():
-        entries = entries.filter(pupil_id=int(pupil_id))
+    entries = AuditEntry.objects.visible_to(request.user).filter(school=school).select_related("pupil")
+    pupil_id = int_id(request.GET.get("pupil"))
+    if pupil_id is not None:
+        entries = entries.filter(pupil_id=pupil_id)
     return render(request, "absences/audit.html", {"school": school, "entries": entries[:300]})
