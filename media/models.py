@@ -277,6 +277,18 @@ class Fleet(models.Model):
     def etag(self):
         return f'"f{self.id}-r{self.revision}"'
 
+    def app_links(self):
+        """Every app put on the fleet, offered or not (the fleet's page)."""
+        return self.fleet_items.select_related("item__current_version").order_by("item__title")
+
+    def offered_apps(self):
+        """What the fleet's tablets must have: offered Android apps, one query."""
+        return (
+            self.fleet_items.filter(item__status=Item.Status.APPROVED, item__current_version__isnull=False)
+            .select_related("item__current_version")
+            .order_by("item__title", "item_id")
+        )
+
 
 class FleetItem(models.Model):
     fleet = models.ForeignKey(Fleet, on_delete=models.CASCADE, related_name="fleet_items")
