@@ -186,15 +186,18 @@ def access_proposal_schools(user) -> frozenset:
     return school_ids
 
 
+def sees_fleets(user) -> bool:
+    """Whether the fleets page is theirs: the schools' approvers and the territory admins."""
+    roles = _roles(user)
+    return roles is not None and bool(fleet_school_ids(user) or roles.admin_territory_ids)
+
+
 def access_fleet_schools(user, *, for_write=False) -> frozenset:
     """The schools whose fleets the person runs (the fleets page). The territory
     admins see the fleets but run none: 403 when they try to create one."""
-    roles = _roles(user)
-    if roles is None:
+    if not sees_fleets(user):
         raise Http404
     school_ids = fleet_school_ids(user)
-    if not school_ids and not roles.admin_territory_ids:
-        raise Http404
     if for_write and not school_ids:
         raise PermissionDenied
     return school_ids

@@ -58,7 +58,7 @@ def mine(request):
             "proposals": proposals,
             "can_propose": bool(access.proposer_school_ids(user)),
             "can_review": bool(access.approver_school_ids(user)),
-            "has_fleets": bool(access.fleet_school_ids(user) or user.roles.admin_territory_ids),
+            "has_fleets": access.sees_fleets(user),
         },
     )
 
