@@ -72,6 +72,13 @@ class Item(models.Model):
             return False
         return not self.has_file or self.current_version_id is not None
 
+    def versions_for_review(self):
+        """Every version with what its review shows (uploader, the other item of a signer clash)."""
+        return self.versions.select_related("uploaded_by", "apk_other_item__school")
+
+    def recent_decisions(self, limit=50):
+        return self.decisions.select_related("decided_by")[:limit]
+
 
 class Version(models.Model):
     class Scan(models.TextChoices):

@@ -121,10 +121,10 @@ def item_detail(request, item_id):
     # Which forms and details to show; every action checks again on its own.
     editor = access.can_edit_item(request.user, item)
     approver = access.can_approve(request.user, item.school_id)
-    versions = list(item.versions.select_related("uploaded_by", "apk_other_item__school")) if editor else []
+    versions = list(item.versions_for_review()) if editor else []
     for v in versions:
         v.permission_rows = describe_all(v.apk_permissions, v.apk_new_permissions) if v.apk_package else []
-    decisions = item.decisions.select_related("decided_by")[:50] if editor else []
+    decisions = item.recent_decisions() if editor else []
     assign_form = None
     if approver and item.status == Item.Status.APPROVED:
         initial = {
