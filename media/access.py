@@ -7,13 +7,24 @@
 - a pupil sees only offered (approved, clean) items assigned to their classes or
   groups; a parent the same for each of their children;
 - anything else, including another school, is a 404.
+
+Single objects come from the `access_<thing>()` functions below: 404 when the
+object is missing or not the person's to see, 403 (PermissionDenied) when they
+see it but may not do what they asked (read-only). Lists come from the
+QuerySets' `visible_to()` (or the narrower lists below, built on the same rules).
+
+The media models (and media.fdroid, which imports them) are imported inside the
+functions: media/models.py builds its managers from the QuerySets defined here,
+so a module-level import of them would be a cycle.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from ent.directory.models import Group, StaffRole
+from ent.ids import int_id
 
 APPROVER_ROLES = (StaffRole.Role.REFERENT, StaffRole.Role.DIRECTION)
 
@@ -24,11 +35,13 @@ def _roles(user):
     return user.roles
 
 
-def _int_id(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+def _one_or_404(queryset, object_id):
+    """The row with this id, or 404 (also for anything that is not an id)."""
+    pk = int_id(object_id)
+    found = queryset.filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise Http404
+    return found
 
 
 def approver_school_ids(user) -> frozenset:
@@ -102,6 +115,13 @@ class ItemQuerySet(models.QuerySet):
         q |= Q(created_by_id=roles.user_id, school_id__in=roles.teacher_school_ids)
         return self.filter(q)
 
+    def with_icons(self):
+        """Each item's clean icon as `item.icons` (a list), for the lists' thumbnails."""
+        from media.models import Illustration, Version
+
+        icons = Illustration.objects.filter(role=Illustration.Role.ICON, scan=Version.Scan.CLEAN)
+        return self.prefetch_related(Prefetch("illustrations", queryset=icons, to_attr="icons"))
+
     def visible_to(self, user):
         roles = _roles(user)
         if roles is None:
@@ -126,19 +146,85 @@ class FleetQuerySet(models.QuerySet):
         return self.filter(q)
 
 
-def access_item(user, item_id, *, for_write=False):
-    """for_write: change the item (new version, edit): its approvers, or its author
-    while it is not approved."""
+# Lists -----------------------------------------------------------------------------
+
+
+def resources_of(user, child=None):
+    """'Mes ressources': a pupil's own, or the chosen child's for a parent."""
     from media.models import Item
 
-    item_id = _int_id(item_id)
-    item = Item.objects.select_related("school", "current_version").filter(id=item_id).first()
-    if item is None:
+    return Item.objects.mine(user, child_id=child.id if child else None)
+
+
+def proposals_of(user):
+    """A teacher's own proposals (none for anyone who teaches nowhere)."""
+    from media.models import Item
+
+    roles = _roles(user)
+    if roles is None or not roles.teacher_school_ids:
+        return Item.objects.none()
+    return Item.objects.filter(created_by_id=roles.user_id)
+
+
+def access_catalogue(user):
+    """The school catalogue, for adults who work in a school; 404 for the others."""
+    from media.models import Item
+
+    roles = _roles(user)
+    if roles is None:
         raise Http404
+    if not (proposer_school_ids(user) or roles.staff):
+        raise Http404
+    return Item.objects.catalogue_for(user)
+
+
+def access_proposal_schools(user) -> frozenset:
+    """The schools the person may propose a resource for; 404 if there are none."""
+    school_ids = proposer_school_ids(user)
+    if not school_ids:
+        raise Http404
+    return school_ids
+
+
+def sees_fleets(user) -> bool:
+    """Whether the fleets page is theirs: the schools' approvers and the territory admins."""
+    roles = _roles(user)
+    return roles is not None and bool(fleet_school_ids(user) or roles.admin_territory_ids)
+
+
+def access_fleet_schools(user, *, for_write=False) -> frozenset:
+    """The schools whose fleets the person runs (the fleets page). The territory
+    admins see the fleets but run none: 403 when they try to create one."""
+    if not sees_fleets(user):
+        raise Http404
+    school_ids = fleet_school_ids(user)
+    if for_write and not school_ids:
+        raise PermissionDenied
+    return school_ids
+
+
+def shown_illustrations(item, *, editor: bool) -> list:
+    """Icons and screenshots on the item's page: clean ones, and for its editors
+    also those still being scanned (so they see what they sent)."""
+    from media.models import Version
+
+    return [i for i in item.illustrations.all() if i.scan == Version.Scan.CLEAN or editor]
+
+
+# Items and versions ----------------------------------------------------------
+
+
+def access_item(user, item_id, *, for_write=False):
+    """The item, if the person sees it (else 404). for_write: change it (new
+    version, images, delete a version): its approvers, or its author; someone who
+    sees it but may not change it gets 403."""
+    from media.models import Item
+
+    item = _one_or_404(Item.objects.select_related("school", "current_version"), item_id)
     if not may_see(user, item):
         raise Http404
     if for_write and not can_edit_item(user, item):
-        raise Http404
+        raise PermissionDenied
     return item
 
 
@@ -171,25 +257,59 @@ def can_edit_item(user, item) -> bool:
     return item.created_by_id == user.id and item.school_id in proposer_school_ids(user)
 
 
-def access_item_for_review(user, item_id):
+def can_delete_item(user, item) -> bool:
+    """Its editors may delete it, except an approved one: that is its approvers'
+    decision (pupils and tablets have it)."""
     from media.models import Item
 
-    item_id = _int_id(item_id)
-    item = Item.objects.select_related("school").filter(id=item_id, school_id__in=approver_school_ids(user)).first()
-    if item is None:
-        raise Http404
+    if not can_edit_item(user, item):
+        return False
+    if item.status == Item.Status.APPROVED and not can_approve(user, item.school_id):
+        return False
+    return True
+
+
+def access_item_for_review(user, item_id):
+    """An item to approve, reject, withdraw or assign: visible (else 404), and the
+    person approves for its school (else 403)."""
+    item = access_item(user, item_id)
+    if not can_approve(user, item.school_id):
+        raise PermissionDenied
+    return item
+
+
+def access_item_for_delete(user, item_id):
+    item = access_item(user, item_id)
+    if not can_delete_item(user, item):
+        raise PermissionDenied
+    return item
+
+
+def access_file_item(user, item_id):
+    """An item that takes files (not a link) whose versions the person may add:
+    the direct upload of a new version."""
+    item = access_item(user, item_id, for_write=True)
+    if not item.has_file:
+        raise PermissionDenied
     return item
 
 
 def access_version(user, version_id, *, for_write=False):
     from media.models import Version
 
-    version_id = _int_id(version_id)
-    version = Version.objects.select_related("item").filter(id=version_id).first()
-    if version is None:
-        raise Http404
+    version = _one_or_404(Version.objects.select_related("item"), version_id)
     access_item(user, version.item_id, for_write=for_write)
     return version
+
+
+def access_version_of(item, version_id):
+    """The version of this item a review names (None when none is named); 404 for
+    one of another item."""
+    from media.models import Version
+
+    if not version_id:
+        return None
+    return _one_or_404(Version.objects.filter(item=item), version_id)
 
 
 def access_download(user, item_id, version_id=None):
@@ -204,38 +324,81 @@ def access_download(user, item_id, version_id=None):
         return item, item.current_version
     if not can_edit_item(user, item):
         raise Http404
-    version = Version.objects.filter(id=_int_id(version_id), item=item, scan=Version.Scan.CLEAN).first()
-    if version is None:
-        raise Http404
+    version = _one_or_404(Version.objects.filter(item=item, scan=Version.Scan.CLEAN), version_id)
     return item, version
+
+
+def access_openable(user, item_id):
+    """An item to open: a web link's address may be followed by whoever sees the
+    item once it is offered, before that only by its editors (to check it); a
+    file's version is then chosen by access_download."""
+    from media.models import Item
+
+    item = access_item(user, item_id)
+    if item.kind == Item.Kind.LINK and not item.is_offered and not can_edit_item(user, item):
+        raise Http404
+    return item
+
+
+def access_illustration(user, illustration_id):
+    """An icon or screenshot: whoever sees the item, once the image is clean."""
+    from media.models import Illustration, Version
+
+    picture = _one_or_404(Illustration.objects.filter(scan=Version.Scan.CLEAN).exclude(key=""), illustration_id)
+    access_item(user, picture.item_id)
+    return picture
+
+
+def access_upload_ticket(user, ticket_id):
+    """A direct upload's ticket: only the person who started it."""
+    from media.models import UploadTicket
+
+    return _one_or_404(UploadTicket.objects.filter(created_by_id=user.id), ticket_id)
 
 
 def access_school_for_proposal(user, school_id):
     from ent.directory.models import School
 
-    school_id = _int_id(school_id)
-    if school_id not in proposer_school_ids(user):
+    school_id = int_id(school_id)
+    if school_id is None or school_id not in proposer_school_ids(user):
         raise Http404
     return School.objects.get(id=school_id)
 
 
-def access_fleet(user, fleet_id):
+# Fleets and tablets ----------------------------------------------------------
+
+
+def can_manage_fleet(user, fleet) -> bool:
+    """Enrol and revoke tablets, choose apps, publish the repository: the fleet's
+    school's approvers (territory admins only look)."""
+    return fleet.school_id in fleet_school_ids(user)
+
+
+def access_fleet(user, fleet_id, *, for_write=False):
     from media.models import Fleet
 
-    fleet = Fleet.objects.visible_to(user).select_related("school").filter(id=_int_id(fleet_id)).first()
-    if fleet is None:
-        raise Http404
+    fleet = _one_or_404(Fleet.objects.visible_to(user).select_related("school"), fleet_id)
+    if for_write and not can_manage_fleet(user, fleet):
+        raise PermissionDenied
     return fleet
 
 
-def access_tablet(user, tablet_id):
+def access_fleet_app(fleet, item_id):
+    """An item on this fleet (to remove it); 404 for one that is not."""
+    from media.models import Item
+
+    return _one_or_404(Item.objects.filter(fleet_items__fleet=fleet), item_id)
+
+
+def access_tablet(user, tablet_id, *, for_write=False):
     from media.models import Tablet
 
-    tablet = Tablet.objects.select_related("fleet").filter(id=_int_id(tablet_id)).first()
-    if tablet is None:
-        raise Http404
-    access_fleet(user, tablet.fleet_id)
+    tablet = _one_or_404(Tablet.objects.select_related("fleet"), tablet_id)
+    access_fleet(user, tablet.fleet_id, for_write=for_write)
     return tablet
+
+
+# The tablets' own endpoints: a device token or the repository's secret, no person.
 
 
 def tablet_for_token(token: str):
@@ -245,3 +408,45 @@ def tablet_for_token(token: str):
     if not token or len(token) > 200:
         return None
     return Tablet.objects.select_related("fleet").filter(token_hash=hash_token(token), revoked_at__isnull=True).first()
+
+
+def access_tablet_version(tablet, version_id):
+    """An APK a tablet may download: the approved version of an app offered in
+    its fleet; 404 otherwise (withdrawn, replaced, another fleet's)."""
+    from media.models import Item, Version
+
+    offered = Version.objects.filter(
+        item__current_version_id=models.F("id"),
+        item__status=Item.Status.APPROVED,
+        item__fleet_items__fleet_id=tablet.fleet_id,
+    ).exclude(key="")
+    return _one_or_404(offered, version_id)
+
+
+def access_fdroid_repo(secret: str, name: str):
+    """The fleet whose published F-Droid repository holds the file `name`: the
+    secret in the URL is the only credential. 404 for a wrong secret, a
+    repository never built or a name that is not a file path of one."""
+    from media import fdroid
+    from media.models import Fleet
+
+    fleet = Fleet.objects.filter(repo_secret=secret).first() if secret else None
+    if fleet is None or fleet.repo_built_at is None:
+        raise Http404
+    if not fdroid.SAFE_PATH.match(name) or ".." in name:
+        raise Http404
+    return fleet
+
+
+def access_fdroid_apk(fleet, name: str):
+    """The APK a fleet's repository may serve under this name: the approved
+    version of an app still offered in that fleet. Checked at every request, so a
+    withdrawal or a rejection stops downloads at once, whatever the last build
+    left in the index."""
+    from media.fdroid import apk_name
+
+    for link in fleet.offered_apps():
+        version = link.item.current_version
+        if version.key and apk_name(version) == name:
+            return version
+    raise Http404

@@ -8,23 +8,27 @@ dies in between, which the orphan sweep finds.
 
 import logging
 import secrets
+import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.db.models import F, Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ent import storage
-from ent.errors import StorageUnavailable
+from ent.celery import app as celery_app
+from ent.directory.models import School, StaffRole, Subject
+from ent.errors import FileRefused, StorageUnavailable
 from ent.notify.api import notify
 from ent.sanitize import linkify_text
 from media import files, scanner
-from media.files import FileRefused
 from media.models import (
     Assignment,
     Decision,
@@ -92,10 +96,6 @@ def _lock_quota_owners(user, school) -> None:
     uploads started at once are counted one after the other: the second sees the
     first's reservation (or version) and cannot also pass. Always user then school:
     one order, no deadlock."""
-    from django.contrib.auth import get_user_model
-
-    from ent.directory.models import School
-
     if user is not None:
         get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
     School.objects.select_for_update().filter(pk=school.pk).values_list("pk", flat=True).first()
@@ -244,7 +244,7 @@ def _scan_later(version_id):
     """Queue the scan once the version is committed. If the broker cannot take it,
     the version stays "pending" (never offered) and the beat's rescan_pending
     picks it up: the upload itself must not fail after it was recorded."""
-    from media.tasks import scan_version
+    from media.tasks import scan_version  # media.tasks calls these actions: imported when needed
 
     try:
         scan_version.delay(version_id)
@@ -328,8 +328,6 @@ def do_start_direct_upload(user, school, *, filename, size, sha256="", item=None
 def do_finish_direct_upload(user, ticket: UploadTicket) -> Version:
     """The browser says it is done: check what arrived (size, SHA-256, type by
     content, APK data), then record it; otherwise delete the object and refuse."""
-    import tempfile
-
     key = ticket.key
     try:
         info = storage.stat(key)
@@ -363,8 +361,6 @@ def do_finish_direct_upload(user, ticket: UploadTicket) -> Version:
         ticket.delete()
         if item is not None:
             return item
-        from ent.directory.models import Subject
-
         data = dict(ticket.metadata)
         data["subjects"] = list(Subject.objects.filter(school=ticket.school, id__in=data.get("subjects", [])))
         return _create_item(user, ticket.school, data)
@@ -429,7 +425,7 @@ def do_add_illustration(user, item: Item, uploaded, role: str) -> Illustration:
 
 
 def _scan_illustration_later(illustration_id):
-    from media.tasks import scan_illustration
+    from media.tasks import scan_illustration  # media.tasks calls these actions: imported when needed
 
     scan_illustration.delay(illustration_id)
 
@@ -537,22 +533,24 @@ def _refresh_repos_later(fleet_ids):
         transaction.on_commit(lambda fleet_id=fleet_id: queue_repo_build(fleet_id), robust=True)
 
 
+def do_request_repo_build(user, fleet: Fleet) -> None:
+    """The référent publishes the fleet's F-Droid repository: the build is queued
+    once the request's transaction commits (robust: a broker outage must not
+    break the page), never run in the request (see queue_repo_build)."""
+    transaction.on_commit(lambda: queue_repo_build(fleet.id), robust=True)
+
+
 def queue_repo_build(fleet_id) -> None:
     """Hand the build to Celery. A build takes seconds (fdroid update, signing):
     never inside a request. Where Celery runs tasks eagerly (`make run` on a bare
     machine, no broker), it runs in a thread of its own instead, after the response."""
-    import threading
+    from media.tasks import build_fdroid_repo  # media.tasks calls these actions: imported when needed
 
-    from ent.celery import app
-    from media.tasks import build_fdroid_repo
-
-    if not (app.conf.task_always_eager and getattr(settings, "MEDIA_FDROID_BUILD_IN_THREAD", True)):
+    if not (celery_app.conf.task_always_eager and getattr(settings, "MEDIA_FDROID_BUILD_IN_THREAD", True)):
         build_fdroid_repo.delay(fleet_id)
         return
 
     def run():
-        from django.db import connection
-
         try:
             build_fdroid_repo.apply(args=[fleet_id])
         finally:
@@ -562,8 +560,6 @@ def queue_repo_build(fleet_id) -> None:
 
 
 def referent_ids(school) -> list:
-    from ent.directory.models import StaffRole
-
     roles = StaffRole.objects.filter(school=school, role=StaffRole.Role.REFERENT)
     ids = list(roles.values_list("user_id", flat=True))
     if not ids:
@@ -597,20 +593,6 @@ def do_record_repo_failure(fleet_id, reason: str) -> Fleet | None:
                 },
             )
     return fleet
-
-
-def fdroid_apk(fleet: Fleet, name: str) -> Version | None:
-    """The APK a fleet's repository may serve under this name: the approved
-    version of an app still offered in that fleet. Checked at every request, so a
-    withdrawal or a rejection stops downloads at once, whatever the last build
-    left in the index."""
-    from media.fdroid import apk_name
-
-    for link in fleet_apps(fleet):
-        version = link.item.current_version
-        if version.key and apk_name(version) == name:
-            return version
-    return None
 
 
 def _approve(item, version, user, verdict, reason=""):
@@ -870,18 +852,9 @@ def do_remove_fleet_item(user, fleet: Fleet, item: Item) -> None:
             _refresh_repos_later([fleet.id])
 
 
-def fleet_apps(fleet: Fleet):
-    """What the fleet's tablets must have: offered Android apps, one query."""
-    return (
-        FleetItem.objects.filter(fleet=fleet, item__status=Item.Status.APPROVED, item__current_version__isnull=False)
-        .select_related("item__current_version")
-        .order_by("item__title", "item_id")
-    )
-
-
 def build_manifest(fleet: Fleet, base_url: str) -> dict:
     apps = []
-    for link in fleet_apps(fleet):
+    for link in fleet.offered_apps():
         v = link.item.current_version
         apps.append(
             {
@@ -898,16 +871,3 @@ def build_manifest(fleet: Fleet, base_url: str) -> dict:
             }
         )
     return {"fleet": fleet.name, "revision": fleet.revision, "apps": apps}
-
-
-def tablet_may_download(tablet: Tablet, version_id) -> Version | None:
-    return (
-        Version.objects.filter(
-            id=version_id,
-            item__current_version_id=F("id"),
-            item__status=Item.Status.APPROVED,
-            item__fleet_items__fleet_id=tablet.fleet_id,
-        )
-        .exclude(key="")
-        .first()
-    )

@@ -37,7 +37,6 @@ from django.utils.html import strip_tags
 
 from ent import storage
 from media import files
-from media.actions import fleet_apps
 from media.models import Fleet, Illustration, Version
 
 log = logging.getLogger(__name__)
@@ -292,7 +291,7 @@ def do_build_fdroid_repo(fleet: Fleet) -> str:
     fdroid = shutil.which("fdroid") or str(Path(os.sys.executable).parent / "fdroid")
     build_id = f"{timezone.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
     uploaded = []
-    apps = list(fleet_apps(fleet))
+    apps = list(fleet.offered_apps())
     check_one_signer_per_package(apps)
     with tempfile.TemporaryDirectory(prefix="ent-fdroid-") as tmp:
         work = Path(tmp)

@@ -3,6 +3,7 @@ streaming, APK review data, presigned links. Nothing here holds a whole file in
 memory: files are read in chunks from disk or from the object store."""
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -13,17 +14,18 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import urllib3
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ent import storage
-from ent.errors import EntError
+from ent.errors import FileRefused, StorageUnavailable
+
+log = logging.getLogger(__name__)
+# FileRefused is ent.errors' one domain error for a refused file; media's callers
+# and tests also import it from here.
 
 CHUNK = 1024 * 1024
-
-
-class FileRefused(EntError):
-    default_message = _("This file was refused.")
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,17 @@ class HashingReader:
 
 
 SINGLE_PUT_LIMIT = 5 * 1024**3  # S3's limit for one PUT
+# ent.storage keeps its connection pool to itself: the streamed PUT below has its
+# own, with the same fail-fast timeouts, and never retries (a half-read stream
+# cannot be sent again).
+_PUT_HTTP = urllib3.PoolManager(timeout=urllib3.Timeout(connect=2, read=30), retries=False, maxsize=10)
+
+
+def store_failed(action: str, exc: Exception):
+    """What ent.storage does with a failure of the store: log it, raise the one
+    domain error (the pages say "try again later", nothing is recorded)."""
+    log.error("object store %s failed: %s", action, exc)
+    raise StorageUnavailable() from exc
 
 
 def put_file(key: str, reader, length: int, content_type: str) -> None:
@@ -171,8 +184,7 @@ def put_file(key: str, reader, length: int, content_type: str) -> None:
         return
     try:
         url = storage.client().presigned_put_object(settings.S3_BUCKET, key, expires=timedelta(hours=1))
-        # No retries: a half-read stream cannot be sent again.
-        response = storage._HTTP.request(
+        response = _PUT_HTTP.request(
             "PUT",
             url,
             body=reader,
@@ -180,9 +192,9 @@ def put_file(key: str, reader, length: int, content_type: str) -> None:
             retries=False,
         )
     except Exception as exc:
-        storage._fail("put", exc)
+        store_failed("put", exc)
     if response.status != 200:
-        storage._fail("put", RuntimeError(f"HTTP {response.status}: {response.data[:200]!r}"))
+        store_failed("put", RuntimeError(f"HTTP {response.status}: {response.data[:200]!r}"))
 
 
 def download_to(key: str, dest) -> tuple[str, int]:
@@ -198,7 +210,7 @@ def download_to(key: str, dest) -> tuple[str, int]:
             size += len(chunk)
             dest.write(chunk)
     except Exception as exc:
-        storage._fail("get", exc)
+        store_failed("get", exc)
     finally:
         response.close()
         response.release_conn()

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ent import storage
+from media import files
 from media.models import Fleet, Illustration, Item, UploadTicket, Version
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def _listing(prefix):
         for obj in storage.client().list_objects(settings.S3_BUCKET, prefix=prefix, recursive=True):
             yield obj.object_name, obj.last_modified
     except Exception as exc:
-        storage._fail("list", exc)
+        files.store_failed("list", exc)
 
 
 def do_sweep_orphans(*, fix: bool) -> SweepReport:

@@ -72,6 +72,13 @@ class Item(models.Model):
             return False
         return not self.has_file or self.current_version_id is not None
 
+    def versions_for_review(self):
+        """Every version with what its review shows (uploader, the other item of a signer clash)."""
+        return self.versions.select_related("uploaded_by", "apk_other_item__school")
+
+    def recent_decisions(self, limit=50):
+        return self.decisions.select_related("decided_by")[:limit]
+
 
 class Version(models.Model):
     class Scan(models.TextChoices):
@@ -276,6 +283,18 @@ class Fleet(models.Model):
     @property
     def etag(self):
         return f'"f{self.id}-r{self.revision}"'
+
+    def app_links(self):
+        """Every app put on the fleet, offered or not (the fleet's page)."""
+        return self.fleet_items.select_related("item__current_version").order_by("item__title")
+
+    def offered_apps(self):
+        """What the fleet's tablets must have: offered Android apps, one query."""
+        return (
+            self.fleet_items.filter(item__status=Item.Status.APPROVED, item__current_version__isnull=False)
+            .select_related("item__current_version")
+            .order_by("item__title", "item_id")
+        )
 
 
 class FleetItem(models.Model):

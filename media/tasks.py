@@ -1,4 +1,8 @@
-"""Celery tasks of the media app: take ids, re-fetch, call one action. Idempotent."""
+"""Celery tasks of the media app: take ids, re-fetch, call one action. Idempotent.
+
+The actions queue these tasks (media.actions imports this module when it does),
+so the tasks import the actions, and what those import, inside each task: a
+module-level import would be a cycle."""
 
 import logging
 from datetime import timedelta
