@@ -265,6 +265,15 @@ def _justify_from_notices(events):
             event.save(update_fields=["reason", "notice", "state", "settled", "updated_at"])
 
 
+def do_alert_unexplained(register) -> None:
+    """Tell the guardians about a register's unexplained absences now. Saving
+    the register does it on the day itself; this is for a register of an
+    earlier day (the demo seeds last week's)."""
+    with transaction.atomic():
+        events = list(register.events.filter(kind=AbsenceEvent.Kind.ABSENCE).select_related("pupil"))
+        _alert_unexplained(events, register)
+
+
 def _alert_unexplained(events, register):
     """Tell the guardians at once, once per pupil and half-day, unless a notice
     (pending or validated) already explains the absence."""
@@ -309,9 +318,10 @@ def _alert_unexplained(events, register):
             obj=event,
             child=event.pupil,
             context={
-                "title": _("Unexplained absence"),
+                "title": _("Absence to explain"),
                 "date": event.date,
-                "period": HalfDay(event.half_day).label,
+                # The code, not its label: the reader's language is chosen when it is read.
+                "half_day": event.half_day,
                 "class_name": class_name,
                 "school_name": register.school.name,
                 "child_name": event.pupil.first_name,
@@ -576,7 +586,7 @@ def _notify_treated(notice):
             "title": _("Absence notice handled"),
             "start": notice.starts_at,
             "end": notice.ends_at,
-            "status": notice.get_state_display(),
+            "state": notice.state,
             "comment": notice.reject_reason,
             "child_name": notice.pupil.first_name,
             "url": reverse("absences:notice_detail", args=[notice.id]),
@@ -655,7 +665,7 @@ def _notify_absenteeism(pupil_id, school_id, month, listed):
         context={
             "title": _("Absenteeism alert"),
             "half_days": len(listed),
-            "half_day_list": [{"date": d["date"], "period": str(HalfDay(d["period"]).label)} for d in listed],
+            "half_day_list": [{"date": d["date"], "half_day": d["period"]} for d in listed],
             "pupil_name": pupil.get_full_name() or pupil.username,
             "child_name": pupil.first_name,
             "since": month,

@@ -5,7 +5,16 @@ from absences.models import Reason, RetentionPolicy
 
 @admin.register(Reason)
 class ReasonAdmin(admin.ModelAdmin):
-    list_display = ["label", "school", "counts_as_justified", "needs_proof", "is_private", "settles", "is_active"]
+    list_display = [
+        "label",
+        "label_en",
+        "school",
+        "counts_as_justified",
+        "needs_proof",
+        "is_private",
+        "settles",
+        "is_active",
+    ]
     list_filter = ["school", "is_private", "is_active"]
 
 
