@@ -79,7 +79,13 @@ def moment(value) -> str:
 
 def span(start, end) -> str:
     """An interval of aware datetimes [start, end), as a family says it: a
-    half-day, a whole day, hours on one day, or from one day to another."""
+    half-day, a whole day, hours on one day, or from one day to another.
+    Dates are said as days; a caller's preformatted string is said as is."""
+    if not (isinstance(start, datetime.datetime) and isinstance(end, datetime.datetime)):
+        first, final = (v if isinstance(v, str) else moment(v) for v in (start, end))
+        if not final or first == final:
+            return first
+        return pgettext("day range", "from %(start)s to %(end)s") % {"start": first, "end": final}
     start, end = _local(start), _local(end)
     midnight, noon = datetime.time(0, 0), datetime.time(12, 0)
     last = end - datetime.timedelta(microseconds=1)

@@ -85,6 +85,14 @@ def test_a_period_said_in_one_phrase(start, end, fr, en):
     assert say("en", dates.span, aware(*start), aware(*end)) == en
 
 
+def test_a_period_of_dates_or_of_words_the_caller_wrote():
+    assert (
+        say("fr", dates.span, dt.date(2026, 10, 1), dt.date(2026, 10, 3)) == "du jeudi 1er octobre au samedi 3 octobre"
+    )
+    assert say("fr", dates.span, dt.date(2026, 10, 1), "3 octobre") == "du jeudi 1er octobre au 3 octobre"
+    assert say("en", dates.span, dt.date(2026, 10, 1), dt.date(2026, 10, 1)) == "Thursday 1 October"
+
+
 @pytest.mark.parametrize(
     ("n", "fr", "en"),
     [
