@@ -41,6 +41,9 @@ def ensure_reasons(school):
             )
             for i, (label, label_en, justified, proof, private, settles) in enumerate(REASONS)
         )
+    # A demo seeded before reasons had an English label gets it now.
+    for label, label_en, *_ in REASONS:
+        Reason.objects.filter(school=school, label=label, label_en="").update(label_en=label_en)
     return {r.label: r for r in Reason.objects.filter(school=school)}
 
 

@@ -90,3 +90,11 @@ def test_parents_see_the_absences_they_are_alerted_about(seeded, client):
         assert isinstance(event, AbsenceEvent)
         assert event.pupil_id == alert.child_id
         assert event.state == AbsenceEvent.State.UNEXPLAINED
+
+
+def test_demo_reasons_have_an_english_label(seeded):
+    from absences.models import Reason
+
+    reasons = Reason.objects.all()
+    assert reasons.exists()
+    assert not reasons.filter(label_en="").exists()
