@@ -7,7 +7,16 @@ from ent.pagecache import BumpsPagesAdmin
 
 @admin.register(Reason)
 class ReasonAdmin(BumpsPagesAdmin, admin.ModelAdmin):
-    list_display = ["label", "school", "counts_as_justified", "needs_proof", "is_private", "settles", "is_active"]
+    list_display = [
+        "label",
+        "label_en",
+        "school",
+        "counts_as_justified",
+        "needs_proof",
+        "is_private",
+        "settles",
+        "is_active",
+    ]
     list_filter = ["school", "is_private", "is_active"]
 
     def bump_pages(self, obj):

@@ -1,6 +1,7 @@
 """Demo content for absences: the reasons of both demo schools, a past week of
 registers in `prof`'s classes and in the CM2 of `prof2`, a few absences (some
-justified, one unjustified, a late arrival), and one pending notice from `parent2`
+justified, one unjustified, a late arrival, and one of `eleve`'s still to
+explain, so `parent` has a true alert), and one pending notice from `parent2`
 for `cpe` to handle. Today's register is left to `prof` (the demo script takes
 it). Idempotent: a second run adds nothing."""
 
@@ -13,15 +14,15 @@ from absences.access import current_enrollment
 from absences.models import AbsenceEvent, AbsenceNotice, HalfDay, Reason
 from ent import pagecache
 
-# (label, counts as justified, needs proof, private, settles)
+# (label, English label, counts as justified, needs proof, private, settles)
 REASONS = [
-    ("Maladie", True, False, True, True),
-    ("Rendez-vous médical", True, True, True, True),
-    ("Raison familiale", True, False, False, True),
-    ("Sortie ou voyage scolaire", True, False, False, True),
-    ("Transport (retard, grève)", True, False, False, True),
-    ("Convenance personnelle", False, False, False, False),
-    ("Sans motif valable", False, False, False, False),
+    ("Maladie", "Illness", True, False, True, True),
+    ("Rendez-vous médical", "Medical appointment", True, True, True, True),
+    ("Raison familiale", "Family reason", True, False, False, True),
+    ("Sortie ou voyage scolaire", "School outing or trip", True, False, False, True),
+    ("Transport (retard, grève)", "Transport (delay, strike)", True, False, False, True),
+    ("Convenance personnelle", "Personal convenience", False, False, False, False),
+    ("Sans motif valable", "No valid reason", False, False, False, False),
 ]
 
 
@@ -32,16 +33,21 @@ def ensure_reasons(school):
             Reason(
                 school=school,
                 label=label,
+                label_en=label_en,
                 counts_as_justified=justified,
                 needs_proof=proof,
                 is_private=private,
                 settles=settles,
                 position=i,
             )
-            for i, (label, justified, proof, private, settles) in enumerate(REASONS)
+            for i, (label, label_en, justified, proof, private, settles) in enumerate(REASONS)
         )
         # A bulk write outside the actions: it says what it touches as they do.
         pagecache.bump_after_commit(pagescopes.bump_reasons)
+    # A demo seeded before reasons had an English label gets it now.
+    for label, label_en, *_ in REASONS:
+        if Reason.objects.filter(school=school, label=label, label_en="").update(label_en=label_en):
+            pagecache.bump_after_commit(pagescopes.bump_reasons)
     return {r.label: r for r in Reason.objects.filter(school=school)}
 
 
@@ -56,6 +62,7 @@ def _past_school_days(today, year, n=5):
 
 def seed(ctx):
     prof, prof2, cpe = ctx.users.get("prof"), ctx.users.get("prof2"), ctx.users.get("cpe")
+    eleve = ctx.users.get("eleve")
     college, ecole = ctx.schools.get("college"), ctx.schools.get("ecole")
     if not (prof and cpe and college and ecole):
         return
@@ -92,9 +99,15 @@ def seed(ctx):
                     marks[pupils[5].id] = ("late", 10)
                 if n == 3:
                     marks[pupils[7].id] = ("absence", None)
+                # `eleve` missed the last morning lesson and the family has not said why yet:
+                # the alert in `parent`'s feed comes from this absence, through the register.
+                if n == len(days) - 1 and eleve is not None:
+                    marks[eleve.id] = ("absence", None)
             elif n == 1:
                 marks[class_pupils[2].id] = ("absence", None)
             actions.registers.do_save_register(prof, register, marks, finish=True)
+            if eleve is not None and eleve.id in marks:
+                actions.alerts.do_alert_unexplained(register)
 
     # Vie scolaire's decisions: illness justified (health reason: teachers see "justified"),
     # one absence without a valid reason.

@@ -303,7 +303,16 @@ class DayForm(forms.Form):
 class ReasonForm(forms.ModelForm):
     class Meta:
         model = Reason
-        fields = ["label", "counts_as_justified", "needs_proof", "is_private", "settles", "is_active", "position"]
+        fields = [
+            "label",
+            "label_en",
+            "counts_as_justified",
+            "needs_proof",
+            "is_private",
+            "settles",
+            "is_active",
+            "position",
+        ]
 
     def clean_label(self):
         label = self.cleaned_data["label"].strip()

@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ent.directory.models import Group, School, SchoolClass, Subject, Territory
@@ -85,6 +85,8 @@ class Reason(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="absence_reasons")
     label = models.CharField(_("label"), max_length=100)
+    # Schools name their reasons in French; English readers get this label when set.
+    label_en = models.CharField(_("label in English"), max_length=100, blank=True, default="")
     counts_as_justified = models.BooleanField(_("counts as justified"), default=True)
     needs_proof = models.BooleanField(_("needs a proof document"), default=False)
     # Health and private reasons: teachers only ever see "justified".
@@ -102,6 +104,13 @@ class Reason(models.Model):
         constraints = [models.UniqueConstraint(fields=["school", "label"], name="absence_reason_unique_label")]
 
     def __str__(self):
+        return self.shown_label
+
+    @property
+    def shown_label(self):
+        """The label in the reader's language (French when no English one is set)."""
+        if self.label_en and not (translation.get_language() or "fr").startswith("fr"):
+            return self.label_en
         return self.label
 
 

@@ -11,8 +11,9 @@ import logging
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 
+from ent import dates
 from ent.notify import push
 from messaging import pagescopes
 from messaging.models import Message, Participant
@@ -51,7 +52,7 @@ def serialize_message(message: Message, author_name: str | None = None) -> dict:
         "hidden": message.hidden,
         "edited": message.edited_at is not None,
         "created_at": created.isoformat(),
-        "created_label": formats.date_format(created, "SHORT_DATETIME_FORMAT"),
+        "created_label": dates.moment(created),
         "attachments": []
         if hidden
         else [

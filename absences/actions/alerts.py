@@ -11,11 +11,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from absences.actions.common import covers, overlapping
-from absences.models import AbsenceEvent, AbsenceNotice, AbsenteeismAlert, HalfDay, UnexplainedAlert
+from absences.models import AbsenceEvent, AbsenceNotice, AbsenteeismAlert, UnexplainedAlert
 from ent.directory.models import Guardianship, School, StaffRole, User
 from ent.notify.api import notify
 
 ABSENTEEISM_THRESHOLD = 4  # unjustified half-days in a calendar month
+
+
+def do_alert_unexplained(register) -> None:
+    """Tell the guardians about a register's unexplained absences now. Saving
+    the register does it on the day itself; this is for a register of an
+    earlier day (the demo seeds last week's)."""
+    with transaction.atomic():
+        events = list(register.events.filter(kind=AbsenceEvent.Kind.ABSENCE).select_related("pupil"))
+        alert_unexplained(events, register)
 
 
 def alert_unexplained(events, register):
@@ -62,9 +71,10 @@ def alert_unexplained(events, register):
             obj=event,
             child=event.pupil,
             context={
-                "title": _("Unexplained absence"),
+                "title": _("Absence to explain"),
                 "date": event.date,
-                "period": HalfDay(event.half_day).label,
+                # The code, not its label: the reader's language is chosen when it is read.
+                "half_day": event.half_day,
                 "class_name": class_name,
                 "school_name": register.school.name,
                 "child_name": event.pupil.first_name,
@@ -141,7 +151,7 @@ def _notify_absenteeism(pupil_id, school_id, month, listed):
         context={
             "title": _("Absenteeism alert"),
             "half_days": len(listed),
-            "half_day_list": [{"date": d["date"], "period": str(HalfDay(d["period"]).label)} for d in listed],
+            "half_day_list": [{"date": d["date"], "half_day": d["period"]} for d in listed],
             "pupil_name": pupil.get_full_name() or pupil.username,
             "child_name": pupil.first_name,
             "since": month,

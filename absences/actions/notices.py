@@ -201,7 +201,7 @@ def _notify_treated(notice):
             "title": _("Absence notice handled"),
             "start": notice.starts_at,
             "end": notice.ends_at,
-            "status": notice.get_state_display(),
+            "state": notice.state,
             "comment": notice.reject_reason,
             "child_name": notice.pupil.first_name,
             "url": reverse("absences:notice_detail", args=[notice.id]),

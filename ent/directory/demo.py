@@ -484,13 +484,8 @@ def _resolve(path: str):
 
 
 def run_hooks(context: DemoContext) -> list[str]:
-    """Call the notification seed and every app's seed hook; return those that ran."""
+    """Call every app's seed hook, then the notification seed; return those that ran."""
     ran = []
-    notify = _resolve(NOTIFY_HOOK)
-    if notify is not None:
-        with transaction.atomic():
-            notify(list(context.users.values()))
-        ran.append(NOTIFY_HOOK)
     for path in SEED_HOOKS:
         hook = _resolve(path)
         if hook is None:
@@ -498,4 +493,10 @@ def run_hooks(context: DemoContext) -> list[str]:
         with transaction.atomic():
             hook(context)
         ran.append(path)
+    # Last: the feed is made of what the apps' actions sent.
+    notify = _resolve(NOTIFY_HOOK)
+    if notify is not None:
+        with transaction.atomic():
+            notify(list(context.users.values()))
+        ran.append(NOTIFY_HOOK)
     return ran

@@ -2,7 +2,7 @@
 
     from ent.notify.api import notify
     notify(parents, "absence.unexplained", child=pupil, obj=absence,
-           context={"date": absence.date, "period": "matin", "url": absence_url})
+           context={"date": absence.date, "half_day": "am", "url": absence_url})
 
 Call it inside the action's transaction: the notifications are rows written in
 that transaction (a rollback leaves nothing), and emails, SMS and the live

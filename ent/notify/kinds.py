@@ -85,12 +85,12 @@ register(
 register(
     Kind(
         "absence.unexplained",
-        _("Unexplained absence"),
+        _("Absence to explain"),
         urgent=True,
         can_be_turned_off=False,
         about_child=True,
         default_sms=True,
-        context_keys=("date", "period", "class_name", "school_name", "url"),
+        context_keys=("date", "half_day", "class_name", "school_name", "url"),
     )
 )
 register(

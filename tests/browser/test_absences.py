@@ -34,7 +34,7 @@ def test_parent_declares_with_a_note_cpe_validates_parent_sees_justified(
     session_login(parent, bworld.guardian)
     page = parent.new_page()
     page.goto(f"{live_server.url}/absences/eleves/{bworld.pupil.id}/")
-    expect(page.locator("main")).to_contain_text("non justifiée")
+    expect(page.locator("main")).to_contain_text("Absence à expliquer")
     page.get_by_role("link", name="Déclarer une absence").click()
     assert_accessible(page, "the declaration form")
     today = timezone.localdate().isoformat()
@@ -46,7 +46,7 @@ def test_parent_declares_with_a_note_cpe_validates_parent_sees_justified(
     note.write_bytes(PDF)
     page.get_by_label("Justificatif (facultatif)").set_input_files(str(note))
     page.get_by_role("button", name="Envoyer la déclaration").click()
-    expect(page.locator("#notice-state")).to_have_text("à traiter")
+    expect(page.locator("#notice-state")).to_have_text("En attente de l’école")
     notice = AbsenceNotice.objects.get()
     assert s3.stat(notice.document_key) is not None
     assert_accessible(page, "the notice, pending")
@@ -59,13 +59,13 @@ def test_parent_declares_with_a_note_cpe_validates_parent_sees_justified(
     office.get_by_role("link", name="Martin Léa").first.click()
     assert_accessible(office, "the notice for vie scolaire")
     office.get_by_role("button", name="Valider").click()
-    expect(office.locator("#notice-state")).to_have_text("validée")
+    expect(office.locator("#notice-state")).to_have_text("Acceptée")
     cpe.close()
 
     page.goto(f"{live_server.url}/absences/eleves/{bworld.pupil.id}/")
-    expect(page.locator("table.events")).to_contain_text("justifiée")
+    expect(page.locator("table.events")).to_contain_text("Absence justifiée")
     expect(page.locator("table.events")).to_contain_text("Maladie")
-    expect(page.locator("table.events")).not_to_contain_text("non justifiée")
+    expect(page.locator("table.events")).not_to_contain_text("Absence à expliquer")
     assert AbsenceEvent.objects.get().state == "justified"
     parent.close()
 

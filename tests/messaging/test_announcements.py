@@ -97,7 +97,7 @@ def test_read_confirm_and_sender_sees_who(world, announcement, client, login_as)
     assert link.confirmed_at
     login_as(world.direction)
     page = client.get(url).content.decode()
-    assert "Confirmée par 1 sur 4" in page and "Lue par 1 familles sur 4" in page
+    assert "Confirmée par 1 sur 4" in page and "Lue par 1 famille sur 4" in page
 
 
 def test_reminder_goes_to_those_who_did_not_confirm(world, announcement, fresh, client, login_as):

@@ -87,7 +87,7 @@ class TestFeed:
         assert response.status_code == 200
         html = response.content.decode()
         assert "Secret" not in html
-        assert html.index("Absence non justifiée") < html.index("Rédaction")
+        assert html.index("Absence à expliquer") < html.index("Rédaction")
         assert "Concerne Hugo" in html and "Concerne Léa" in html
         assert response.context["unread_notifications"] == 2
         assert 'data-unread-count aria-live="polite">2</span>' in html
@@ -200,7 +200,7 @@ class TestPreferences:
         response = login_as(world.guardian).get(PREFS)
         assert response.status_code == 200
         html = response.content.decode()
-        assert "Absence non justifiée" in html and "Léa" in html and "Hugo" in html
+        assert "Absence à expliquer" in html and "Léa" in html and "Hugo" in html
         # "off" is not offered for a kind that cannot be turned off.
         select = html[html.index('name="absence.unexplained__frequency"') :]
         select = select[: select.index("</select>")]

@@ -203,8 +203,8 @@ def test_hooks_get_the_context(db, settings, no_s3, monkeypatch):
     settings.DEBUG = True
     seed()
     seed()
-    assert [kind for kind, _ in calls] == ["notify", "app", "notify", "app"]
-    notify_users, first, second = calls[0][1], calls[1][1], calls[3][1]
+    assert [kind for kind, _ in calls] == ["app", "notify", "app", "notify"]
+    first, notify_users, second = calls[0][1], calls[1][1], calls[2][1]
     assert {u.username for u in notify_users} == set(LOGINS)
     assert first.created and not second.created
     assert first.users["eleve"] == second.users["eleve"]
