@@ -1,10 +1,45 @@
-"""Domain errors, each with a translated message a person can read."""
+"""Domain errors, each with a translated message a person can read, and the one
+way a page turns them into that message.
 
+Actions raise an `EntError` subclass when a change is refused (bad input, a rule
+of the school, a file the gate refused). Page views do not write their own
+try/except/messages.error/redirect block for it; they wrap the action call in
+`reported()`:
+
+    with errors.reported(request, _("Assignment saved.")) as outcome:
+        actions.do_assign(request.user, item, form.cleaned_data)
+    return redirect("media:item", item.id)
+
+On an `EntError` the block stops, the error's message goes to the person
+(`messages.error`, or the form's errors when `form=` is given, so a page that
+re-renders the form shows it next to the fields) and `outcome.ok` is False;
+otherwise the `success` message, if any, is queued. When the next step differs
+(re-render the form on error, redirect on success), test `outcome.ok`;
+`outcome.status` is the HTTP status to render the page with (400, or 403 for a
+refusal by the rules, see `status_code`):
+
+    with errors.reported(request, form=form) as outcome:
+        conv = actions.do_start_conversation(request.user, ...)
+    if outcome.ok:
+        return redirect("messaging:conversation", conv.pk)
+    return render(request, "messaging/new.html", {"form": form}, status=outcome.status)
+
+Only `EntError` is caught: a bug still fails loudly, and Http404/PermissionDenied
+raised by access functions pass through to Django. JSON endpoints answer with
+`exc.message` in their own body and do not use this helper (it is for pages).
+"""
+
+from contextlib import contextmanager
+
+from django.contrib import messages
 from django.utils.translation import gettext_lazy as _
 
 
 class EntError(Exception):
     default_message = _("The request could not be completed.")
+    # The status a page re-rendered after this error is sent with: the input was
+    # refused (400); subclasses that mean "the rules forbid it" say 403.
+    status_code = 400
 
     def __init__(self, message=None):
         self.message = message or self.default_message
@@ -21,7 +56,9 @@ class StorageUnavailable(EntError):
 
 # Files (ent/files.py) ----------------------------------------------------------
 # One family for every upload surface: homework's FileRejected and media's
-# FileRefused were twins; homework now raises this one (media can switch later).
+# FileRefused were twins. FileRejected is gone; media/files.py still defines its
+# own FileRefused(EntError) until media20 imports this one (same name, same base,
+# so every `except EntError` and `reported()` already treat both alike).
 
 
 class FileRefused(EntError):
@@ -40,3 +77,42 @@ class FileHeld(FileNotOffered):
 
 class FileInfected(FileNotOffered):
     default_message = _("The antivirus found a threat in this file: it was deleted and can never be opened.")
+
+
+# Turning an error into a message -------------------------------------------------
+
+
+class Outcome:
+    """What `reported()` saw: `ok`, the `error` if any, and the page `status`."""
+
+    def __init__(self):
+        self.error = None
+
+    @property
+    def ok(self):
+        return self.error is None
+
+    @property
+    def status(self):
+        return 200 if self.error is None else self.error.status_code
+
+
+@contextmanager
+def reported(request, success=None, *, form=None, field=None):
+    """Run the block; tell the person the `EntError` it raised, or `success`.
+
+    See the module docstring. `form`/`field`: put the message on this form
+    (`field=None`: the form's general errors) instead of the messages framework.
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except EntError as exc:
+        outcome.error = exc
+        if form is not None:
+            form.add_error(field, exc.message)
+        else:
+            messages.error(request, exc.message)
+    else:
+        if success is not None:
+            messages.success(request, success)
