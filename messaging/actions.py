@@ -18,6 +18,7 @@ from ent import storage
 from ent.celery import queue
 from ent.directory.models import Enrollment, Group, Guardianship, User
 from ent.errors import EntError
+from ent.pagecache import bump_after_commit
 from ent.sanitize import linkify_text, sanitize_html
 from messaging import access, live, pagescopes
 from messaging.models import (
@@ -45,6 +46,7 @@ class InvalidMessage(EntError):
 
 
 class NotAllowed(EntError):
+    status_code = 403
     default_message = _("You may not do this.")
 
 
@@ -264,7 +266,7 @@ def do_mark_read(user, conversation, up_to=None) -> int:
 
 def do_set_archived(user, conversation, archived: bool) -> None:
     Participant.objects.filter(conversation=conversation, user=user).update(archived=archived)
-    pagescopes.bump_people([user.pk])
+    bump_after_commit(pagescopes.bump_people, [user.pk])
 
 
 def do_edit_message(user, message, body) -> Message:
@@ -361,6 +363,7 @@ def do_set_policy(user, school, *, pupils_may_write, pupils_may_start, parents_m
             "updated_by": user,
         },
     )
+    bump_after_commit(pagescopes.policy_changed, school.id)
     return policy
 
 
