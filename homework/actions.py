@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from ent import files as gate
 from ent import storage
 from ent.directory.models import Guardianship, User
-from ent.errors import EntError, StorageUnavailable
+from ent.errors import HomeworkError, StorageUnavailable
 from ent.notify.api import notify
 from ent.pagecache import bump_after_commit
 from ent.sanitize import sanitize_html
@@ -46,10 +46,6 @@ TRACKED_FIELDS = {
     "minutes": _("estimated time (minutes)"),
     "hand_in": _("online hand-in"),
 }
-
-
-class HomeworkError(EntError):
-    default_message = _("This change could not be saved.")
 
 
 # --- Store helpers -------------------------------------------------------------------------------

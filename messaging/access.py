@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ent import pagecache
 from ent.directory.models import Enrollment, Group, Guardianship, School, StaffRole, TeachingAssignment, User
-from ent.errors import EntError
+from ent.errors import ConversationClosed, PolicyError
 from ent.ids import int_id_or_404
 from messaging.models import (
     DEFAULT_POLICY,
@@ -45,16 +45,6 @@ from messaging.models import (
 
 # Beyond this, a message to many people is an announcement.
 MAX_RECIPIENTS = 30
-
-
-class PolicyError(EntError):
-    status_code = 403
-    default_message = _("You may not write to this person.")
-
-
-class ConversationClosed(EntError):
-    status_code = 403
-    default_message = _("This conversation was closed by the school: no new message can be posted.")
 
 
 # --- Policy -----------------------------------------------------------------

@@ -17,7 +17,7 @@ from ent import files as gate
 from ent import storage
 from ent.celery import queue
 from ent.directory.models import Enrollment, Group, Guardianship, User
-from ent.errors import EntError
+from ent.errors import InvalidMessage, NotAllowed
 from ent.pagecache import bump_after_commit
 from ent.sanitize import linkify_text, sanitize_html
 from messaging import access, live, pagescopes
@@ -39,15 +39,6 @@ log = logging.getLogger(__name__)
 MAX_FILES = 5
 REMINDER_INTERVAL = timedelta(hours=1)
 EXCERPT = 140
-
-
-class InvalidMessage(EntError):
-    default_message = _("This message cannot be sent.")
-
-
-class NotAllowed(EntError):
-    status_code = 403
-    default_message = _("You may not do this.")
 
 
 # --- Validation -------------------------------------------------------------
