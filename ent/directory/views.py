@@ -14,9 +14,7 @@ from ent.directory.actions import check_activation_code, do_activate_account, do
 from ent.directory.auth_backends import DEFAULT_BACKEND
 from ent.directory.context_processors import request_child
 from ent.directory.forms import ActivationForm, ChildSelectForm
-from ent.directory.models import (
-    SchoolClass,
-)
+from ent.directory.models import SchoolClass
 from ent.directory.sessions import track_session
 from ent.errors import InvalidActivationCode
 from ent.http import safe_next
