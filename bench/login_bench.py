@@ -34,7 +34,7 @@ def prepare(out: Path, count: int) -> None:
     django.setup()
     from django.urls import reverse
 
-    from absences import bench as absences_bench
+    from bench.pages import absences as absences_bench
     from bench.seed import load_context
     from ent.directory.models import Territory, User
 
@@ -55,11 +55,11 @@ def prepare(out: Path, count: int) -> None:
         steps = [("homework_week", "GET", week, ""), ("absences", "GET", absences, "")]
         # A quarter post: half of them a parent's absence notice, half a teacher's register.
         if i % 8 == 3 and role == "parent":
-            method, path, body = absences_bench._notice_post(_user(uid), ctx)[0]
+            method, path, body = absences_bench.notice_post(_user(uid), ctx)[0]
             steps.append(("post_notice", method, path, body))
         people.append({"username": names[uid], "role": role, "steps": steps})
     for n, uid in enumerate(teachers[: max(1, count // 8)]):
-        method, path, body = absences_bench._register_post(_user(uid), ctx)[n % 3]
+        method, path, body = absences_bench.register_post(_user(uid), ctx)[n % 3]
         steps = [("homework_week", "GET", week, ""), ("register", "GET", path, "")]
         steps.append(("post_register", method, path, body))
         teacher = {"username": names[uid], "role": "teacher", "steps": steps}

@@ -13,7 +13,7 @@ import django
 MIX_REPEAT = 10
 
 
-def _session_cookie(user):
+def session_cookie(user):
     from importlib import import_module
 
     from django.conf import settings
@@ -167,7 +167,7 @@ def main():
             continue
         per_user = []
         for user in users:
-            cookie = cookies.get(user.id) or cookies.setdefault(user.id, _session_cookie(user))
+            cookie = cookies.get(user.id) or cookies.setdefault(user.id, session_cookie(user))
             per_user.append([f"{method}\t{path}\t{cookie}\t{body}" for method, path, body in page.requests(user, ctx)])
         # Round-robin over users (every user's first request, then every second
         # one...), so that a page with several requests per user (posts on

@@ -7,7 +7,6 @@ second run that the data is already there.
 """
 
 import argparse
-import importlib
 import random
 import time
 from dataclasses import dataclass, field
@@ -239,11 +238,9 @@ def seed(schools=10, pupils=3000, guardians=5000, teachers=200, scale=1.0, stdou
         del rng
 
     ctx = load_context(territory, scale)
-    for app in ("homework", "absences", "messaging", "media"):
-        try:
-            module = importlib.import_module(f"{app}.bench")
-        except ModuleNotFoundError:
-            continue
+    from bench.pages import HOOKED_APPS, app_hooks
+
+    for app, module in zip(HOOKED_APPS, app_hooks(), strict=True):
         t0 = time.monotonic()
         module.bench_seed(ctx)
         stdout(f"  {app}: {time.monotonic() - t0:.1f} s")

@@ -55,7 +55,7 @@ def percentile(values, q):
 
 def prepare():
     """The people and rows of the measures, and their session cookies."""
-    from bench.prepare import _session_cookie
+    from bench.prepare import session_cookie
     from bench.seed import load_context
     from ent.directory.models import Territory, User
     from messaging.actions import do_start_conversation
@@ -79,7 +79,7 @@ def prepare():
         "conversation_id": conversation.id,
         "direction": User.objects.get(id=direction_id),
         "audience": Announcement.Audience.CLASS,
-        "cookies": {u.id: _session_cookie(u) for u in [teacher, *parents]},
+        "cookies": {u.id: session_cookie(u) for u in [teacher, *parents]},
     }
 
 

@@ -85,6 +85,58 @@ class FileInfected(FileNotOffered):
     default_message = _("The antivirus found a threat in this file: it was deleted and can never be opened.")
 
 
+# The apps' refusals --------------------------------------------------------------
+# One module for every domain error (the apps import theirs from here, so
+# `access.PolicyError`, `actions.NotAllowed` still name them where they are raised).
+# 403: the rules forbid it; the others: the input was refused (400).
+
+
+class HomeworkError(EntError):
+    default_message = _("This change could not be saved.")
+
+
+class PolicyError(EntError):
+    status_code = 403
+    default_message = _("You may not write to this person.")
+
+
+class ConversationClosed(EntError):
+    status_code = 403
+    default_message = _("This conversation was closed by the school: no new message can be posted.")
+
+
+class InvalidMessage(EntError):
+    default_message = _("This message cannot be sent.")
+
+
+class NotAllowed(EntError):
+    status_code = 403
+    default_message = _("You may not do this.")
+
+
+class CannotTurnOff(EntError):
+    pass
+
+
+class LifecycleError(EntError):
+    pass
+
+
+class ImportNotReady(EntError):
+    pass
+
+
+class InvalidPhoneNumber(EntError):
+    default_message = _(
+        "This is not a phone number we can use. Write a French number as 06 12 34 56 78 "
+        "(overseas too, e.g. 0692 12 34 56), or another country's in international format, e.g. +44 7911 123456."
+    )
+
+    def __init__(self, raw: str = ""):
+        self.raw = raw
+        super().__init__()
+
+
 # Turning an error into a message -------------------------------------------------
 
 

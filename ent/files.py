@@ -50,6 +50,7 @@ from django.utils.translation import gettext_lazy as _
 from ent import storage
 from ent.celery import queue
 from ent.errors import FileHeld, FileInfected, FileNotOffered, FileRefused, StorageUnavailable
+from ent.pagecache import bump_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +304,9 @@ class Surface:
     name_field: str = "filename"
     # "module.function(row, state)", run in the scan's transaction once the verdict is saved.
     after_scan: str = ""
+    # "module.function(rows)": the app's page-cache bumper for rows whose verdict
+    # changed what its pages show (run through pagecache.bump_after_commit).
+    bump_pages: str = ""
 
     @property
     def max_bytes(self) -> int:
@@ -322,6 +326,7 @@ HOMEWORK_ATTACHMENT = Surface(
     HOMEWORK_LABEL,
     "HOMEWORK_MAX_ATTACHMENT_BYTES",
     10 * MiB,
+    bump_pages="homework.pagescopes.attachments_scanned",
 )
 HOMEWORK_SUBMISSION = Surface(
     "homework.submission",
@@ -587,14 +592,19 @@ def record_verdict(surface: Surface, pk, *, clean: bool, signature: str = "") ->
         if row is None or row.scan != ScanState.HELD:
             return None
         key = getattr(row, surface.key_field)
-        # save() per row, not update(): the apps' page caches listen to saves.
+        changed = []
         for shared in model.objects.select_for_update().filter(**{surface.key_field: key}, scan=ScanState.HELD):
             shared.scan = state
             shared.scan_signature = signature[:200]
             shared.scanned_at = timezone.now()
             shared.save(update_fields=["scan", "scan_signature", "scanned_at"])
+            changed.append(shared)
             if shared.pk == row.pk:
                 row = shared
+        if surface.bump_pages:
+            # The cached pages that list these files show their state: the
+            # surface says which (the apps' actions do the same for their writes).
+            bump_after_commit(import_string(surface.bump_pages), changed)
         if not clean:
             owner = row.file_owner_id()
             if owner:

@@ -16,9 +16,8 @@ import re
 
 import phonenumbers
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
-from ent.errors import EntError
+from ent.errors import InvalidPhoneNumber
 
 # The national prefixes (ARCEP's plan) of the overseas departments that share
 # France's 10-digit plan with a trunk "0", and the region that dials them. A number
@@ -41,17 +40,6 @@ OVERSEAS_PREFIXES = {
     "0694": "GF",
 }
 HOME_REGION = "FR"
-
-
-class InvalidPhoneNumber(EntError):
-    default_message = _(
-        "This is not a phone number we can use. Write a French number as 06 12 34 56 78 "
-        "(overseas too, e.g. 0692 12 34 56), or another country's in international format, e.g. +44 7911 123456."
-    )
-
-    def __init__(self, raw: str = ""):
-        self.raw = raw
-        super().__init__()
 
 
 def _valid(number) -> bool:

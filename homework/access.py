@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ent.directory.models import Enrollment, Group, SchoolClass, StaffRole, User
+from ent.ids import int_id_or_404
 
 # Staff who read every diary of their school; only the direction puts a visa and
 # asks for the year's archive.
@@ -27,13 +28,6 @@ def _roles(user):
     if not getattr(user, "is_authenticated", False):
         return None
     return user.roles
-
-
-def _int_id(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
 
 
 def published_q(now=None):
@@ -81,6 +75,12 @@ class EntryQuerySet(models.QuerySet):
         appears (None: none scheduled): a cached diary page must not outlive it."""
         entries = self._of_pupil(pupil_id, class_ids).filter(publish_at__gt=timezone.now())
         return entries.aggregate(next=models.Min("publish_at"))["next"]
+
+    def with_done(self, pupil_id):
+        """Each entry annotated `done`: whether this pupil ticked it (no extra query)."""
+        from homework.models import Done
+
+        return self.annotate(done=models.Exists(Done.objects.filter(entry=models.OuterRef("pk"), pupil_id=pupil_id)))
 
     def for_pupil(self, pupil_id, class_ids):
         """What one pupil has to do: published entries of their classes and groups."""
@@ -130,7 +130,7 @@ def next_publication_for_pupil(user, pupil):
 
 def access_feed_pupil(user, pupil_id) -> User:
     """A pupil whose calendar feed this person may hold: themselves, or their child."""
-    pupil_id = _int_id(pupil_id)
+    pupil_id = int_id_or_404(pupil_id)
     roles = _roles(user)
     if roles is None:
         raise Http404
@@ -210,11 +210,16 @@ class Target:
         return self.obj.name
 
 
+def target_of(entry) -> Target:
+    """The class or group an entry is posted for."""
+    return Target(school_class=entry.school_class) if entry.school_class_id else Target(group=entry.group)
+
+
 def parse_target(slug):
     slug = str(slug or "")
     if len(slug) < 2 or slug[0] not in "cg":
         raise Http404
-    return slug[0], _int_id(slug[1:])
+    return slug[0], int_id_or_404(slug[1:])
 
 
 def _reads_target(roles, kind, obj_id, school_id):
@@ -316,7 +321,7 @@ def access_entry(user, entry_id, *, for_write=False):
     while they still teach that class or group."""
     from homework.models import Entry
 
-    entry_id = _int_id(entry_id)
+    entry_id = int_id_or_404(entry_id)
     entry = (
         Entry.objects.visible_to(user)
         .select_related("school", "school_class", "group", "subject", "author")
@@ -369,7 +374,7 @@ def access_pupil_entry(user, entry_id):
 def access_attachment(user, attachment_id):
     from homework.models import Attachment
 
-    attachment_id = _int_id(attachment_id)
+    attachment_id = int_id_or_404(attachment_id)
     attachment = (
         Attachment.objects.filter(id=attachment_id, entry__in=_visible_ids(user)).select_related("entry").first()
     )
@@ -388,7 +393,7 @@ def access_submission(user, submission_id):
     """A hand-in: its pupil and the teachers of the class or group see it."""
     from homework.models import Submission
 
-    submission_id = _int_id(submission_id)
+    submission_id = int_id_or_404(submission_id)
     submission = Submission.objects.select_related("entry", "pupil").filter(id=submission_id).first()
     if submission is None:
         raise Http404
@@ -416,10 +421,78 @@ def submissions_visible_to(user, entry):
     return qs.filter(pupil_id=user.id)
 
 
+# --- What the pages read about an object already accessed ------------------------------------------
+# The views ask here rather than build querysets: each function takes an object
+# an access_* function returned (or the person), so it cannot widen what they see.
+
+
+def is_done_by(pupil, entry) -> bool:
+    from homework.models import Done
+
+    return Done.objects.filter(entry=entry, pupil=pupil).exists()
+
+
+def work_progress(entry) -> tuple[int, int]:
+    """(pupils of the class or group, how many of them ticked this work)."""
+    pupil_ids = target_of(entry).pupil_ids()
+    return pupil_ids.count(), entry.done_marks.filter(pupil_id__in=pupil_ids).count()
+
+
+def submission_rows(entry) -> list:
+    """Every pupil of the class or group, with their hand-in if any (for its teachers)."""
+    from homework.models import Submission
+
+    by_pupil = {s.pupil_id: s for s in Submission.objects.filter(entry=entry)}
+    pupils = User.objects.filter(Q(id__in=target_of(entry).pupil_ids()) | Q(id__in=list(by_pupil))).order_by(
+        "last_name", "first_name"
+    )
+    return [(p, by_pupil.get(p.id)) for p in pupils]
+
+
+def revisions_of(entry) -> list:
+    from homework.models import Revision
+
+    return list(Revision.objects.filter(entry=entry).select_related("author"))
+
+
+def recent_visas(target: Target, limit=5) -> list:
+    from homework.models import Visa
+
+    return list(
+        Visa.objects.filter(school_class=target.school_class, group=target.group).select_related("signed_by")[:limit]
+    )
+
+
+def recent_archives(target: Target, limit=5) -> list:
+    from homework.models import Archive
+
+    return list(Archive.objects.filter(school_class=target.school_class)[:limit])
+
+
+def live_feeds(owner, pupils) -> dict:
+    """The person's calendar addresses still in use, by pupil id."""
+    from homework.models import CalendarFeed
+
+    feeds = CalendarFeed.objects.filter(owner=owner, pupil__in=pupils, revoked_at__isnull=True)
+    return {f.pupil_id: f for f in feeds}
+
+
+def feed_entries(feed, since):
+    """Work in a calendar feed: the feed's pupil's, due from `since` on."""
+    from homework.models import Entry
+
+    return (
+        Entry.objects.for_pupil(feed.pupil_id, feed.pupil.roles.pupil_class_ids)
+        .filter(kind=Entry.Kind.WORK, due_on__gte=since)
+        .select_related("subject")
+        .order_by("due_on", "id")
+    )
+
+
 def access_archive(user, archive_id):
     from homework.models import Archive
 
-    archive_id = _int_id(archive_id)
+    archive_id = int_id_or_404(archive_id)
     archive = Archive.objects.select_related("school_class__school").filter(id=archive_id).first()
     if archive is None:
         raise Http404

@@ -21,11 +21,12 @@ from django.utils.translation import gettext_lazy as _
 from ent import files as gate
 from ent import storage
 from ent.directory.models import Guardianship, User
-from ent.errors import EntError, StorageUnavailable
+from ent.errors import HomeworkError, StorageUnavailable
 from ent.notify.api import notify
+from ent.pagecache import bump_after_commit
 from ent.sanitize import sanitize_html
-from homework import files
-from homework.access import Target, published_q
+from homework import files, pagescopes
+from homework.access import Target, published_q, target_of
 from homework.models import Archive, Attachment, CalendarFeed, Done, Entry, Reminder, Revision, Submission, Visa
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,6 @@ TRACKED_FIELDS = {
     "minutes": _("estimated time (minutes)"),
     "hand_in": _("online hand-in"),
 }
-
-
-class HomeworkError(EntError):
-    default_message = _("This change could not be saved.")
 
 
 # --- Store helpers -------------------------------------------------------------------------------
@@ -203,6 +200,8 @@ def do_create_entry(user, target: Target, fields, *, uploads=(), recurrence="", 
             _announce(entry)
             created.append(entry)
         _scan_new_attachments(new_rows)
+        # Every occurrence has the same class or group: the same readers.
+        bump_after_commit(pagescopes.bump_entry, created[0])
         return created
 
     return _with_uploads(stored, write)
@@ -259,6 +258,7 @@ def do_update_entry(user, entry: Entry, fields, *, uploads=(), remove_ids=()) ->
         if was_published and changes:
             Revision.objects.create(entry=locked, author=user, changes=changes)
         _announce(locked)
+        bump_after_commit(pagescopes.bump_entry, locked)
         return locked
 
     return _with_uploads(stored, write)
@@ -270,6 +270,8 @@ def do_delete_entry(user, entry: Entry) -> None:
     keys += [k for k in entry.submissions.values_list("key", flat=True) if k]
     entry.delete()
     _delete_unreferenced_on_commit(keys)
+    # Its class or group is still on the deleted instance: the readers to tell.
+    bump_after_commit(pagescopes.bump_entry, entry)
 
 
 def do_copy_entry(user, entry: Entry, target: Target) -> Entry:
@@ -311,6 +313,7 @@ def do_copy_entry(user, entry: Entry, target: Target) -> Entry:
             for a in entry.attachments.all()
         )
         _announce(copy)
+        bump_after_commit(pagescopes.bump_entry, copy)
         return copy
 
 
@@ -321,16 +324,12 @@ def _entry_url(entry):
     return settings.SITE_URL + reverse("homework:entry_detail", args=[entry.id])
 
 
-def _target_of(entry):
-    return Target(school_class=entry.school_class) if entry.school_class_id else Target(group=entry.group)
-
-
 def _announce(entry: Entry) -> bool:
     """Tell the pupils and their guardians about new work, once, when it is
     published. Called inside the writing transaction (notify records rows there)."""
     if not entry.is_work or entry.announced_at is not None or not entry.is_published:
         return False
-    target = _target_of(entry)
+    target = target_of(entry)
     pupils = list(User.objects.filter(id__in=target.pupil_ids(), is_active=True).only("id", "first_name"))
     context = {
         "title": entry.title,
@@ -449,6 +448,7 @@ def do_tick(pupil, entry: Entry, done: bool) -> bool:
         Done.objects.get_or_create(entry=entry, pupil=pupil)
     else:
         Done.objects.filter(entry=entry, pupil=pupil).delete()
+    bump_after_commit(pagescopes.bump_pupil, pupil.id)
     return done
 
 

@@ -1,8 +1,13 @@
 """Page-cache scopes of the homework week: "hw:<person>" for each person who
 reads a pupil's diary (the pupil and their guardians). An entry written for a
-class or a group bumps its pupils and their families; a tick bumps the pupil's."""
+class or a group bumps its pupils and their families; a tick bumps the pupil's.
 
-from django.db.models.signals import post_delete, post_save
+The bumpers are called by the writes themselves, through
+`pagecache.bump_after_commit`: homework/actions.py (every do_* that writes an
+entry, an attachment or a tick) and the antivirus verdict on an attachment
+(ent/files.py calls `attachments_scanned`). No signal receivers: homework's
+models have no admin, and a bulk write sends no signal anyway.
+"""
 
 from ent import pagecache
 
@@ -42,28 +47,10 @@ def bump_pupil(pupil_id) -> None:
     pagecache.bump_each(SCOPE, _with_guardians([pupil_id]))
 
 
-def _entry_changed(sender, instance, **kwargs):
-    bump_entry(instance)
-
-
-def _attachment_changed(sender, instance, origin=None, **kwargs):
+def attachments_scanned(rows) -> None:
+    """An antivirus verdict changes what the week shows for these attachments."""
     from homework.models import Entry
 
-    if pagecache.cascaded(sender, origin):
-        return  # the entry's own receiver bumped its readers
-    entry = Entry.objects.filter(id=instance.entry_id).only("school_class_id", "group_id").first()
-    if entry is not None:
+    entry_ids = {row.entry_id for row in rows}
+    for entry in Entry.objects.filter(id__in=entry_ids).only("school_class_id", "group_id"):
         bump_entry(entry)
-
-
-def _done_changed(sender, instance, origin=None, **kwargs):
-    if not pagecache.cascaded(sender, origin):
-        bump_pupil(instance.pupil_id)
-
-
-def connect():
-    from homework.models import Attachment, Done, Entry
-
-    for model, receiver in ((Entry, _entry_changed), (Attachment, _attachment_changed), (Done, _done_changed)):
-        post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-save-{model.__name__}")
-        post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-delete-{model.__name__}")

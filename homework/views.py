@@ -6,7 +6,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ent import files, pagecache, storage
-from ent.errors import EntError
+from ent import errors, files, pagecache, storage
 from ent.http import safe_next
 from homework import access, actions, pagescopes
 from homework.forms import (
@@ -29,7 +28,7 @@ from homework.forms import (
     entry_initial,
 )
 from homework.ical import build_calendar
-from homework.models import Archive, CalendarFeed, Done, Entry, Revision, Submission, Visa
+from homework.models import Archive, Entry
 
 
 def _render(request, template, context, **kwargs):
@@ -86,7 +85,7 @@ def week(request):
         )
         .select_related("subject")
         .prefetch_related("attachments")
-        .annotate(done=Exists(Done.objects.filter(entry=OuterRef("pk"), pupil_id=pupil.id)))
+        .with_done(pupil.id)
         .order_by("subject__name", "id")
     )
     work = sorted((e for e in entries if e.kind == Entry.Kind.WORK), key=lambda e: e.due_on)
@@ -155,33 +154,19 @@ def entry_detail(request, entry_id):
         "is_teacher": access.is_teacher_of(user, entry),
     }
     if context["is_pupil"] and entry.is_work:
-        entry.done = Done.objects.filter(entry=entry, pupil=user).exists()
+        entry.done = access.is_done_by(user, entry)
     if entry.hand_in:
         if context["is_pupil"]:
             context["my_submission"] = access.submissions_visible_to(user, entry).first()
             context["hand_in_form"] = HandInForm()
         if context["is_teacher"]:
-            context["submission_rows"] = _submission_rows(entry)
+            context["submission_rows"] = access.submission_rows(entry)
     if context["is_teacher"] and entry.is_work:
-        target = actions._target_of(entry)
-        context["pupil_count"] = target.pupil_ids().count()
-        context["done_count"] = entry.done_marks.filter(pupil_id__in=target.pupil_ids()).count()
+        context["pupil_count"], context["done_count"] = access.work_progress(entry)
     if access.can_see_history(user, entry):
-        context["revisions"] = list(Revision.objects.filter(entry=entry).select_related("author"))
+        context["revisions"] = access.revisions_of(entry)
         context["show_history"] = True
     return _render(request, "homework/entry_detail.html", context)
-
-
-def _submission_rows(entry):
-    """Every pupil of the class or group, with their hand-in if any."""
-    from ent.directory.models import User
-
-    target = actions._target_of(entry)
-    by_pupil = {s.pupil_id: s for s in Submission.objects.filter(entry=entry)}
-    pupils = User.objects.filter(Q(id__in=target.pupil_ids()) | Q(id__in=list(by_pupil))).order_by(
-        "last_name", "first_name"
-    )
-    return [(p, by_pupil.get(p.id)) for p in pupils]
 
 
 @login_required
@@ -198,17 +183,15 @@ def hand_in(request, entry_id):
     form = HandInForm(request.POST, request.FILES)
     back = reverse("homework:entry_detail", args=[entry.id]) + "#hand-in"
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
+        for field_errors in form.errors.values():
+            for error in field_errors:
                 messages.error(request, error)
         return redirect(back)
-    try:
+    with errors.reported(request) as outcome:
         submission = actions.do_hand_in(
             request.user, entry, upload=form.cleaned_data["file"], link=form.cleaned_data["link"]
         )
-    except EntError as exc:
-        messages.error(request, exc.message)
-    else:
+    if outcome.ok:
         if submission.is_late:
             messages.warning(request, _("Handed in after the due date: your teacher will see it is late."))
         else:
@@ -274,13 +257,11 @@ def diary(request, target):
         "next": monday + datetime.timedelta(days=28),
         "can_write": access.can_write_target(user, "g" if target.is_group else "c", target.obj.id),
         "can_visa": access.can_visa(user, target.school),
-        "visas": list(
-            Visa.objects.filter(school_class=target.school_class, group=target.group).select_related("signed_by")[:5]
-        ),
+        "visas": access.recent_visas(target),
         "visa_form": VisaForm(),
     }
     if target.school_class and access.reads_school_archives(user, target.school):
-        context["archives"] = list(Archive.objects.filter(school_class=target.school_class)[:5])
+        context["archives"] = access.recent_archives(target)
     return _render(request, "homework/diary.html", context)
 
 
@@ -295,7 +276,7 @@ def entry_create(request, target):
         initial["subject"] = subjects.first()
     form = NewEntryForm(request.POST or None, request.FILES or None, subjects=subjects, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors.reported(request, form=form) as outcome:
             created = actions.do_create_entry(
                 user,
                 target,
@@ -304,9 +285,7 @@ def entry_create(request, target):
                 recurrence=form.cleaned_data["recurrence"],
                 repeat_until=form.cleaned_data["repeat_until"],
             )
-        except EntError as exc:
-            form.add_error(None, exc.message)
-        else:
+        if outcome.ok:
             if len(created) > 1:
                 messages.success(request, _("%(n)s entries were added.") % {"n": len(created)})
             else:
@@ -320,7 +299,7 @@ def entry_create(request, target):
 def entry_edit(request, entry_id):
     user = request.user
     entry = access.access_entry(user, entry_id, for_write=True)
-    target = actions._target_of(entry)
+    target = access.target_of(entry)
     attachments = list(entry.attachments.all())
     form = EditEntryForm(
         request.POST or None,
@@ -330,7 +309,7 @@ def entry_edit(request, entry_id):
         initial=entry_initial(entry),
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors.reported(request, _("The entry was saved."), form=form) as outcome:
             actions.do_update_entry(
                 user,
                 entry,
@@ -338,10 +317,7 @@ def entry_edit(request, entry_id):
                 uploads=form.cleaned_data["attachments"],
                 remove_ids=form.removed_ids(),
             )
-        except EntError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The entry was saved."))
+        if outcome.ok:
             return redirect("homework:entry_detail", entry_id=entry.id)
     return _render(
         request, "homework/entry_form.html", {"form": form, "target": target, "entry": entry, "creating": False}
@@ -390,12 +366,8 @@ def visa(request, target):
 @require_POST
 def archive_request(request, target):
     target = access.access_target(request.user, target, for_visa=True)
-    try:
+    with errors.reported(request, _("The archive is being prepared; it will appear below in a few moments.")):
         actions.do_request_archive(request.user, target)
-    except EntError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The archive is being prepared; it will appear below in a few moments."))
     return redirect("homework:diary", target=target.slug)
 
 
@@ -419,7 +391,7 @@ def calendar(request):
     pupils = access.feed_pupils(user)
     if not pupils:
         raise Http404
-    feeds = {f.pupil_id: f for f in CalendarFeed.objects.filter(owner=user, pupil__in=pupils, revoked_at__isnull=True)}
+    feeds = access.live_feeds(user, pupils)
     rows = []
     for pupil in pupils:
         feed = feeds.get(pupil.id)
@@ -458,12 +430,7 @@ def ical_feed(request, token):
     """No login: the secret address is the credential (calendar apps cannot log in)."""
     feed = access.access_feed_by_token(token)
     since = timezone.localdate() - datetime.timedelta(days=60)
-    entries = (
-        Entry.objects.for_pupil(feed.pupil_id, feed.pupil.roles.pupil_class_ids)
-        .filter(kind=Entry.Kind.WORK, due_on__gte=since)
-        .select_related("subject")
-        .order_by("due_on", "id")
-    )
+    entries = access.feed_entries(feed, since)
     response = HttpResponse(build_calendar(feed.pupil, entries), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="cahier-de-textes.ics"'
     return response

@@ -22,13 +22,15 @@ import hashlib
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from ent import pagecache
 from ent.directory.models import Enrollment, Group, Guardianship, School, StaffRole, TeachingAssignment, User
-from ent.errors import EntError
+from ent.errors import ConversationClosed, PolicyError
+from ent.ids import int_id_or_404
 from messaging.models import (
     DEFAULT_POLICY,
     Announcement,
@@ -43,21 +45,6 @@ from messaging.models import (
 
 # Beyond this, a message to many people is an announcement.
 MAX_RECIPIENTS = 30
-
-
-class PolicyError(EntError):
-    default_message = _("You may not write to this person.")
-
-
-class ConversationClosed(EntError):
-    default_message = _("This conversation was closed by the school: no new message can be posted.")
-
-
-def _int_id(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
 
 
 # --- Policy -----------------------------------------------------------------
@@ -324,7 +311,7 @@ def _check_write_policy(user, conversation, others) -> None:
 
 
 def access_conversation(user, conversation_id, *, for_write=False) -> Conversation:
-    conversation_id = _int_id(conversation_id)
+    conversation_id = int_id_or_404(conversation_id)
     if not getattr(user, "is_authenticated", False):
         raise Http404
     conversation = (
@@ -348,7 +335,7 @@ def is_moderator(user, school_id) -> bool:
 def access_conversation_for_moderation(user, conversation_id) -> Conversation:
     """Direction reads a conversation of its school only when a message in it was
     reported; otherwise it is private to its participants."""
-    conversation_id = _int_id(conversation_id)
+    conversation_id = int_id_or_404(conversation_id)
     conversation = (
         Conversation.objects.filter(id=conversation_id, school_id__in=moderated_school_ids(user))
         .filter(Exists(Report.objects.filter(message__conversation=OuterRef("pk"))))
@@ -368,10 +355,11 @@ def reports_visible_to(user):
     return Report.objects.filter(message__conversation__school_id__in=moderated_school_ids(user))
 
 
-def access_message(user, message_id, *, for_moderation=False) -> Message:
+def access_message(user, message_id, *, for_moderation=False, for_write=False) -> Message:
     """A message of one's conversations; for moderation, a reported message of a
-    school one directs."""
-    message_id = _int_id(message_id)
+    school one directs. for_write (the edit form): its author only, 403 for the
+    other participants who see it."""
+    message_id = int_id_or_404(message_id)
     if for_moderation:
         qs = Message.objects.filter(
             conversation__school_id__in=moderated_school_ids(user), reports__isnull=False
@@ -381,11 +369,13 @@ def access_message(user, message_id, *, for_moderation=False) -> Message:
     message = qs.select_related("conversation", "author").filter(id=message_id).first()
     if message is None:
         raise Http404
+    if for_write and message.author_id != user.pk:
+        raise PermissionDenied
     return message
 
 
 def access_attachment(user, attachment_id) -> Attachment:
-    attachment_id = _int_id(attachment_id)
+    attachment_id = int_id_or_404(attachment_id)
     attachment = (
         Attachment.objects.filter(message__in=Message.objects.visible_to(user), message__hidden="")
         .filter(id=attachment_id)
@@ -398,7 +388,7 @@ def access_attachment(user, attachment_id) -> Attachment:
 
 def access_school_policy(user, school_id) -> School:
     """Only direction edits its school's messaging policy."""
-    school_id = _int_id(school_id)
+    school_id = int_id_or_404(school_id)
     if school_id not in moderated_school_ids(user):
         raise Http404
     return School.objects.get(id=school_id)
@@ -429,9 +419,17 @@ def announce_targets(user):
     return classes.select_related("school"), groups.select_related("school"), schools
 
 
-def access_announcement(user, announcement_id, *, for_write=False) -> Announcement:
-    """for_write: its author (reminders, who read it)."""
-    announcement_id = _int_id(announcement_id)
+def access_announce_targets(user):
+    """`announce_targets(user)` for the new-announcement page: 404 for who may not announce."""
+    if not may_announce(user):
+        raise Http404
+    return announce_targets(user)
+
+
+def access_announcement(user, announcement_id, *, for_write=False, for_reply=False) -> Announcement:
+    """for_write: its author (reminders, who read it). for_reply: the families it
+    was sent to (others who see it, like the school's staff, get 403)."""
+    announcement_id = int_id_or_404(announcement_id)
     announcement = (
         Announcement.objects.visible_to(user)
         .select_related("author", "school", "school_class", "group")
@@ -443,8 +441,108 @@ def access_announcement(user, announcement_id, *, for_write=False) -> Announceme
     if for_write and announcement.author_id != user.pk:
         # Seen by its recipients and the school's staff, changed by its author only.
         raise PermissionDenied
+    if for_reply and recipient_link(user, announcement) is None:
+        raise PermissionDenied
     return announcement
+
+
+def may_see_recipients(user, announcement) -> bool:
+    """Who read and confirmed it: its author and the school's direction."""
+    return announcement.author_id == user.pk or is_moderator(user, announcement.school_id)
 
 
 def recipient_link(user, announcement) -> AnnouncementRecipient | None:
     return AnnouncementRecipient.objects.filter(announcement=announcement, user=user).first()
+
+
+def access_report(user, report_id) -> Report:
+    """A report on a message of a school one directs."""
+    report = (
+        reports_visible_to(user).select_related("message__conversation").filter(id=int_id_or_404(report_id)).first()
+    )
+    if report is None:
+        raise Http404
+    return report
+
+
+# --- What the pages read about what was accessed ------------------------------
+# The views ask here rather than build querysets: each function starts from the
+# person or from an object an access_* function returned.
+
+
+def inbox_links(user, *, archived=False, q=""):
+    """The person's conversations (their Participant rows), newest first, each
+    with its `unread` count; `q` searches subjects and visible message bodies."""
+    unread = (
+        Message.objects.filter(conversation=OuterRef("conversation_id"), id__gt=OuterRef("last_read_id"), hidden="")
+        .exclude(author=user)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    links = (
+        Participant.objects.filter(user=user, archived=archived)
+        .select_related("conversation__last_message__author", "conversation__school")
+        .prefetch_related(
+            Prefetch("conversation__participants", queryset=Participant.objects.select_related("user").order_by("id"))
+        )
+        .annotate(unread=Coalesce(Subquery(unread), 0))
+        .order_by("-conversation__last_message_at", "-id")
+    )
+    if q:
+        links = links.filter(
+            Q(conversation__subject__icontains=q)
+            | Exists(Message.objects.filter(conversation=OuterRef("conversation_id"), hidden="", body__icontains=q))
+        )
+    return links
+
+
+def participants_of(conversation) -> list:
+    return list(Participant.objects.filter(conversation=conversation).select_related("user").order_by("id"))
+
+
+def messages_of(conversation, *, before=None):
+    """The conversation's messages, newest first (a page takes a slice), with their
+    report counts; `before`: only those older than that message id."""
+    qs = (
+        Message.objects.filter(conversation=conversation)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .annotate(report_count=Count("reports"))
+        .order_by("-id")
+    )
+    if before:
+        qs = qs.filter(id__lt=before)
+    return qs
+
+
+def received_announcements(user):
+    return (
+        AnnouncementRecipient.objects.filter(user=user)
+        .select_related("announcement__author", "announcement__school")
+        .order_by("-announcement__created_at", "-id")
+    )
+
+
+def sent_announcements(user):
+    """The person's own announcements, with how many received, read and confirmed them."""
+    return (
+        Announcement.objects.filter(author=user)
+        .select_related("school", "school_class", "group")
+        .annotate(
+            total=Count("recipients"),
+            confirmed=Count("recipients", filter=Q(recipients__confirmed_at__isnull=False)),
+            read=Count("recipients", filter=Q(recipients__read_at__isnull=False)),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def recipients_of(announcement):
+    """Who it was sent to, those yet to confirm or read first (see may_see_recipients)."""
+    return (
+        AnnouncementRecipient.objects.filter(announcement=announcement)
+        .select_related("user")
+        .order_by("confirmed_at", "read_at", "user__last_name", "user__first_name")
+    )

@@ -17,7 +17,8 @@ from ent import files as gate
 from ent import storage
 from ent.celery import queue
 from ent.directory.models import Enrollment, Group, Guardianship, User
-from ent.errors import EntError
+from ent.errors import InvalidMessage, NotAllowed
+from ent.pagecache import bump_after_commit
 from ent.sanitize import linkify_text, sanitize_html
 from messaging import access, live, pagescopes
 from messaging.models import (
@@ -38,14 +39,6 @@ log = logging.getLogger(__name__)
 MAX_FILES = 5
 REMINDER_INTERVAL = timedelta(hours=1)
 EXCERPT = 140
-
-
-class InvalidMessage(EntError):
-    default_message = _("This message cannot be sent.")
-
-
-class NotAllowed(EntError):
-    default_message = _("You may not do this.")
 
 
 # --- Validation -------------------------------------------------------------
@@ -264,7 +257,7 @@ def do_mark_read(user, conversation, up_to=None) -> int:
 
 def do_set_archived(user, conversation, archived: bool) -> None:
     Participant.objects.filter(conversation=conversation, user=user).update(archived=archived)
-    pagescopes.bump_people([user.pk])
+    bump_after_commit(pagescopes.bump_people, [user.pk])
 
 
 def do_edit_message(user, message, body) -> Message:
@@ -361,6 +354,7 @@ def do_set_policy(user, school, *, pupils_may_write, pupils_may_start, parents_m
             "updated_by": user,
         },
     )
+    bump_after_commit(pagescopes.policy_changed, school.id)
     return policy
 
 

@@ -7,7 +7,6 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         # Messaging rides on the project's one socket: plug its actions in.
-        from messaging import consumers, pagescopes
+        from messaging import consumers
 
         consumers.register()
-        pagescopes.connect()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ent import dates
 from ent.notify import push
+from ent.pagecache import bump_after_commit
 from messaging import pagescopes
 from messaging.models import Message, Participant
 
@@ -28,7 +29,7 @@ def push_on_commit(payloads: dict) -> None:
     if not payloads:
         return
     # Whoever gets a push has an inbox that changed: its cached page too.
-    pagescopes.bump_people(payloads)
+    bump_after_commit(pagescopes.bump_people, list(payloads))
     transaction.on_commit(lambda: send_now(payloads))
 
 

@@ -1,9 +1,11 @@
 """Page-cache scope of the inbox: "msg:<person>". Every messaging write that
 changes what a person's inbox shows already pushes to that person
-(live.push_on_commit), so the push is where the scope is bumped; archiving
-(no push) and deletions (retention, erasure) bump here."""
-
-from django.db.models.signals import post_delete, post_save, pre_delete
+(live.push_on_commit), so the push is where the scope is bumped; archiving (no
+push) bumps in its action. The school's policy is part of "dir" (messaging's
+write-permission cache keys on it): do_set_policy bumps that. No signal
+receivers: messaging's models have no admin, and a conversation is deleted only
+with its school, whose delete bumps "dir" (every cached page depends on it).
+"""
 
 from ent import pagecache
 
@@ -18,19 +20,6 @@ def bump_people(user_ids) -> None:
     pagecache.bump_each(SCOPE, user_ids)
 
 
-def _conversation_deleted(sender, instance, **kwargs):
-    bump_people(instance.participants.values_list("user_id", flat=True))
-
-
-def _policy_changed(sender, instance, **kwargs):
-    # Who may write to whom is part of "dir" (messaging's write-permission cache).
+def policy_changed(school_id=None) -> None:
+    """Who may write to whom is part of "dir" (messaging's write-permission cache)."""
     pagecache.bump(pagecache.DIRECTORY)
-
-
-def connect():
-    from messaging.models import Conversation, SchoolPolicy
-
-    post_save.connect(_policy_changed, sender=SchoolPolicy, dispatch_uid="pagecache-policy-save")
-    post_delete.connect(_policy_changed, sender=SchoolPolicy, dispatch_uid="pagecache-policy-delete")
-    # pre_delete: the participants are still there to be found.
-    pre_delete.connect(_conversation_deleted, sender=Conversation, dispatch_uid="pagecache-conversation-delete")

@@ -6,8 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +13,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ent import errors, pagecache
 from ent import files as gate
-from ent import pagecache
-from ent.errors import EntError
+from ent.ids import int_id
 from messaging import access, actions, pagescopes
 from messaging.forms import (
     AnnouncementForm,
@@ -30,18 +28,11 @@ from messaging.forms import (
     ReportForm,
     SearchForm,
 )
-from messaging.models import DEFAULT_POLICY, Announcement, AnnouncementRecipient, Message, Participant
+from messaging.models import DEFAULT_POLICY
 
 CONVERSATIONS_PER_PAGE = 20
 MESSAGES_PER_PAGE = 30
 ANNOUNCEMENTS_PER_PAGE = 20
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @login_required
@@ -53,28 +44,7 @@ def inbox(request):
     q, archived = "", False
     if search.is_valid():
         q, archived = search.cleaned_data["q"].strip(), search.cleaned_data["archived"]
-    unread = (
-        Message.objects.filter(conversation=OuterRef("conversation_id"), id__gt=OuterRef("last_read_id"), hidden="")
-        .exclude(author=user)
-        .order_by()
-        .values("conversation")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    links = (
-        Participant.objects.filter(user=user, archived=archived)
-        .select_related("conversation__last_message__author", "conversation__school")
-        .prefetch_related(
-            Prefetch("conversation__participants", queryset=Participant.objects.select_related("user").order_by("id"))
-        )
-        .annotate(unread=Coalesce(Subquery(unread), 0))
-        .order_by("-conversation__last_message_at", "-id")
-    )
-    if q:
-        links = links.filter(
-            Q(conversation__subject__icontains=q)
-            | Exists(Message.objects.filter(conversation=OuterRef("conversation_id"), hidden="", body__icontains=q))
-        )
+    links = access.inbox_links(user, archived=archived, q=q)
     page = Paginator(links, CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
     for link in page.object_list:
         link.others = [p.user for p in link.conversation.participants.all() if p.user_id != user.pk]
@@ -105,7 +75,7 @@ def inbox(request):
 def new_conversation(request):
     people = access.picker_people(request.user)
     initial = {}
-    to = _int_or_none(request.GET.get("to"))
+    to = int_id(request.GET.get("to"))
     if to:
         initial["recipients"] = [to]
     form = NewConversationForm(request.POST or None, request.FILES or None, people=people, initial=initial)
@@ -114,7 +84,7 @@ def new_conversation(request):
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with errors.reported(request, _("Your message was sent."), form=form) as outcome:
                 conversation = actions.do_start_conversation(
                     request.user,
                     [p.pk for p in data["recipients"]],
@@ -122,31 +92,17 @@ def new_conversation(request):
                     data["body"],
                     files=data["files"],
                 )
-            except access.PolicyError as exc:
-                form.add_error(None, exc.message)
-                status = 403
-            except EntError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Your message was sent."))
+            if outcome.ok:
                 return redirect("messaging:conversation", conversation.pk)
+            status = outcome.status
     return render(request, "messaging/new.html", {"form": form, "has_people": people.exists()}, status=status)
 
 
 def _conversation_context(request, conversation, *, moderating=False, form=None):
     user = request.user
-    participants = list(Participant.objects.filter(conversation=conversation).select_related("user").order_by("id"))
-    qs = (
-        Message.objects.filter(conversation=conversation)
-        .select_related("author")
-        .prefetch_related("attachments")
-        .annotate(report_count=Count("reports"))
-        .order_by("-id")
-    )
-    before = _int_or_none(request.GET.get("before"))
-    if before:
-        qs = qs.filter(id__lt=before)
-    rows = list(qs[: MESSAGES_PER_PAGE + 1])
+    participants = access.participants_of(conversation)
+    before = int_id(request.GET.get("before"))
+    rows = list(access.messages_of(conversation, before=before)[: MESSAGES_PER_PAGE + 1])
     older = rows[MESSAGES_PER_PAGE].id + 1 if len(rows) > MESSAGES_PER_PAGE else None
     rows = list(reversed(rows[:MESSAGES_PER_PAGE]))
     others = [p for p in participants if p.user_id != user.pk]
@@ -187,17 +143,13 @@ def post_message(request, conversation_id):
     form = MessageForm(request.POST, request.FILES)
     status = 400
     if form.is_valid():
-        try:
+        with errors.reported(request, form=form) as outcome:
             message = actions.do_send_message(
                 request.user, conv, form.cleaned_data["body"], files=form.cleaned_data["files"]
             )
-        except (access.PolicyError, access.ConversationClosed) as exc:
-            form.add_error(None, exc.message)
-            status = 403
-        except EntError as exc:
-            form.add_error(None, exc.message)
-        else:
+        if outcome.ok:
             return redirect(reverse("messaging:conversation", args=[conv.pk]) + f"#m{message.id}")
+        status = outcome.status
     context = _conversation_context(request, conv, form=form)
     return render(request, "messaging/conversation.html", context, status=status)
 
@@ -217,24 +169,17 @@ def archive(request, conversation_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_message(request, message_id):
-    message = access.access_message(request.user, message_id)
+    message = access.access_message(request.user, message_id, for_write=True)
     form = EditMessageForm(request.POST or None, initial={"body": message.body})
     status = 200
-    if message.author_id != request.user.pk:
-        raise PermissionDenied
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
+            with errors.reported(request, _("Your message was changed."), form=form) as outcome:
                 actions.do_edit_message(request.user, message, form.cleaned_data["body"])
-            except (actions.NotAllowed, access.ConversationClosed) as exc:
-                form.add_error(None, exc.message)
-                status = 403
-            except EntError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Your message was changed."))
+            if outcome.ok:
                 return redirect(reverse("messaging:conversation", args=[message.conversation_id]) + f"#m{message.id}")
+            status = outcome.status
     return render(request, "messaging/edit.html", {"form": form, "message": message}, status=status)
 
 
@@ -259,16 +204,12 @@ def report_message(request, message_id):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
+            thanks = _("Thank you: the school's direction will look at this message.")
+            with errors.reported(request, thanks, form=form) as outcome:
                 actions.do_report_message(request.user, message, form.cleaned_data["reason"])
-            except actions.NotAllowed as exc:
-                form.add_error(None, exc.message)
-                status = 403
-            except EntError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Thank you: the school's direction will look at this message."))
+            if outcome.ok:
                 return redirect("messaging:conversation", message.conversation_id)
+            status = outcome.status
     return render(request, "messaging/report.html", {"form": form, "message": message}, status=status)
 
 
@@ -276,11 +217,9 @@ def report_message(request, message_id):
 @require_GET
 def attachment(request, attachment_id):
     item = access.access_attachment(request.user, attachment_id)
-    try:
+    with errors.reported(request):
         return gate.download(request, item, gate.MESSAGE_ATTACHMENT)
-    except EntError as exc:
-        messages.error(request, exc.message)
-        return redirect("messaging:inbox")
+    return redirect("messaging:inbox")
 
 
 # --- Moderation -------------------------------------------------------------
@@ -349,21 +288,8 @@ def policy(request, school_id):
 @require_GET
 def announcements(request):
     user = request.user
-    received = (
-        AnnouncementRecipient.objects.filter(user=user)
-        .select_related("announcement__author", "announcement__school")
-        .order_by("-announcement__created_at", "-id")
-    )
-    sent = (
-        Announcement.objects.filter(author=user)
-        .select_related("school", "school_class", "group")
-        .annotate(
-            total=Count("recipients"),
-            confirmed=Count("recipients", filter=Q(recipients__confirmed_at__isnull=False)),
-            read=Count("recipients", filter=Q(recipients__read_at__isnull=False)),
-        )
-        .order_by("-created_at", "-id")
-    )
+    received = access.received_announcements(user)
+    sent = access.sent_announcements(user)
     return render(
         request,
         "messaging/announcements.html",
@@ -378,16 +304,14 @@ def announcements(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_announcement(request):
-    if not access.may_announce(request.user):
-        raise Http404
-    classes, groups, schools = access.announce_targets(request.user)
+    classes, groups, schools = access.access_announce_targets(request.user)
     form = AnnouncementForm(request.POST or None, classes=classes, groups=groups, schools=schools)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             audience, target = form.cleaned_data["target"]
-            try:
+            with errors.reported(request, _("The announcement was sent."), form=form) as outcome:
                 announcement = actions.do_send_announcement(
                     request.user,
                     title=form.cleaned_data["title"],
@@ -396,10 +320,7 @@ def new_announcement(request):
                     target=target,
                     requires_confirmation=form.cleaned_data["requires_confirmation"],
                 )
-            except EntError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("The announcement was sent."))
+            if outcome.ok:
                 return redirect("messaging:announcement", announcement.pk)
     return render(request, "messaging/announcement_new.html", {"form": form}, status=status)
 
@@ -412,13 +333,9 @@ def announcement(request, announcement_id):
     if link is not None and link.read_at is None:
         actions.do_mark_announcement_read(request.user, item)
     context = {"announcement": item, "link": link, "reply_form": ReplyForm()}
-    if item.author_id == request.user.pk or access.is_moderator(request.user, item.school_id):
+    if access.may_see_recipients(request.user, item):
         context["stats"] = actions.announcement_stats(item)
-        context["recipients"] = (
-            AnnouncementRecipient.objects.filter(announcement=item)
-            .select_related("user")
-            .order_by("confirmed_at", "read_at", "user__last_name", "user__first_name")
-        )
+        context["recipients"] = access.recipients_of(item)
     return render(request, "messaging/announcement.html", context)
 
 
@@ -438,10 +355,9 @@ def confirm_announcement(request, announcement_id):
 @require_POST
 def remind_announcement(request, announcement_id):
     item = access.access_announcement(request.user, announcement_id, for_write=True)
-    try:
+    with errors.reported(request) as outcome:
         count = actions.do_remind_announcement(request.user, item)
-    except actions.NotAllowed as exc:
-        messages.error(request, exc.message)
+    if not outcome.ok:
         return redirect("messaging:announcement", item.pk)
     if count:
         messages.success(request, _("A reminder was sent to %(n)d families.") % {"n": count})
@@ -453,17 +369,13 @@ def remind_announcement(request, announcement_id):
 @login_required
 @require_POST
 def reply_announcement(request, announcement_id):
-    item = access.access_announcement(request.user, announcement_id)
-    if access.recipient_link(request.user, item) is None:
-        raise PermissionDenied
+    item = access.access_announcement(request.user, announcement_id, for_reply=True)
     form = ReplyForm(request.POST)
     if form.is_valid():
-        try:
+        sent = _("Your reply was sent to %(name)s only.") % {"name": item.author}
+        with errors.reported(request, sent, form=form) as outcome:
             conv = actions.do_reply_to_announcement(request.user, item, form.cleaned_data["body"])
-        except EntError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Your reply was sent to %(name)s only.") % {"name": item.author})
+        if outcome.ok:
             return redirect("messaging:conversation", conv.pk)
     context = {"announcement": item, "link": access.recipient_link(request.user, item), "reply_form": form}
     return render(request, "messaging/announcement.html", context, status=400)
@@ -472,14 +384,7 @@ def reply_announcement(request, announcement_id):
 @login_required
 @require_POST
 def dismiss_report(request, report_id):
-    report = (
-        access.reports_visible_to(request.user)
-        .select_related("message__conversation")
-        .filter(id=_int_or_none(report_id))
-        .first()
-    )
-    if report is None:
-        raise Http404
+    report = access.access_report(request.user, report_id)
     actions.do_dismiss_report(request.user, report)
     messages.success(request, _("The report is marked as handled."))
     return redirect("messaging:reports")

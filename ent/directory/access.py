@@ -5,20 +5,14 @@ outsider that an id exists. Lists use the querysets' visible_to()."""
 from django.http import Http404
 
 from ent.directory.models import School, SchoolClass, StaffRole, User
+from ent.ids import int_id_or_404
 
 # Staff roles that may change a school's directory (classes, accounts, codes).
 DIRECTORY_MANAGERS = (StaffRole.Role.DIRECTION, StaffRole.Role.SECRETARY, StaffRole.Role.VIE_SCOLAIRE)
 
 
-def _int_id(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 def access_school(user, school_id, *, for_write=False) -> School:
-    school_id = _int_id(school_id)
+    school_id = int_id_or_404(school_id)
     qs = School.objects.administered_by(user) if for_write else School.objects.visible_to(user)
     school = qs.select_related("territory").filter(id=school_id).first()
     if school is None:
@@ -27,7 +21,7 @@ def access_school(user, school_id, *, for_write=False) -> School:
 
 
 def access_class(user, class_id, *, for_write=False) -> SchoolClass:
-    class_id = _int_id(class_id)
+    class_id = int_id_or_404(class_id)
     klass = SchoolClass.objects.visible_to(user).select_related("school", "year").filter(id=class_id).first()
     if klass is None:
         raise Http404
@@ -37,7 +31,7 @@ def access_class(user, class_id, *, for_write=False) -> SchoolClass:
 
 
 def access_pupil(user, pupil_id, *, for_write=False) -> User:
-    pupil_id = _int_id(pupil_id)
+    pupil_id = int_id_or_404(pupil_id)
     pupil = User.objects.pupils_visible_to(user).filter(id=pupil_id).first()
     if pupil is None:
         raise Http404
@@ -50,7 +44,7 @@ def access_pupil(user, pupil_id, *, for_write=False) -> User:
 
 
 def access_person(user, person_id) -> User:
-    person_id = _int_id(person_id)
+    person_id = int_id_or_404(person_id)
     person = User.objects.visible_to(user).filter(id=person_id).first()
     if person is None:
         raise Http404
@@ -60,7 +54,7 @@ def access_person(user, person_id) -> User:
 def access_child(user, child_id) -> User:
     """A child of this guardian (and only theirs: a separated parent sees only the
     children linked to them)."""
-    child_id = _int_id(child_id)
+    child_id = int_id_or_404(child_id)
     if child_id not in user.roles.child_ids:
         raise Http404
     return User.objects.get(id=child_id)
@@ -91,7 +85,7 @@ def access_managed_school(user, school_id) -> School:
 def access_import_job(user, job_id):
     from ent.directory.models import ImportJob
 
-    job_id = _int_id(job_id)
+    job_id = int_id_or_404(job_id)
     job = ImportJob.objects.select_related("school", "created_by").filter(id=job_id).first()
     if job is None:
         raise Http404
@@ -104,7 +98,7 @@ def access_letter_batch(user, batch_id):
     """A school's login letters: only its directory managers may download them."""
     from ent.directory.models import LetterBatch
 
-    batch_id = _int_id(batch_id)
+    batch_id = int_id_or_404(batch_id)
     batch = LetterBatch.objects.select_related("school").filter(id=batch_id).first()
     if batch is None:
         raise Http404
@@ -151,7 +145,7 @@ def people_of_school(school):
 def access_managed_person(user, person_id) -> User:
     """A person of any school this user manages (a territory admin reaches the
     whole territory: duplicates often sit in two schools); never themselves."""
-    person_id = _int_id(person_id)
+    person_id = int_id_or_404(person_id)
     if person_id == user.pk:
         raise Http404
     person = people_of_school(managed_schools(user)).filter(id=person_id).first()
@@ -163,7 +157,7 @@ def access_managed_person(user, person_id) -> User:
 def access_school_person(user, school, person_id) -> User:
     """A person of a school this user manages; never the user themselves (nobody
     blocks or merges their own account)."""
-    person_id = _int_id(person_id)
+    person_id = int_id_or_404(person_id)
     if person_id == user.pk:
         raise Http404
     person = people_of_school(school).filter(id=person_id).first()
@@ -189,7 +183,7 @@ def access_school_pupil(user, school, pupil_id) -> User:
     already left: recording a departure twice is harmless)."""
     from ent.directory.models import Enrollment
 
-    pupil_id = _int_id(pupil_id)
+    pupil_id = int_id_or_404(pupil_id)
     if not Enrollment.objects.filter(
         pupil_id=pupil_id, school_class__school=school, school_class__year__is_current=True
     ).exists():
@@ -201,7 +195,7 @@ def access_data_export(user, export_id):
     """Only the person who asked for their data may download it."""
     from ent.directory.models import DataExport
 
-    export_id = _int_id(export_id)
+    export_id = int_id_or_404(export_id)
     export = DataExport.objects.filter(id=export_id, user_id=user.pk).first()
     if export is None:
         raise Http404
@@ -217,3 +211,156 @@ def access_user_session(user, session_id):
     if row is None:
         raise Http404
     return row
+
+
+# --- What the pages read about what was accessed ------------------------------
+# The views ask here rather than build querysets: each function starts from the
+# person (and their roles) or from an object an access_* function returned.
+
+
+def home_lists(user, child=None) -> dict:
+    """What the home page lists for each of the person's roles (`child`: the
+    child a guardian chose in the header, one of their own)."""
+    from django.db.models import Count, Q
+
+    from ent.directory.models import Group, TeachingAssignment
+
+    roles = user.roles
+    lists = {}
+    if roles.is_parent and child is not None:
+        lists["child_classes"] = SchoolClass.objects.filter(
+            id__in=roles.child_class_ids.get(child.id, ())
+        ).select_related("school")
+    if roles.is_pupil:
+        lists["pupil_classes"] = SchoolClass.objects.filter(id__in=roles.pupil_class_ids).select_related("school")
+        lists["pupil_teachers"] = (
+            TeachingAssignment.objects.filter(
+                Q(school_class_id__in=roles.pupil_class_ids) | Q(group_id__in=roles.pupil_group_ids)
+            )
+            .select_related("teacher", "subject")
+            .order_by("teacher__last_name")
+        )
+    if roles.is_teacher:
+        lists["taught_classes"] = (
+            SchoolClass.objects.filter(id__in=roles.taught_class_ids)
+            .select_related("school")
+            .annotate(pupil_count=Count("enrollments", filter=Q(enrollments__left_on__isnull=True)))
+        )
+        lists["taught_groups"] = (
+            Group.objects.filter(id__in=roles.taught_group_ids)
+            .select_related("school")
+            .annotate(pupil_count=Count("members"))
+        )
+    if roles.is_staff or roles.is_admin:
+        schools = list(
+            School.objects.administered_by(user)
+            .select_related("territory")
+            .annotate(class_count=Count("classes", filter=Q(classes__year__is_current=True)))
+        )
+        # The directory managers get links to the management pages (imports,
+        # letters, accounts, new year); a référent numérique does not.
+        for school in schools:
+            school.can_manage = can_manage_school(user, school)
+        lists["managed_schools"] = schools
+    return lists
+
+
+def class_pupils(user, klass):
+    """The class's current pupils this person may see: a parent sees their own
+    child, not the rest of the class."""
+    from ent.directory.models import Enrollment
+
+    return (
+        User.objects.pupils_visible_to(user)
+        .filter(id__in=Enrollment.objects.current().filter(school_class=klass).values("pupil_id"))
+        .order_by("last_name", "first_name")
+    )
+
+
+def class_teachers(klass):
+    from ent.directory.models import TeachingAssignment
+
+    return (
+        TeachingAssignment.objects.filter(school_class=klass)
+        .select_related("teacher", "subject")
+        .order_by("teacher__last_name")
+    )
+
+
+def visible_guardians(user, pupil):
+    """The pupil's guardian links, for the guardians this person may see."""
+    from ent.directory.models import Guardianship
+
+    return Guardianship.objects.filter(pupil=pupil, guardian__in=User.objects.visible_to(user)).select_related(
+        "guardian"
+    )
+
+
+def activation_code_of_session(code_id):
+    """The activation code a visitor proved in this session (its id was put there
+    by the activation form), or None."""
+    from ent.directory.models import ActivationCode
+
+    if not code_id:
+        return None
+    return ActivationCode.objects.select_related("user").filter(id=code_id).first()
+
+
+def recent_imports(school, limit=10) -> list:
+    from ent.directory.models import ImportJob
+
+    return list(ImportJob.objects.filter(school=school).select_related("created_by")[:limit])
+
+
+def recent_letter_batches(school, limit=10) -> list:
+    from ent.directory.models import LetterBatch
+
+    return list(LetterBatch.objects.filter(school=school).select_related("requested_by")[:limit])
+
+
+def recent_exports(user, limit=10) -> list:
+    """The person's own data exports."""
+    from ent.directory.models import DataExport
+
+    return list(DataExport.objects.filter(user=user)[:limit])
+
+
+def with_account_flags(people, school, *, since):
+    """The accounts page's people, each with what the page shows about them here:
+    pupil, teacher, staff, second factor, locked since `since`, current classes."""
+    from allauth.mfa.models import Authenticator
+    from django.db.models import Exists, OuterRef, Prefetch
+
+    from ent.directory import signin
+    from ent.directory.models import AuditEntry, Enrollment, TeachingAssignment
+
+    current = Enrollment.objects.current().filter(school_class__school=school)
+    return (
+        people.annotate(
+            is_pupil=Exists(current.filter(pupil=OuterRef("pk"))),
+            is_teacher=Exists(TeachingAssignment.objects.filter(teacher=OuterRef("pk"), school_class__school=school)),
+            is_staff_here=Exists(StaffRole.objects.filter(user=OuterRef("pk"), school=school)),
+            has_mfa=Exists(Authenticator.objects.filter(user=OuterRef("pk"))),
+            locked_recently=Exists(
+                AuditEntry.objects.filter(target=OuterRef("pk"), action=signin.ACCOUNT_LOCKED, at__gte=since)
+            ),
+        )
+        .prefetch_related(
+            Prefetch("enrollments", queryset=current.select_related("school_class"), to_attr="current_enrollments")
+        )
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def signin_alerts(school, *, since) -> dict:
+    """Sign-in alerts since `since` (ent/directory/signin.py): this school's locked
+    accounts, and the addresses stopped for credential stuffing."""
+    from ent.directory import signin
+    from ent.directory.models import AuditEntry
+
+    return {
+        "signin_locked": AuditEntry.objects.filter(
+            action=signin.ACCOUNT_LOCKED, at__gte=since, target__in=people_of_school(school)
+        ).count(),
+        "signin_stopped": AuditEntry.objects.filter(action=signin.ADDRESS_STOPPED, at__gte=since)[:5],
+    }

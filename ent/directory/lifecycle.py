@@ -33,12 +33,7 @@ from ent.directory.models import (
     User,
 )
 from ent.directory.sessions import Reason, end_sessions_of
-from ent.errors import EntError
-
-
-class LifecycleError(EntError):
-    pass
-
+from ent.errors import LifecycleError
 
 # --- Block / unblock ---------------------------------------------------------------
 

@@ -14,15 +14,7 @@ from ent.directory.actions import check_activation_code, do_activate_account, do
 from ent.directory.auth_backends import DEFAULT_BACKEND
 from ent.directory.context_processors import request_child
 from ent.directory.forms import ActivationForm, ChildSelectForm
-from ent.directory.models import (
-    Enrollment,
-    Group,
-    Guardianship,
-    School,
-    SchoolClass,
-    TeachingAssignment,
-    User,
-)
+from ent.directory.models import SchoolClass
 from ent.directory.sessions import track_session
 from ent.errors import InvalidActivationCode
 from ent.http import safe_next
@@ -35,45 +27,9 @@ ACTIVATION_SESSION_KEY = "ent_activation_code_id"
 def home(request):
     """One home page that shows each role what concerns them."""
     user = request.user
-    roles = user.roles
-    context = {}
-    if roles.is_parent:
-        child = request_child(request)
-        context["child"] = child
-        context["child_classes"] = SchoolClass.objects.filter(
-            id__in=roles.child_class_ids.get(child.id, ())
-        ).select_related("school")
-    if roles.is_pupil:
-        context["pupil_classes"] = SchoolClass.objects.filter(id__in=roles.pupil_class_ids).select_related("school")
-        context["pupil_teachers"] = (
-            TeachingAssignment.objects.filter(
-                Q(school_class_id__in=roles.pupil_class_ids) | Q(group_id__in=roles.pupil_group_ids)
-            )
-            .select_related("teacher", "subject")
-            .order_by("teacher__last_name")
-        )
-    if roles.is_teacher:
-        context["taught_classes"] = (
-            SchoolClass.objects.filter(id__in=roles.taught_class_ids)
-            .select_related("school")
-            .annotate(pupil_count=Count("enrollments", filter=Q(enrollments__left_on__isnull=True)))
-        )
-        context["taught_groups"] = (
-            Group.objects.filter(id__in=roles.taught_group_ids)
-            .select_related("school")
-            .annotate(pupil_count=Count("members"))
-        )
-    if roles.is_staff or roles.is_admin:
-        schools = list(
-            School.objects.administered_by(user)
-            .select_related("territory")
-            .annotate(class_count=Count("classes", filter=Q(classes__year__is_current=True)))
-        )
-        # The directory managers get links to the management pages (imports,
-        # letters, accounts, new year); a référent numérique does not.
-        for school in schools:
-            school.can_manage = access.can_manage_school(user, school)
-        context["managed_schools"] = schools
+    child = request_child(request) if user.roles.is_parent else None
+    context = {"child": child} if child is not None else {}
+    context |= access.home_lists(user, child)
     return render(request, "directory/home.html", context)
 
 
@@ -110,16 +66,8 @@ def class_detail(request, class_id):
     klass = access.access_class(request.user, class_id)
     # Only the pupils this person may see: a parent sees their own child, not
     # the rest of the class.
-    pupils = (
-        User.objects.pupils_visible_to(request.user)
-        .filter(id__in=Enrollment.objects.current().filter(school_class=klass).values("pupil_id"))
-        .order_by("last_name", "first_name")
-    )
-    teachers = (
-        TeachingAssignment.objects.filter(school_class=klass)
-        .select_related("teacher", "subject")
-        .order_by("teacher__last_name")
-    )
+    pupils = access.class_pupils(request.user, klass)
+    teachers = access.class_teachers(klass)
     return render(
         request,
         "directory/class_detail.html",
@@ -136,9 +84,7 @@ def class_detail(request, class_id):
 def pupil_detail(request, pupil_id):
     pupil = access.access_pupil(request.user, pupil_id)
     enrollments = pupil.enrollments.current().select_related("school_class__school")
-    guardians = Guardianship.objects.filter(
-        pupil=pupil, guardian__in=User.objects.visible_to(request.user)
-    ).select_related("guardian")
+    guardians = access.visible_guardians(request.user, pupil)
     can_manage = any(access.can_manage_school(request.user, e.school_class.school) for e in enrollments)
     return render(
         request,
@@ -183,10 +129,7 @@ def activate(request):
 
 @require_http_methods(["GET", "POST"])
 def activate_password(request):
-    from ent.directory.models import ActivationCode
-
-    code_id = request.session.get(ACTIVATION_SESSION_KEY)
-    code = ActivationCode.objects.select_related("user").filter(id=code_id).first() if code_id else None
+    code = access.activation_code_of_session(request.session.get(ACTIVATION_SESSION_KEY))
     if code is None or not code.is_usable:
         messages.error(request, _("Enter your username and activation code first."))
         return redirect("activate")

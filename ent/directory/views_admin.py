@@ -5,11 +5,9 @@ plus the privacy pages. Thin views: form → access → one action → response.
 import tempfile
 from datetime import timedelta
 
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ent import csvwriter, storage
-from ent.directory import access, letters, lifecycle, privacy, signin
+from ent.directory import access, letters, lifecycle, privacy
 from ent.directory.actions import do_reset_second_factors
 from ent.directory.forms_admin import (
     AccountsFilterForm,
@@ -31,15 +29,6 @@ from ent.directory.forms_admin import (
 )
 from ent.directory.imports import jobs
 from ent.directory.imports.messages import field_label, issue_message
-from ent.directory.models import (
-    AuditEntry,
-    DataExport,
-    Enrollment,
-    ImportJob,
-    LetterBatch,
-    StaffRole,
-    TeachingAssignment,
-)
 from ent.errors import EntError, StorageUnavailable
 from ent.notify import privacy as notify_privacy
 
@@ -67,7 +56,7 @@ def manage_home(request):
 @require_GET
 def manage_school(request, school_id):
     school = access.access_managed_school(request.user, school_id)
-    jobs_list = ImportJob.objects.filter(school=school).select_related("created_by")[:10]
+    jobs_list = access.recent_imports(school)
     return render(request, "directory/admin/school.html", {"school": school, "jobs": jobs_list})
 
 
@@ -92,7 +81,7 @@ def import_start(request, school_id):
             form.add_error(None, exc.message)
         else:
             return redirect("import_detail", job_id=job.id)
-    recent = ImportJob.objects.filter(school=school).select_related("created_by")[:10]
+    recent = access.recent_imports(school)
     return render(request, "directory/admin/import_form.html", {"school": school, "form": form, "jobs": recent})
 
 
@@ -200,7 +189,7 @@ def letters_view(request, school_id):
         response["Cache-Control"] = "no-store"  # the codes are in it
         response["X-Letters-Count"] = str(len(done))
         return response
-    batches = LetterBatch.objects.filter(school=school).select_related("requested_by")[:10]
+    batches = access.recent_letter_batches(school)
     return render(request, "directory/admin/letters.html", {"school": school, "form": form, "batches": batches})
 
 
@@ -228,23 +217,8 @@ def accounts(request, school_id):
     if form.is_valid():
         role, klass = form.cleaned_data["role"], form.cleaned_data["school_class"]
     people = lifecycle.select_people(access.people_of_school(school), school=school, role=role, klass=klass)
-    current = Enrollment.objects.current().filter(school_class__school=school)
     since = timezone.now() - timedelta(hours=24)
-    people = (
-        people.annotate(
-            is_pupil=Exists(current.filter(pupil=OuterRef("pk"))),
-            is_teacher=Exists(TeachingAssignment.objects.filter(teacher=OuterRef("pk"), school_class__school=school)),
-            is_staff_here=Exists(StaffRole.objects.filter(user=OuterRef("pk"), school=school)),
-            has_mfa=Exists(Authenticator.objects.filter(user=OuterRef("pk"))),
-            locked_recently=Exists(
-                AuditEntry.objects.filter(target=OuterRef("pk"), action=signin.ACCOUNT_LOCKED, at__gte=since)
-            ),
-        )
-        .prefetch_related(
-            Prefetch("enrollments", queryset=current.select_related("school_class"), to_attr="current_enrollments")
-        )
-        .order_by("last_name", "first_name", "id")
-    )
+    people = access.with_account_flags(people, school, since=since)
     page = Paginator(people, 100).get_page(request.GET.get("page"))
     duplicates = lifecycle.find_duplicates(access.people_of_school(school))
     return render(
@@ -257,12 +231,8 @@ def accounts(request, school_id):
             "duplicates": duplicates,
             "block_form": BlockForm(school=school),
             "query": request.GET.urlencode(),
-            # Sign-in alerts of the last 24 hours (ent/directory/signin.py): this
-            # school's locked accounts, and addresses stopped for credential stuffing.
-            "signin_locked": AuditEntry.objects.filter(
-                action=signin.ACCOUNT_LOCKED, at__gte=since, target__in=access.people_of_school(school)
-            ).count(),
-            "signin_stopped": AuditEntry.objects.filter(action=signin.ADDRESS_STOPPED, at__gte=since)[:5],
+            # Sign-in alerts of the last 24 hours.
+            **access.signin_alerts(school, since=since),
         },
     )
 
@@ -398,7 +368,7 @@ def privacy_export(request):
         privacy.do_request_data_export(request.user)
         messages.success(request, _("Your data is being gathered. You will be told when the file is ready."))
         return redirect("privacy_export")
-    exports = DataExport.objects.filter(user=request.user)[:10]
+    exports = access.recent_exports(request.user)
     children = privacy.children_of(request.user)
     return render(request, "directory/privacy/export.html", {"exports": exports, "children": children})
 

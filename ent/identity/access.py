@@ -8,13 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from ent.directory.access import DIRECTORY_MANAGERS
-
-
-def _int_id(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+from ent.ids import int_id_or_404
 
 
 def office_filter(user):
@@ -39,7 +33,7 @@ def may_see_queue(user) -> bool:
 def access_pending_link(user, link_id):
     from ent.identity.models import PendingLink
 
-    link_id = _int_id(link_id)
+    link_id = int_id_or_404(link_id)
     link = (
         PendingLink.objects.visible_to(user)
         .select_related("provider__app", "provider__territory", "school")
@@ -61,7 +55,7 @@ def check_linkable_person(user, link, person_id):
     """The person the office picked for a queued identity: one of the
     candidates, or someone the office manages in the provider's territory.
     404 otherwise."""
-    person_id = _int_id(person_id)
+    person_id = int_id_or_404(person_id)
     person = link.candidates.filter(id=person_id).first()
     if person is None:
         person = _managed_people(user).filter(id=person_id).first()
@@ -78,8 +72,25 @@ def linked_accounts_visible_to(user):
 def access_external_link(user, account_id) -> SocialAccount:
     """A person's link to an external identity, for the offices that manage
     one of that person's schools."""
-    account_id = _int_id(account_id)
+    account_id = int_id_or_404(account_id)
     account = linked_accounts_visible_to(user).select_related("user").filter(id=account_id).first()
     if account is None:
         raise Http404
     return account
+
+
+def app_refused(user, client_id) -> bool:
+    """True when a signed-in person asks the ENT's OpenID provider for an app
+    (allauth's Client) that the territory's rule does not open to them. An
+    unknown app or an anonymous visitor is left to allauth's own answer."""
+    from allauth.idp.oidc.models import Client
+
+    from ent.identity.provider import policy_of
+
+    if not (getattr(user, "is_authenticated", False) and client_id):
+        return False
+    client = Client.objects.filter(id=client_id).first()
+    if client is None:
+        return False
+    policy = policy_of(client)
+    return policy is None or not policy.allows(user)

@@ -95,16 +95,10 @@ def authorize(request, *args, **kwargs):
     territory's rule of who may use the app. A signed-in person the app is not
     for gets a plain page, and the app gets nothing."""
     from allauth.idp.oidc import views as oidc_views
-    from allauth.idp.oidc.models import Client
-
-    from ent.identity.provider import policy_of
 
     client_id = request.GET.get("client_id") or request.POST.get("client_id")
-    if request.user.is_authenticated and client_id:
-        client = Client.objects.filter(id=client_id).first()
-        policy = policy_of(client) if client else None
-        if client is not None and (policy is None or not policy.allows(request.user)):
-            from ent.identity.adapter import refusal
+    if access.app_refused(request.user, client_id):
+        from ent.identity.adapter import refusal
 
-            return refusal(request, _("This application is not open to you. Ask your school."))
+        return refusal(request, _("This application is not open to you. Ask your school."))
     return oidc_views.authorization(request, *args, **kwargs)

@@ -13,16 +13,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ent import pagecache
-from ent.errors import EntError
-from ent.notify import rendering, sms
+from ent.errors import CannotTurnOff
+from ent.notify import pagescopes, rendering, sms
 from ent.notify.kinds import KINDS, Frequency
 from ent.notify.models import ChildMute, Delivery, Notification, NotificationSettings, Preference
-from ent.notify.push import forget_unread
-
-
-class CannotTurnOff(EntError):
-    pass
+from ent.pagecache import bump_after_commit
 
 
 class TransientDeliveryError(Exception):
@@ -50,8 +45,7 @@ def do_mark_all_read(user) -> int:
 def _push_on_commit(user_ids):
     from ent.notify import tasks
 
-    pagecache.bump_each(pagecache.UNREAD, user_ids)  # the badge is in every cached page
-    forget_unread(user_ids)  # now and again at commit
+    bump_after_commit(pagescopes.bump_recipients, list(user_ids))  # the badge is in every cached page
     transaction.on_commit(lambda: tasks.push_unread.delay(list(user_ids)))
 
 

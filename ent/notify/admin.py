@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from ent.notify import pagescopes as notify_pagescopes
 from ent.notify.models import ChildMute, Delivery, Notification, NotificationSettings, Preference
+from ent.pagecache import BumpsPagesAdmin
 
 
 class DeliveryInline(admin.TabularInline):
@@ -13,7 +14,7 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(BumpsPagesAdmin, admin.ModelAdmin):
     list_display = ("id", "kind", "recipient", "child", "created_at", "read_at")
     list_filter = ("kind", "created_at", ("read_at", admin.EmptyFieldListFilter))
     search_fields = ("recipient__username", "recipient__last_name", "child__last_name")
@@ -22,17 +23,10 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [DeliveryInline]
 
-    # Deletes here happen outside the actions, and a delete receiver would make
-    # the retention purge load every row it deletes: the admin bumps the
-    # recipients' badges itself (house-20, ent/notify/pagescopes.py).
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
+    # The admin writes outside the actions: it says whose badge its saves and
+    # deletes change (ent/notify/pagescopes.py).
+    def bump_pages(self, obj):
         notify_pagescopes.bump_recipients([obj.recipient_id])
-
-    def delete_queryset(self, request, queryset):
-        recipients = list(queryset.values_list("recipient_id", flat=True))
-        super().delete_queryset(request, queryset)
-        notify_pagescopes.bump_recipients(recipients)
 
 
 @admin.register(Delivery)

@@ -18,13 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from ent import pagecache
 from ent.celery import queue
-from ent.notify import schedule
+from ent.notify import pagescopes, schedule
 from ent.notify.kinds import Frequency, get_kind
 from ent.notify.models import Delivery, Notification
 from ent.notify.preferences import load_recipients
-from ent.notify.push import forget_unread
+from ent.pagecache import bump_after_commit
 
 _MODE_OF = {
     Frequency.IMMEDIATELY: Delivery.Mode.IMMEDIATE,
@@ -86,8 +85,8 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
 
     due_now = [d.id for d in deliveries if d.mode == Delivery.Mode.IMMEDIATE and d.due_at <= now]
     user_ids = [n.recipient_id for n in notifications]
-    pagecache.bump_each(pagecache.UNREAD, user_ids)  # the badge is in every cached page
-    forget_unread(user_ids)  # now and again at commit
+    # The badge is in every cached page, its count cached apart.
+    bump_after_commit(pagescopes.bump_recipients, user_ids)
     if due_now:
         transaction.on_commit(lambda: queue(tasks.deliver_many, due_now, catch_up="notify.release_due"))
     transaction.on_commit(lambda: queue(tasks.push_unread, user_ids, catch_up="the next page load"))

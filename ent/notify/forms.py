@@ -72,7 +72,8 @@ class PreferencesForm(forms.Form):
             if kind.about_child and kind.can_be_turned_off and self.children:
                 yield {"kind": kind, "fields": [self[f"receive__{c.id}__{kind.code}"] for c in self.children]}
 
-    def save(self):
+    def preferences(self) -> dict:
+        """The keyword arguments of actions.do_save_preferences, from the cleaned data."""
         data = self.cleaned_data
         kinds = {code: (data[f"{code}__frequency"], data[f"{code}__email"], data[f"{code}__sms"]) for code in KINDS}
         mutes = {
@@ -82,6 +83,4 @@ class PreferencesForm(forms.Form):
             for child in self.children
             if not data.get(f"receive__{child.id}__{kind.code}")
         }
-        actions.do_save_preferences(
-            self.user, kinds=kinds, mutes=mutes, quiet_start=data["quiet_start"], quiet_end=data["quiet_end"]
-        )
+        return {"kinds": kinds, "mutes": mutes, "quiet_start": data["quiet_start"], "quiet_end": data["quiet_end"]}

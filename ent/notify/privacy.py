@@ -24,11 +24,10 @@ from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.utils import timezone
 
-from ent import pagecache
-from ent.notify import rendering
+from ent.notify import pagescopes, rendering
 from ent.notify.kinds import KINDS
 from ent.notify.models import ChildMute, Delivery, Notification, NotificationSettings, Preference
-from ent.notify.push import forget_unread
+from ent.pagecache import bump_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +121,6 @@ def purge(cutoff, dry_run) -> int:
             # An old unread notification counts in its reader's badge: forget it.
             unread_of = set(old.filter(read_at__isnull=True).values_list("recipient_id", flat=True))
             old.delete()
-            pagecache.bump_each(pagecache.UNREAD, unread_of)
-            transaction.on_commit(lambda: forget_unread(unread_of))
+            bump_after_commit(pagescopes.bump_recipients, unread_of)
     log.info("purge notifications%s: %s", " (dry run)" if dry_run else "", count)
     return count

@@ -6,9 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ent.directory.models import User
 from ent.notify import actions, rendering
-from ent.notify.access import access_notification
+from ent.notify.access import access_notification, preference_children
 from ent.notify.forms import PreferencesForm
 from ent.notify.models import Notification
 
@@ -50,11 +49,11 @@ def mark_all_read(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    children = User.objects.children_of(request.user).order_by("first_name")
+    children = preference_children(request.user)
     form = PreferencesForm(request.POST or None, user=request.user, children=children)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            actions.do_save_preferences(request.user, **form.preferences())
             messages.success(request, _("Your notification preferences are saved."))
             return redirect("notify:preferences")
         messages.error(request, _("Nothing was saved: please correct the errors below."))

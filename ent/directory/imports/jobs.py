@@ -16,13 +16,9 @@ from django.utils import timezone
 from ent import files, storage
 from ent.directory.imports import parsing, plan
 from ent.directory.models import ImportJob, School, User
-from ent.errors import EntError, StorageUnavailable
+from ent.errors import ImportNotReady, StorageUnavailable
 
 log = logging.getLogger(__name__)
-
-
-class ImportNotReady(EntError):
-    pass
 
 
 def progress_key(job_id):

@@ -112,7 +112,7 @@ def _register_page(user, ctx):
     return [("GET", reverse("absences:register", kwargs={"register_id": register.id}), "")]
 
 
-def _register_post(user, ctx):
+def register_post(user, ctx):
     """Three versions of the same register (different pupils absent or late), so
     that successive saves create, change and remove marks as a teacher does."""
     register = _todays_register(user, ctx)
@@ -138,7 +138,7 @@ def _grow_register(user, ctx, n):
     Enrollment.objects.bulk_create([Enrollment(pupil=k, school_class=klass) for k in kids])
 
 
-def _notice_post(user, ctx):
+def notice_post(user, ctx):
     """One absence notice per coming half-day (so each is new, not refused as
     overlapping), for the parent's first child."""
     pupil_id = ctx.children_of(user.id)[0]
@@ -174,6 +174,6 @@ def _notice_post(user, ctx):
 def bench_pages(Page):
     return [
         Page("teacher_register", "teacher", 2, _register_page, _grow_register),
-        Page("teacher_register_post", "teacher", 1, _register_post),
-        Page("parent_absence_notice", "parent", 1, _notice_post),
+        Page("teacher_register_post", "teacher", 1, register_post),
+        Page("parent_absence_notice", "parent", 1, notice_post),
     ]

@@ -40,24 +40,24 @@ def all_pages():
     pages = [
         Page("parent_home", "parent", 3, _get("home"), _grow_children),
     ]
-    # Feature apps contribute their pages from <app>/bench.py: `bench_pages()`.
+    # Each feature app's pages come from bench/pages/<app>.py: `bench_pages()`.
     for module in app_hooks():
         if hasattr(module, "bench_pages"):
             pages.extend(module.bench_pages(Page))
     return pages
 
 
+# The feature apps with benchmark hooks (bench/pages/<app>.py), in seeding order.
+HOOKED_APPS = ("homework", "absences", "messaging")
+
+
 def app_hooks():
-    """The `<app>/bench.py` modules of the feature apps that have one."""
+    """The bench/pages/<app>.py modules: `bench_seed(ctx)`, `bench_pages(Page)`,
+    optionally `bench_prepare(ctx)`. Imported on demand: each imports its app's
+    models, which need django.setup() first."""
     import importlib
 
-    modules = []
-    for app in ("homework", "absences", "messaging", "media"):
-        try:
-            modules.append(importlib.import_module(f"{app}.bench"))
-        except ModuleNotFoundError:
-            continue
-    return modules
+    return [importlib.import_module(f"bench.pages.{app}") for app in HOOKED_APPS]
 
 
 def available(page, user, ctx):
