@@ -190,3 +190,19 @@ def test_notification_settings_are_readable_on_a_phone(browser, live_server, bwo
     expect(page.get_by_role("group", name="Ne pas me déranger")).to_contain_text("de")
     expect(page.locator("main")).not_to_contain_text("heures calmes")
     context.close()
+
+
+@pytest.mark.parametrize(("viewport", "most"), [({"width": 1280, "height": 800}, 12), (PHONE, 5)])
+def test_the_header_costs_no_more_key_presses(page, live_server, bworld, session_login, viewport, most):
+    """Tab stops before the page's content, for a parent of two: on a wide screen the skip link, the
+    brand, six menu links, two account links and two children (as many as before the phone shell);
+    on a phone the skip link, the brand, the menu button and the two children."""
+    page.set_viewport_size(viewport)
+    session_login(page.context, bworld.guardian)
+    page.goto(f"{live_server.url}/")
+    stops = 0
+    page.keyboard.press("Tab")
+    while not page.evaluate("document.getElementById('main').contains(document.activeElement)") and stops < 30:
+        stops += 1
+        page.keyboard.press("Tab")
+    assert stops <= most, f"{stops} Tab stops before the content"
