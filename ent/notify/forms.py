@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ent.notify import actions
 from ent.notify.kinds import KINDS, Frequency
@@ -10,17 +11,25 @@ TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 class PreferencesForm(forms.Form):
-    quiet_start = forms.TimeField(label=_("Quiet hours from"), widget=TIME_WIDGET)
+    # Shown as one sentence a parent reads: "Ne pas me déranger de [20:00] à [07:00]".
+    quiet_start = forms.TimeField(label=pgettext_lazy("do not disturb", "from"), widget=TIME_WIDGET)
     quiet_end = forms.TimeField(
-        label=_("until"),
+        label=pgettext_lazy("do not disturb", "to"),
         widget=TIME_WIDGET,
-        help_text=_("During quiet hours only urgent messages are sent; the rest waits until the end of them."),
+        help_text=_(
+            "Between these two times only urgent messages reach you by email or SMS; the others wait until "
+            "the end. Everything still appears here on the ENT."
+        ),
     )
 
     def __init__(self, *args, user, children, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.children = list(children)
+        # Without a mobile number no SMS can reach the person: the page does not offer it (and says why),
+        # and saving keeps what was stored, so SMS work as chosen once the school adds a number.
+        self.offers_sms = bool(user.phone)
+        self.kept_sms = {}
         prefs = {p.kind: p for p in Preference.objects.filter(user=user)}
         muted = set(ChildMute.objects.filter(user=user).values_list("child_id", "kind"))
         quiet = NotificationSettings.objects.filter(user=user).first()
@@ -38,7 +47,12 @@ class PreferencesForm(forms.Form):
             self.fields[f"{kind.code}__email"] = forms.BooleanField(
                 label=_("Email"), required=False, initial=current.email
             )
-            self.fields[f"{kind.code}__sms"] = forms.BooleanField(label=_("SMS"), required=False, initial=current.sms)
+            if self.offers_sms:
+                self.fields[f"{kind.code}__sms"] = forms.BooleanField(
+                    label=_("SMS"), required=False, initial=current.sms
+                )
+            else:
+                self.kept_sms[kind.code] = current.sms
             if kind.about_child and kind.can_be_turned_off:
                 for child in self.children:
                     self.fields[f"receive__{child.id}__{kind.code}"] = forms.BooleanField(
@@ -64,7 +78,7 @@ class PreferencesForm(forms.Form):
                 "kind": kind,
                 "frequency": self[f"{kind.code}__frequency"],
                 "email": self[f"{kind.code}__email"],
-                "sms": self[f"{kind.code}__sms"],
+                "sms": self[f"{kind.code}__sms"] if self.offers_sms else None,
             }
 
     def child_rows(self):
@@ -75,7 +89,14 @@ class PreferencesForm(forms.Form):
     def preferences(self) -> dict:
         """The keyword arguments of actions.do_save_preferences, from the cleaned data."""
         data = self.cleaned_data
-        kinds = {code: (data[f"{code}__frequency"], data[f"{code}__email"], data[f"{code}__sms"]) for code in KINDS}
+        kinds = {
+            code: (
+                data[f"{code}__frequency"],
+                data[f"{code}__email"],
+                data[f"{code}__sms"] if self.offers_sms else self.kept_sms[code],
+            )
+            for code in KINDS
+        }
         mutes = {
             (child.id, kind.code)
             for kind in KINDS.values()

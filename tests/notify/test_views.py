@@ -1,6 +1,7 @@
 """The feed, marking read, and the preferences page."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -207,6 +208,8 @@ class TestPreferences:
         assert 'value="off"' not in select
 
     def test_save(self, world, login_as):
+        world.guardian.phone = "+33612345678"
+        world.guardian.save(update_fields=["phone"])
         c = login_as(world.guardian)
         form = c.get(PREFS).context["form"]
         data = prefs_post(
@@ -264,6 +267,38 @@ class TestPreferences:
 
     def test_wrong_method(self, world, login_as):
         assert login_as(world.guardian).put(PREFS).status_code == 405
+
+    def test_sms_not_offered_without_a_mobile_number(self, world, login_as):
+        assert world.guardian.phone == ""
+        Preference.objects.create(user=world.guardian, kind="message.new", frequency=Frequency.IMMEDIATELY, sms=True)
+        c = login_as(world.guardian)
+        response = c.get(PREFS)
+        html = response.content.decode()
+        assert "__sms" not in html
+        assert 'id="no-sms"' in html and "pas de numéro de portable" in html
+        # A forged tick changes nothing, and what was stored is kept for the day a number is added.
+        data = prefs_post(response.context["form"], **{"homework.published__sms": "on", "message.new__email": False})
+        assert c.post(PREFS, data).status_code == 302
+        assert Preference.objects.get(user=world.guardian, kind="homework.published").sms is False
+        message = Preference.objects.get(user=world.guardian, kind="message.new")
+        assert (message.sms, message.email) == (True, False)
+
+    def test_sms_offered_with_a_mobile_number(self, world, login_as):
+        world.guardian.phone = "+33612345678"
+        world.guardian.save(update_fields=["phone"])
+        html = login_as(world.guardian).get(PREFS).content.decode()
+        assert 'name="message.new__sms"' in html
+        assert 'id="no-sms"' not in html
+
+    def test_words_and_described_fields(self, world, login_as):
+        html = login_as(world.guardian).get(PREFS).content.decode()
+        assert "Ne pas me déranger" in html
+        assert "heures calmes" not in html.lower()
+        # Every aria-describedby points to an element of the page.
+        ids = set(re.findall(r'\bid="([^"]+)"', html))
+        described = re.findall(r'aria-describedby="([^"]+)"', html)
+        assert "id_quiet_end_helptext" in described
+        assert all(part in ids for value in described for part in value.split()), described
 
     def test_anonymous(self, client):
         assert client.get(PREFS).status_code == 302
