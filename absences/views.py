@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from absences import access, actions, pagescopes
+from absences import access, actions, pagescopes, pending
 from absences.forms import (
     DayForm,
     EventForm,
@@ -258,17 +258,24 @@ def event_update(request, event_id):
 def declare(request, pupil_id):
     pupil, enrollment = access.access_declarable_child(request.user, pupil_id)
     reasons = actions.reasons_for(enrollment.school_class.school)
-    form = NoticeForm(request.POST or None, request.FILES or None, reasons=reasons)
-    if request.method == "POST" and form.is_valid():
-        try:
-            notice = actions.do_declare_notice(
-                request.user, pupil, enrollment, data=form.cleaned_data, document=form.cleaned_data.get("document")
-            )
-        except EntError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Your notice was sent to the school office."))
-            return redirect("absences:notice_detail", notice_id=notice.id)
+    form = NoticeForm(
+        request.POST or None,
+        request.FILES or None,
+        reasons=reasons,
+        user=request.user,
+        pupil=pupil,
+        year=enrollment.school_class.year,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                notice = pending.do_declare_notice(request.user, pupil, enrollment, **form.declaration())
+            except EntError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Your notice was sent to the school office."))
+                return redirect("absences:notice_detail", notice_id=notice.id)
+        pending.keep_for_retry(request.user, pupil, form)
     return render(request, "absences/declare.html", {"form": form, "pupil": pupil, "enrollment": enrollment})
 
 

@@ -44,7 +44,7 @@ def test_parent_declares_with_a_note_cpe_validates_parent_sees_justified(
     page.get_by_label("Commentaire (facultatif)").fill("Fièvre depuis hier soir.")
     note = tmp_path / "certificat.pdf"
     note.write_bytes(PDF)
-    page.get_by_label("Justificatif (facultatif)").set_input_files(str(note))
+    page.get_by_label("Justificatif", exact=True).set_input_files(str(note))
     page.get_by_role("button", name="Envoyer la déclaration").click()
     expect(page.locator("#notice-state")).to_have_text("à traiter")
     notice = AbsenceNotice.objects.get()
