@@ -166,6 +166,7 @@ def entry_detail(request, entry_id):
         target = actions._target_of(entry)
         context["pupil_count"] = target.pupil_ids().count()
         context["done_count"] = entry.done_marks.filter(pupil_id__in=target.pupil_ids()).count()
+    context["tick_rows"] = access.tick_rows(user, entry)
     if access.can_see_history(user, entry):
         context["revisions"] = list(Revision.objects.filter(entry=entry).select_related("author"))
         context["show_history"] = True
