@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from ent.directory.models import User
+from ent.notify.rendering import render
 from messaging import access
 from messaging.forms import NewConversationForm
 from messaging.models import Conversation
@@ -46,6 +47,7 @@ def test_the_child_chosen_is_stored_and_shown_everywhere(world, client, login_as
     # The teacher reads it in the list, in the conversation and in the notification.
     notification = Notification.objects.get(recipient=world.teacher, kind="message.new")
     assert notification.child_id == world.pupil.pk
+    assert render(notification).subject.endswith("— Léa")  # in the feed, the e-mail and the SMS
     client.logout()
     login_as(world.teacher)
     inbox = client.get(reverse("messaging:inbox")).content.decode()
