@@ -3,9 +3,11 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from absences.actions.common import notice_bounds
+from absences import calendar, pending
+from absences.actions.common import check_in_school_year, notice_bounds
 from absences.actions.notices import check_document
 from absences.models import AbsenceEvent, HalfDay, Reason
 from ent.directory.models import User
@@ -161,7 +163,19 @@ class RegisterForm(forms.Form):
         return out
 
 
+class ReasonChoiceField(forms.ModelChoiceField):
+    """The reasons, each saying whether it needs a document: a parent learns
+    it on choosing, without JavaScript, not after sending."""
+
+    def label_from_instance(self, obj):
+        if obj.needs_proof:
+            return _("%(reason)s — document requested") % {"reason": obj.label}
+        return obj.label
+
+
 class NoticeForm(forms.Form):
+    KEEP, REPLACE, DROP = "keep", "replace", "drop"
+
     start_date = forms.DateField(label=_("First day of absence"), widget=DateInput())
     start_half_day = forms.ChoiceField(
         label=_("From"), choices=HalfDay.choices, initial=HalfDay.MORNING, widget=forms.RadioSelect
@@ -172,20 +186,58 @@ class NoticeForm(forms.Form):
         label=_("Until the end of the"), choices=HalfDay.choices, initial=HalfDay.AFTERNOON, widget=forms.RadioSelect
     )
     end_time = forms.TimeField(label=_("Or until a precise time (optional)"), required=False, widget=TimeInput())
-    reason = forms.ModelChoiceField(label=_("Reason"), queryset=Reason.objects.none(), empty_label=None)
+    # No reason preselected: a hurried parent must not declare an illness
+    # without having chosen it.
+    reason = ReasonChoiceField(
+        label=_("Reason"),
+        queryset=Reason.objects.none(),
+        empty_label=_("— Choose the reason —"),
+        error_messages={"required": _("Choose the reason of the absence.")},
+    )
     comment = forms.CharField(
         label=_("Comment (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
     document = forms.FileField(
-        label=_("Document (optional)"),
+        label=_("Document"),
         required=False,
-        help_text=_("A medical note for example: PDF, JPEG or PNG, 5 MB at most."),
+        help_text=_(
+            "Needed for the reasons marked “document requested”, optional for the others. "
+            "A medical note for example: PDF, JPEG or PNG, 5 MB at most."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
     )
+    # A document kept from a previous try of this form (absences/pending.py).
+    pending_document = forms.CharField(required=False, widget=forms.HiddenInput)
+    pending_choice = forms.ChoiceField(
+        label=_("The document already attached"),
+        choices=[
+            (KEEP, _("Keep it")),
+            (REPLACE, _("Replace it with the file chosen below")),
+            (DROP, _("Send no document")),
+        ],
+        initial=KEEP,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    # "start/end" of the dates the parent confirmed despite the warning: a
+    # confirmation is for those dates only, not for dates changed afterwards.
+    confirm_dates = forms.CharField(required=False)
 
-    def __init__(self, *args, reasons, **kwargs):
+    def __init__(self, *args, reasons, user=None, pupil=None, year=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].queryset = reasons
+        # The pupil's school year: dates outside it are refused here, before a
+        # warning about days without school could hide that.
+        self.year = year
+        self.closed_days = []
+        self.dates_key = ""
+        # What the page says about the file: kept (pending), or lost.
+        self.pending = None
+        self.document_lost = False
+        if self.is_bound and user is not None:
+            ticket = self.data.get("pending_document", "")
+            self.pending = pending.read_ticket(user, pupil, ticket)
+            self.document_lost = bool(ticket) and self.pending is None
 
     def clean_document(self):
         document = self.cleaned_data.get("document")
@@ -195,6 +247,29 @@ class NoticeForm(forms.Form):
             except FileRefused as exc:
                 raise forms.ValidationError(exc.message) from None
         return document
+
+    def kept_document(self):
+        """The pending document the parent keeps (None if replaced or dropped)."""
+        if self.pending is None or self.cleaned_data.get("document"):
+            return None
+        if self.cleaned_data.get("pending_choice") in (self.REPLACE, self.DROP):
+            return None
+        return self.pending
+
+    def fresh_document(self):
+        """The file chosen this time, if it passed the gate (to keep after an error)."""
+        if not self.is_bound or "document" in self.errors:
+            return None
+        return getattr(self, "cleaned_data", {}).get("document") or None
+
+    def set_pending(self, held):
+        """After an error: show the kept file and carry its ticket."""
+        self.pending = held
+        self.document_lost = held is None
+        data = self.data.copy()
+        data["pending_document"] = held.ticket if held else ""
+        data["pending_choice"] = self.KEEP
+        self.data = data
 
     def clean(self):
         data = super().clean()
@@ -209,12 +284,49 @@ class NoticeForm(forms.Form):
                     data["end_half_day"],
                     data.get("end_time"),
                 )
+                if self.year is not None:
+                    check_in_school_year(self.year, data["start_date"], data["end_date"])
             except AbsenceError as exc:
                 self.add_error("end_date", exc.message)
+            else:
+                self._warn_closed_days(data)
         reason = data.get("reason")
-        if reason is not None and reason.needs_proof and not data.get("document"):
-            self.add_error("document", _("This reason needs a document (a medical note, for example)."))
+        if reason is not None and reason.needs_proof and not (data.get("document") or self.kept_document()):
+            if self.pending is not None and data.get("pending_choice") == self.REPLACE:
+                message = _("Choose the new file below, or keep the document already attached.")
+            else:
+                message = _("“%(reason)s” needs a document (a medical note, for example): attach it below.") % {
+                    "reason": reason.label
+                }
+            self.add_error("document", message)
         return data
+
+    def _warn_closed_days(self, data):
+        start, end = data["start_date"], data["end_date"]
+        self.closed_days = calendar.doubtful_days(start, end)
+        self.dates_key = f"{start.isoformat()}/{end.isoformat()}"
+        if self.closed_days and data.get("confirm_dates") != self.dates_key:
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    _("There is no school on some of these days: check the dates, or confirm them below."),
+                    code="closed_days",
+                ),
+            )
+
+    def declaration(self) -> dict:
+        """What absences.pending.do_declare_notice takes, once the form is valid."""
+        return {
+            "data": self.cleaned_data,
+            "document": self.cleaned_data.get("document") or None,
+            "pending": self.pending,
+            "keep": self.kept_document() is not None,
+        }
+
+    def closed_day_lines(self):
+        return [
+            _("%(day)s is %(why)s.") % {"day": date_format(c.day, "l j F Y"), "why": c.why} for c in self.closed_days
+        ]
 
 
 class RejectForm(forms.Form):

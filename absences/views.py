@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from absences import access, actions, pagescopes
+from absences import access, actions, pagescopes, pending
 from absences.forms import (
     DayForm,
     EventForm,
@@ -233,14 +233,21 @@ def event_update(request, event_id):
 def declare(request, pupil_id):
     pupil, enrollment = access.access_declarable_child(request.user, pupil_id)
     reasons = Reason.objects.visible_to(request.user).offered().filter(school_id=enrollment.school_class.school_id)
-    form = NoticeForm(request.POST or None, request.FILES or None, reasons=reasons)
-    if request.method == "POST" and form.is_valid():
-        with errors.reported(request, _("Your notice was sent to the school office."), form=form) as outcome:
-            notice = actions.notices.do_declare_notice(
-                request.user, pupil, enrollment, data=form.cleaned_data, document=form.cleaned_data.get("document")
-            )
-        if outcome.ok:
-            return redirect("absences:notice_detail", notice_id=notice.id)
+    form = NoticeForm(
+        request.POST or None,
+        request.FILES or None,
+        reasons=reasons,
+        user=request.user,
+        pupil=pupil,
+        year=enrollment.school_class.year,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            with errors.reported(request, _("Your notice was sent to the school office."), form=form) as outcome:
+                notice = pending.do_declare_notice(request.user, pupil, enrollment, **form.declaration())
+            if outcome.ok:
+                return redirect("absences:notice_detail", notice_id=notice.id)
+        pending.keep_for_retry(request.user, pupil, form)
     return render(request, "absences/declare.html", {"form": form, "pupil": pupil, "enrollment": enrollment})
 
 

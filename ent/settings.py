@@ -296,6 +296,11 @@ CELERY_BEAT_SCHEDULE = {
     # Absences: the daily absenteeism safety net, and the nightly retention purge.
     "absences-check-absenteeism": {"task": "absences.check_absenteeism", "schedule": crontab(minute=30, hour=18)},
     "absences-purge-expired": {"task": "absences.purge_expired", "schedule": crontab(minute=30, hour=3)},
+    # Documents a parent attached to a declaration form that was never sent (absences/pending.py).
+    "absences-sweep-pending-documents": {
+        "task": "absences.sweep_pending_documents",
+        "schedule": crontab(minute=50, hour=3),
+    },
     # Homework: scheduled publication, the evening reminder (18:30, before the
     # default quiet hours) and the nightly sweep of orphan attachments.
     "homework-publish-scheduled": {"task": "homework.publish_scheduled", "schedule": crontab(minute="*/15")},

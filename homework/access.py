@@ -499,3 +499,38 @@ def access_archive(user, archive_id):
     if archive.school_class.school_id not in user.roles.staff_school_ids(*READER_ROLES):
         raise Http404
     return archive
+
+
+def can_see_ticks(user, entry) -> bool:
+    """Which pupils ticked a piece of work: its class's teachers and the
+    school's readers (direction, vie scolaire); never families nor pupils, who
+    see only their own tick."""
+    return entry.is_work and can_see_history(user, entry)
+
+
+@dataclass(frozen=True)
+class Ticks:
+    done: list  # (pupil, Done), in alphabetical order
+    not_done: list  # pupils
+
+
+def tick_rows(user, entry) -> Ticks | None:
+    """The current pupils of the entry's class or group who ticked it and who
+    did not yet, in alphabetical order; None for whoever may not see them.
+    Two queries, whatever the class size."""
+    if not can_see_ticks(user, entry):
+        return None
+    # In the function: homework.models imports this module (its querysets' visible_to).
+    from homework.models import Done
+
+    target = Target(school_class=entry.school_class) if entry.school_class_id else Target(group=entry.group)
+    pupils = list(
+        User.objects.filter(id__in=target.pupil_ids())
+        .order_by("last_name", "first_name", "id")
+        .only("id", "first_name", "last_name")
+    )
+    ticks = {d.pupil_id: d for d in Done.objects.filter(entry=entry, pupil_id__in=[p.id for p in pupils])}
+    return Ticks(
+        done=[(p, ticks[p.id]) for p in pupils if p.id in ticks],
+        not_done=[p for p in pupils if p.id not in ticks],
+    )

@@ -163,6 +163,7 @@ def entry_detail(request, entry_id):
             context["submission_rows"] = access.submission_rows(entry)
     if context["is_teacher"] and entry.is_work:
         context["pupil_count"], context["done_count"] = access.work_progress(entry)
+    context["tick_rows"] = access.tick_rows(user, entry)
     if access.can_see_history(user, entry):
         context["revisions"] = access.revisions_of(entry)
         context["show_history"] = True

@@ -483,7 +483,7 @@ def inbox_links(user, *, archived=False, q=""):
     )
     links = (
         Participant.objects.filter(user=user, archived=archived)
-        .select_related("conversation__last_message__author", "conversation__school")
+        .select_related("conversation__last_message__author", "conversation__school", "conversation__about")
         .prefetch_related(
             Prefetch("conversation__participants", queryset=Participant.objects.select_related("user").order_by("id"))
         )
@@ -546,3 +546,91 @@ def recipients_of(announcement):
         .select_related("user")
         .order_by("confirmed_at", "read_at", "user__last_name", "user__first_name")
     )
+
+
+def about_children(user):
+    """The children a parent's new conversation may be about: their own, never
+    another family's (the directory's links)."""
+    return User.objects.filter(id__in=user.roles.child_ids).order_by("first_name", "last_name", "id")
+
+
+def teaching_labels(user, people) -> dict:
+    """teacher id -> what they teach, for the people picker: "mathématiques,
+    6e A" (a parent sees the classes of their own children first, or all the
+    teacher's current classes when none is theirs). Three queries, whatever the
+    number of people."""
+    schools = messaging_schools(user)
+    rows = (
+        TeachingAssignment.objects.filter(teacher_id__in=[p.pk for p in people])
+        .filter(
+            Q(school_class__school_id__in=schools, school_class__year__is_current=True)
+            | Q(group__school_id__in=schools, group__year__is_current=True)
+        )
+        .select_related("subject", "school_class", "group")
+        .order_by("subject__name", "school_class__name", "group__name", "id")
+    )
+    mine = _children_class_and_group_ids(user)
+    by_teacher: dict = {}
+    for row in rows:
+        target = ("c", row.school_class_id) if row.school_class_id else ("g", row.group_id)
+        subject = row.subject.name if row.subject else ""
+        name = (row.school_class or row.group).name
+        by_teacher.setdefault(row.teacher_id, []).append((target in mine, subject, name))
+    labels = {}
+    for teacher_id, items in by_teacher.items():
+        shown = [i for i in items if i[0]] or items
+        by_subject: dict = {}
+        for _is_mine, subject, name in shown:
+            names = by_subject.setdefault(subject, [])
+            # A group named after its subject ("Latin") need not be said twice.
+            if name not in names and name != subject:
+                names.append(name)
+        labels[teacher_id] = "; ".join(
+            ", ".join(([subject] if subject else []) + names) for subject, names in by_subject.items()
+        )
+    return labels
+
+
+def _children_class_and_group_ids(user) -> set:
+    roles = user.roles
+    if not roles.child_ids:
+        return set()
+    classes = (
+        Enrollment.objects.current().filter(pupil_id__in=roles.child_ids).values_list("school_class_id", flat=True)
+    )
+    groups = Group.members.through.objects.filter(user_id__in=roles.child_ids).values_list("group_id", flat=True)
+    return {("c", i) for i in classes} | {("g", i) for i in groups}
+
+
+def children_related_to(children, recipient_ids) -> set:
+    """Which of these children the recipients deal with: teachers of their
+    class or group, staff of their school. Used to tell, when a parent did
+    not say, which child a message is about (only when the answer is one)."""
+    child_ids = [c.pk for c in children]
+    recipient_ids = [int(i) for i in recipient_ids]
+    if not child_ids or not recipient_ids:
+        return set()
+    taught = TeachingAssignment.objects.filter(teacher_id__in=recipient_ids)
+    taught_classes = set(taught.exclude(school_class_id=None).values_list("school_class_id", flat=True))
+    taught_groups = set(taught.exclude(group_id=None).values_list("group_id", flat=True))
+    staff_schools = set(StaffRole.objects.filter(user_id__in=recipient_ids).values_list("school_id", flat=True))
+    related = set()
+    for pupil_id, class_id, school_id in (
+        Enrollment.objects.current()
+        .filter(pupil_id__in=child_ids)
+        .values_list("pupil_id", "school_class_id", "school_class__school_id")
+    ):
+        if class_id in taught_classes or school_id in staff_schools:
+            related.add(pupil_id)
+    for pupil_id, group_id in Group.members.through.objects.filter(user_id__in=child_ids).values_list(
+        "user_id", "group_id"
+    ):
+        if group_id in taught_groups:
+            related.add(pupil_id)
+    return related
+
+
+def can_edit_message(user, message) -> bool:
+    """The author changes or deletes their own message while it is shown and
+    the conversation is open."""
+    return message.author_id == user.pk and not message.is_hidden and not message.conversation.is_closed

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ent.forms import MultipleFileField
+from messaging import access
 from messaging.models import MAX_BODY, MAX_SUBJECT, Announcement
 
 BODY_WIDGET = forms.Textarea(attrs={"rows": 5, "maxlength": MAX_BODY})
@@ -40,16 +41,22 @@ class MessageForm(forms.Form):
 
 
 class PersonChoiceField(forms.ModelMultipleChoiceField):
+    # teacher id -> what they teach ("mathématiques, 6e A"), set by the form.
+    teaching: dict = {}
+
     def label_from_instance(self, person):
+        name = person.get_full_name() or person.username
         if getattr(person, "is_school_staff", False):
             kind = _("school office")
         elif getattr(person, "is_school_teacher", False):
+            if self.teaching.get(person.pk):
+                return f"{name} — {self.teaching[person.pk]}"
             kind = _("teacher")
         elif getattr(person, "is_school_pupil", False):
             kind = _("pupil")
         else:
             kind = _("parent")
-        return f"{person.get_full_name() or person.username} ({kind})"
+        return f"{name} ({kind})"
 
 
 class NewConversationForm(forms.Form):
@@ -77,9 +84,44 @@ class NewConversationForm(forms.Form):
         help_text=_("PDF, images or office documents, 10 MB at most each."),
     )
 
-    def __init__(self, *args, people, **kwargs):
+    about = forms.ModelChoiceField(
+        label=_("Which child is it about?"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        # Not chosen: taken from the recipients when they deal with one child only (clean).
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of your children.")},
+    )
+
+    def __init__(self, *args, people, children=None, teaching=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recipients"].queryset = people
+        self.fields["recipients"].teaching = teaching or {}
+        # A parent with several children says which one the message is about
+        # (the teacher reads it, and so do the notifications); with one child
+        # it is that child, without asking.
+        listed = list(children) if children is not None else []
+        self.only_child = listed[0] if len(listed) == 1 else None
+        if len(listed) > 1:
+            self.fields["about"].queryset = children
+            self.fields["about"].label_from_instance = lambda c: c.first_name or c.get_full_name()
+        else:
+            del self.fields["about"]
+
+    def clean(self):
+        data = super().clean()
+        if "about" in self.fields and not data.get("about") and data.get("recipients"):
+            children = list(self.fields["about"].queryset)
+            related = access.children_related_to(children, [p.pk for p in data["recipients"]])
+            if len(related) == 1:
+                data["about"] = next(c for c in children if c.pk in related)
+            else:
+                self.add_error("about", _("Choose the child this message is about."))
+        return data
+
+    def about_child(self):
+        return self.cleaned_data.get("about") or self.only_child
 
 
 class EditMessageForm(forms.Form):

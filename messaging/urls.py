@@ -10,6 +10,7 @@ urlpatterns = [
     path("c/<int:conversation_id>/", views.conversation, name="conversation"),
     path("c/<int:conversation_id>/ecrire/", views.post_message, name="post"),
     path("c/<int:conversation_id>/archiver/", views.archive, name="archive"),
+    path("m/<int:message_id>/", views.message_fragment, name="message"),
     path("m/<int:message_id>/modifier/", views.edit_message, name="edit"),
     path("m/<int:message_id>/supprimer/", views.delete_message, name="delete"),
     path("m/<int:message_id>/signaler/", views.report_message, name="report"),

@@ -78,7 +78,14 @@ def new_conversation(request):
     to = int_id(request.GET.get("to"))
     if to:
         initial["recipients"] = [to]
-    form = NewConversationForm(request.POST or None, request.FILES or None, people=people, initial=initial)
+    form = NewConversationForm(
+        request.POST or None,
+        request.FILES or None,
+        people=people,
+        children=access.about_children(request.user),
+        teaching=access.teaching_labels(request.user, people),
+        initial=initial,
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -90,6 +97,7 @@ def new_conversation(request):
                     [p.pk for p in data["recipients"]],
                     data["subject"],
                     data["body"],
+                    about=form.about_child(),
                     files=data["files"],
                 )
             if outcome.ok:
@@ -134,6 +142,21 @@ def conversation(request, conversation_id):
         # Opening the latest page is reading it (the only way without JavaScript).
         actions.do_mark_read(request.user, conv)
     return render(request, "messaging/conversation.html", context)
+
+
+@login_required
+@require_GET
+def message_fragment(request, message_id):
+    """One message as the conversation page lists it, actions included: live.js
+    swaps it in for a message that arrived over the socket (same template, same
+    CSRF token, same rules as after a reload)."""
+    message = access.access_message(request.user, message_id)
+    message.can_edit = access.can_edit_message(request.user, message)
+    # Just sent: nobody has read it yet (the receipts then come over the socket).
+    message.read_by = []
+    response = render(request, "messaging/_message.html", {"m": message, "moderating": False})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -35,6 +35,8 @@ def declare(client, world, reason, document):
             "reason": reason.id,
             "comment": "",
             "document": document,
+            # Today may be a weekend or a holiday: the warning is confirmed in advance.
+            "confirm_dates": f"{today}/{today}",
         },
     )
 

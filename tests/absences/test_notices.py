@@ -34,7 +34,8 @@ def _form(reason, **extra):
 def _today(**extra):
     # S3 signs requests with the clock: tests that talk to the store cannot travel in time.
     today = timezone.localdate().isoformat()
-    return {"start_date": today, "end_date": today, **extra}
+    # Confirmed in advance: the tests may run on a weekend or a holiday (a warning to confirm).
+    return {"start_date": today, "end_date": today, "confirm_dates": f"{today}/{today}", **extra}
 
 
 def test_parent_declares_with_a_document(world, reasons, login_as, client, s3, django_capture_on_commit_callbacks):

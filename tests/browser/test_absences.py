@@ -44,7 +44,7 @@ def test_parent_declares_with_a_note_cpe_validates_parent_sees_justified(
     page.get_by_label("Commentaire (facultatif)").fill("Fièvre depuis hier soir.")
     note = tmp_path / "certificat.pdf"
     note.write_bytes(PDF)
-    page.get_by_label("Justificatif (facultatif)").set_input_files(str(note))
+    page.locator("input#id_document").set_input_files(str(note))
     page.get_by_role("button", name="Envoyer la déclaration").click()
     expect(page.locator("#notice-state")).to_have_text("En attente de l’école")
     notice = AbsenceNotice.objects.get()
@@ -174,4 +174,46 @@ def test_every_absences_page_is_accessible(browser, live_server, bworld, session
     page.goto(f"{live_server.url}/absences/declarations/{notice.id}/")
     page.get_by_role("button", name="Refuser").click()
     assert_accessible(page, "the rejection form with errors")
+    context.close()
+
+
+def test_declaration_without_javascript_keeps_the_file_and_says_what_happens_next(
+    browser, live_server, bworld, session_login, s3, tmp_path
+):
+    """Issue #22 item 3, without JavaScript: no reason chosen in advance, the list
+    says which reasons need a document, a form refused keeps the chosen file
+    ("Déjà joint"), and the notice page says what happens next."""
+    make_reasons(bworld.school)
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    session_login(context, bworld.guardian)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/absences/eleves/{bworld.pupil.id}/declarer/")
+    reason = page.get_by_label("Motif")
+    expect(reason.locator("option:checked")).to_have_text("— Choisissez le motif —")
+    expect(reason).to_contain_text("Rendez-vous médical — justificatif demandé")
+    today = timezone.localdate()
+    page.get_by_label("Premier jour d’absence").fill(today.isoformat())
+    # A slip of the finger: the last day before the first (the browser cannot tell).
+    page.get_by_label("Dernier jour d’absence").fill((today - dt.timedelta(days=1)).isoformat())
+    reason.select_option(label="Rendez-vous médical — justificatif demandé")
+    note = tmp_path / "certificat.pdf"
+    note.write_bytes(PDF)
+    page.locator("input#id_document").set_input_files(str(note))
+    page.get_by_role("button", name="Envoyer la déclaration").click()
+    # Refused, nothing stored, and the file is not lost.
+    expect(page.locator("main")).to_contain_text("La fin doit être après le début.")
+    expect(page.locator("#pending-document")).to_contain_text("Déjà joint : certificat.pdf")
+    assert not AbsenceNotice.objects.exists()
+
+    page.get_by_label("Dernier jour d’absence").fill(today.isoformat())
+    page.get_by_role("button", name="Envoyer la déclaration").click()
+    page.wait_for_load_state()
+    if page.locator("#closed-days").count():  # the tests may run on a weekend or a holiday
+        page.locator("#closed-days input[type=checkbox]").check()
+        page.get_by_role("button", name="Envoyer la déclaration").click()
+    expect(page.locator("#what-next")).to_contain_text("L’école va regarder votre déclaration")
+    notice = AbsenceNotice.objects.get()
+    assert notice.document_name == "certificat.pdf" and s3.stat(notice.document_key) is not None
+    # axe-core cannot run with JavaScript off (see tests/browser/test_messaging.py);
+    # test_every_absences_page_is_accessible covers these pages with it on.
     context.close()

@@ -160,3 +160,25 @@ def test_teacher_form_errors_and_calendar_with_address_are_accessible(
     page.get_by_role("button", name="Créer mon adresse d'agenda").click()
     assert ".ics" in page.get_by_label("Adresse de l'agenda (iCal)").input_value()
     assert_accessible(page, "the calendar page with an address")
+
+
+def test_the_class_diary_keeps_its_column_names_on_a_phone(browser, live_server, bworld, session_login):
+    """Issue #22 item 4: at 360 px the diary is one card per entry, each value
+    with its column's name ("Pour le : …", "Fait : 1 sur 25"), no sideways scroll;
+    the teacher opens who ticked."""
+    from django.urls import reverse
+
+    entry = _entry(bworld)
+    Done.objects.create(entry=entry, pupil=bworld.pupil)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
+    session_login(context, bworld.teacher)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{reverse('homework:diary', args=[f'c{bworld.klass.id}'])}")
+    card = page.locator("table.diary tbody tr").first
+    expect(card.locator(".cell-label").first).to_be_visible()
+    expect(card).to_contain_text("Pour le :")
+    expect(card).to_contain_text("Fait : 1 sur")
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    card.get_by_role("link", name="1 sur").click()
+    expect(page.locator("#ticked")).to_contain_text(f"{bworld.pupil.last_name} {bworld.pupil.first_name}")
+    context.close()

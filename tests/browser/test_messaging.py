@@ -67,6 +67,12 @@ def test_parent_writes_and_prof_sees_it_live(browser, asgi_server, bworld, asser
     expect(last).to_contain_text("Léa aura besoin d'un pique-nique ?", timeout=10_000)
     expect(last.locator("a[href='https://example.org/sortie']")).to_have_count(1)
     assert prof.url == url
+    # With its actions, as after a reload (issue #22): the teacher may report it,
+    # its author (who sent it over the socket) may change or delete it.
+    expect(last.locator(".message-actions")).to_contain_text("Signaler", timeout=10_000)
+    mine = parent.locator("#messages li.message").last.locator(".message-actions")
+    expect(mine).to_contain_text("Modifier", timeout=10_000)
+    expect(mine).to_contain_text("Supprimer")
     # ... and the parent sees the read receipt arrive live too.
     expect(parent.locator("#messages li.message").last.locator("[data-receipt]")).to_have_text(
         "Lu par Anne Leroy", timeout=10_000
@@ -137,7 +143,7 @@ def test_parent_writes_without_javascript(browser, asgi_server, bworld, assert_a
     login(page, base, bworld.guardian)
     page.goto(f"{base}/messages/")
     page.get_by_role("link", name="Écrire un nouveau message").click()
-    page.get_by_label("Anne Leroy (enseignant)").check()
+    page.get_by_label("Anne Leroy — Latin; Mathématiques, 6e A").check()
     page.get_by_label("Objet").fill("Devoirs")
     page.get_by_label("Votre message").fill("Bonjour, une question sur les devoirs.")
     page.get_by_role("button", name="Envoyer").click()

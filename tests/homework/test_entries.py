@@ -229,7 +229,7 @@ def test_teacher_sees_how_many_pupils_ticked(world, client, login_as, entry):
     Done.objects.create(entry=entry, pupil=world.pupil)
     login_as(world.teacher)
     diary = client.get(reverse("homework:diary", args=[f"c{world.klass.id}"]))
-    assert "1/2" in diary.content.decode()  # pupil and outsider_pupil are in the class
+    assert "1 sur 2" in diary.content.decode()  # pupil and outsider_pupil are in the class
     detail = client.get(reverse("homework:entry_detail", args=[entry.id])).content.decode()
     assert "1 élève sur 2" in detail
 

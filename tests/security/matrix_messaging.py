@@ -75,6 +75,9 @@ ROUTES = {
         only(PARTICIPANTS, status=302), kwargs=_conv, method="post", data=lambda w: {"body": "Oui"}
     ),
     "messaging:archive": Route(only(PARTICIPANTS, status=302), kwargs=_conv, method="post"),
+    "messaging:message": Route(
+        only(PARTICIPANTS), kwargs=_msg, note="the fragment live.js fetches for a message that arrived live"
+    ),
     "messaging:edit": Route(
         only(["teacher"], guardian=403), kwargs=_msg, note="the guardian reads it, only its author edits"
     ),

@@ -201,6 +201,8 @@ class AbsenceDocument(UploadPath):
             "end_half_day": "pm",
             "reason": self.reason.id,
             "comment": "",
+            # Some of these days are weekends: the declaration form's warning, confirmed.
+            "confirm_dates": f"{self.day.isoformat()}/{self.day.isoformat()}",
         }
 
     def rows(self):

@@ -103,8 +103,29 @@
     var empty = list.querySelector("li:not(.message)");
     if (empty) { list.removeChild(empty); }
     list.appendChild(render(message));
+    if (!message.hidden) { addActions(message.id); }
     if (message.id > lastId) { lastId = message.id; list.setAttribute("data-last-id", String(lastId)); }
     if (message.author.id !== me) { markRead(message.id); }
+  }
+
+  // The message's actions (change, delete, report) as the server renders them
+  // for this person, from the page's own template (messaging/_message.html),
+  // with the page's CSRF token and the same rules as after a reload. Only the
+  // actions are taken: the message itself is already shown and announced.
+  function addActions(id) {
+    var base = list.getAttribute("data-fragment-url");
+    if (!base || !window.XMLHttpRequest) { return; }
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", base.replace(/\/0\/$/, "/" + id + "/"));
+    xhr.responseType = "document";
+    xhr.onload = function () {
+      var fresh = xhr.status === 200 && xhr.response ? xhr.response.getElementById("m" + id) : null;
+      var actions = fresh ? fresh.querySelector(".message-actions") : null;
+      var li = document.getElementById("m" + id);
+      if (!actions || !li || li.querySelector(".message-actions")) { return; }
+      li.appendChild(document.importNode(actions, true));
+    };
+    xhr.send();
   }
 
   // The message's own children only: the header (p.meta) holds a muted
