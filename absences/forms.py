@@ -223,8 +223,10 @@ class NoticeForm(forms.Form):
     # confirmation is for those dates only, not for dates changed afterwards.
     confirm_dates = forms.CharField(required=False)
 
-    def __init__(self, *args, reasons, user=None, pupil=None, year=None, **kwargs):
+    def __init__(self, *args, reasons, user=None, pupil=None, year=None, school=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The pupil's school: its zone's holidays and its own closed days.
+        self.school = school
         self.fields["reason"].queryset = reasons
         # The pupil's school year: dates outside it are refused here, before a
         # warning about days without school could hide that.
@@ -303,7 +305,7 @@ class NoticeForm(forms.Form):
 
     def _warn_closed_days(self, data):
         start, end = data["start_date"], data["end_date"]
-        self.closed_days = calendar.doubtful_days(start, end)
+        self.closed_days = calendar.doubtful_days(start, end, self.school)
         self.dates_key = f"{start.isoformat()}/{end.isoformat()}"
         if self.closed_days and data.get("confirm_dates") != self.dates_key:
             self.add_error(
@@ -324,9 +326,7 @@ class NoticeForm(forms.Form):
         }
 
     def closed_day_lines(self):
-        return [
-            _("%(day)s is %(why)s.") % {"day": date_format(c.day, "l j F Y"), "why": c.why} for c in self.closed_days
-        ]
+        return [c.line(date_format(c.day, "l j F Y")) for c in self.closed_days]
 
 
 class RejectForm(forms.Form):

@@ -240,6 +240,7 @@ def declare(request, pupil_id):
         user=request.user,
         pupil=pupil,
         year=enrollment.school_class.year,
+        school=enrollment.school_class.school,
     )
     if request.method == "POST":
         if form.is_valid():

@@ -122,6 +122,12 @@ class LifecycleError(EntError):
     pass
 
 
+class CalendarError(EntError):
+    """A school's closed day refused (ent/directory/actions.py): dates out of order or out of the year."""
+
+    default_message = _("This closed day could not be saved.")
+
+
 class ImportNotReady(EntError):
     pass
 

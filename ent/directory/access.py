@@ -364,3 +364,42 @@ def signin_alerts(school, *, since) -> dict:
         ).count(),
         "signin_stopped": AuditEntry.objects.filter(action=signin.ADDRESS_STOPPED, at__gte=since)[:5],
     }
+
+
+# --- A school's calendar (issue 22) ----------------------------------------------
+
+# The school office decides its own closed days; the territory admin sets them
+# in the Django admin if need be, the référent numérique and secretary do not.
+CALENDAR_KEEPERS = (StaffRole.Role.DIRECTION, StaffRole.Role.VIE_SCOLAIRE)
+
+
+def can_keep_calendar(user, school) -> bool:
+    return school.id in user.roles.staff_school_ids(*CALENDAR_KEEPERS)
+
+
+def access_calendar_school(user, school_id) -> School:
+    """A school whose closed days this person keeps (its direction or vie
+    scolaire). Everybody else, other schools' offices included, gets 404."""
+    school_id = int_id_or_404(school_id)
+    if school_id not in user.roles.staff_school_ids(*CALENDAR_KEEPERS):
+        raise Http404
+    school = School.objects.filter(id=school_id).first()
+    if school is None:
+        raise Http404
+    return school
+
+
+def access_closed_day(user, school, closed_day_id):
+    """One closed day of a school already checked with access_calendar_school:
+    an id of another school's day is a 404."""
+    from ent.directory.models import ClosedDay
+
+    closed_day_id = int_id_or_404(closed_day_id)
+    day = ClosedDay.objects.filter(id=closed_day_id, school=school).first()
+    if day is None:
+        raise Http404
+    return day
+
+
+def closed_days_of(school):
+    return school.closed_days.order_by("date", "id")

@@ -2,11 +2,13 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from ent.directory import signin
-from ent.directory.models import ActivationCode, AuditEntry, User, hash_activation_code
+from ent.directory.models import ActivationCode, AuditEntry, ClosedDay, SchoolYear, User, hash_activation_code
 from ent.directory.sessions import Reason, end_sessions
-from ent.errors import InvalidActivationCode
+from ent.errors import CalendarError, InvalidActivationCode
 
 
 def do_issue_activation_code(user: User, *, by: User | None = None, reset_password=False) -> str:
@@ -78,3 +80,35 @@ def do_activate_account(code_id: int, password: str) -> User:
         code.save(update_fields=["used_at"])
         ActivationCode.objects.filter(user=user).usable().update(revoked_at=now)
     return user
+
+
+# --- A school's closed days (issue 22) -----------------------------------------------
+
+
+def check_closed_day(school, first, last):
+    """The dates of a closed day: in order, and inside the school's current
+    year (a day outside it would warn nobody and is most likely a typo)."""
+    last = last or first
+    if last < first:
+        raise CalendarError(_("The last day is before the first day: check the dates."))
+    year = SchoolYear.objects.filter(school=school, is_current=True).first()
+    if year is None:
+        raise CalendarError(_("This school has no current school year yet: closed days can be added once it has one."))
+    if first < year.starts_on or last > year.ends_on:
+        raise CalendarError(
+            _("These dates are outside the school year %(name)s (from %(start)s to %(end)s).")
+            % {"name": year.name, "start": date_format(year.starts_on), "end": date_format(year.ends_on)}
+        )
+
+
+def do_add_closed_day(school, *, first, last=None, label) -> ClosedDay:
+    check_closed_day(school, first, last)
+    # A one-day closure is stored without an end: "end_date optional".
+    end = last if last and last != first else None
+    with transaction.atomic():
+        return ClosedDay.objects.create(school=school, date=first, end_date=end, label=label.strip())
+
+
+def do_delete_closed_day(closed_day: ClosedDay) -> None:
+    with transaction.atomic():
+        closed_day.delete()

@@ -37,9 +37,16 @@ class TerritoryAdminRoleAdmin(admin.ModelAdmin):
 
 @admin.register(models.School)
 class SchoolAdmin(admin.ModelAdmin):
-    list_display = ("name", "uai", "commune", "kind", "territory")
-    list_filter = ("kind", "territory", "commune")
+    list_display = ("name", "uai", "commune", "kind", "holiday_zone", "territory")
+    list_filter = ("kind", "holiday_zone", "territory", "commune")
     search_fields = ("name", "uai", "commune")
+
+
+@admin.register(models.ClosedDay)
+class ClosedDayAdmin(admin.ModelAdmin):
+    list_display = ("school", "date", "end_date", "label")
+    list_filter = ("school",)
+    date_hierarchy = "date"
 
 
 @admin.register(models.SchoolYear)

@@ -16,7 +16,7 @@ import random
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ent.directory.models import (
+    ClosedDay,
     Enrollment,
     Group,
     Guardianship,
@@ -192,6 +193,18 @@ def school_year_bounds(today: date) -> tuple[str, date, date]:
 def _ascii(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(c for c in folded.lower() if c.isalnum())
+
+
+def _seed_calendar(college, ends_on):
+    """The collège is in Besançon (académie of zone A) and closes on the Friday
+    after Ascension Day, as many do: the declaration warns about both."""
+    # In-function: absences imports the directory at module level, not the reverse.
+    from absences.calendar import easter
+
+    college.holiday_zone = School.HolidayZone.A
+    college.save(update_fields=["holiday_zone"])
+    bridge = easter(ends_on.year) + timedelta(days=40)
+    ClosedDay.objects.create(school=college, date=bridge, label="pont de l’Ascension")
 
 
 class _Builder:
@@ -408,6 +421,7 @@ def write_directory(today: date | None = None) -> tuple[DemoContext, bool]:
         for t, c, g, s in builder.teachings
     )
     StaffRole.objects.bulk_create(StaffRole(user=u, school=schools[k], role=r) for u, k, r in builder.staff)
+    _seed_calendar(schools["college"], builder.ends_on)
     TerritoryAdmin.objects.create(user=builder.admin, territory=territory)
     _fill_groups(builder, groups)
 

@@ -99,11 +99,24 @@ class School(models.Model):
         PRIMARY = "primary", _("primary school")
         SECONDARY = "secondary", _("secondary school")
 
+    class HolidayZone(models.TextChoices):
+        A = "A", _("zone A")
+        B = "B", _("zone B")
+        C = "C", _("zone C")
+        # Corsica and the overseas académies set their own calendars, which
+        # absences/holidays.py does not hold: only the national dates apply.
+        OTHER = "other", _("Corsica or overseas (only national dates known)")
+
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="schools")
     name = models.CharField(_("name"), max_length=200)
     uai = models.CharField(_("UAI"), max_length=8, unique=True, validators=[uai_validator])
     commune = models.CharField(_("commune"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # Blank until someone sets it (the directory import does not know it):
+    # the declaration then warns about the national holidays only.
+    holiday_zone = models.CharField(
+        _("school holiday zone"), max_length=8, choices=HolidayZone.choices, blank=True, default=""
+    )
 
     objects = SchoolQuerySet.as_manager()
 
@@ -118,6 +131,34 @@ class School(models.Model):
     @property
     def is_primary(self):
         return self.kind == self.Kind.PRIMARY
+
+
+class ClosedDay(models.Model):
+    """A day (or a few days) a school decided to close on its own: a bridge,
+    a teachers' training day. Not personal data."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="closed_days")
+    date = models.DateField(_("date"))
+    end_date = models.DateField(_("last day"), null=True, blank=True)
+    label = models.CharField(_("label"), max_length=100)
+
+    class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("date")),
+                name="closed_day_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.date})"
+
+    @property
+    def last_day(self):
+        return self.end_date or self.date
 
 
 class SchoolYear(models.Model):

@@ -42,6 +42,12 @@ urlpatterns = [
         name="pupil_leave",
     ),
     path("annuaire/gestion/ecoles/<int:school_id>/annee/", views_admin.rollover, name="rollover"),
+    path("annuaire/gestion/ecoles/<int:school_id>/fermetures/", views_admin.closed_days, name="closed_days"),
+    path(
+        "annuaire/gestion/ecoles/<int:school_id>/fermetures/<int:closed_day_id>/supprimer/",
+        views_admin.closed_day_delete,
+        name="closed_day_delete",
+    ),
     path("confidentialite/", views_admin.privacy_page, name="privacy"),
     path("confidentialite/mes-donnees/", views_admin.privacy_export, name="privacy_export"),
     path(

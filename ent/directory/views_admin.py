@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ent import csvwriter, storage
+from ent import csvwriter, errors, storage
 from ent.directory import access, letters, lifecycle, privacy
-from ent.directory.actions import do_reset_second_factors
+from ent.directory.actions import do_add_closed_day, do_delete_closed_day, do_reset_second_factors
+from ent.directory.forms import ClosedDayForm
 from ent.directory.forms_admin import (
     AccountsFilterForm,
     BlockForm,
@@ -57,7 +58,11 @@ def manage_home(request):
 def manage_school(request, school_id):
     school = access.access_managed_school(request.user, school_id)
     jobs_list = access.recent_imports(school)
-    return render(request, "directory/admin/school.html", {"school": school, "jobs": jobs_list})
+    return render(
+        request,
+        "directory/admin/school.html",
+        {"school": school, "jobs": jobs_list, "keeps_calendar": access.can_keep_calendar(request.user, school)},
+    )
 
 
 # --- Imports ----------------------------------------------------------------------
@@ -340,6 +345,47 @@ def rollover(request, school_id):
         )
         return redirect("manage_school", school_id=school.id)
     return render(request, "directory/admin/rollover.html", {"school": school, "form": form, "preview": preview})
+
+
+# --- Closed days (issue 22) --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def closed_days(request, school_id):
+    school = access.access_calendar_school(request.user, school_id)
+    form = ClosedDayForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            with errors.reported(request, _("The closed day is saved."), form=form) as outcome:
+                do_add_closed_day(
+                    school,
+                    first=form.cleaned_data["date"],
+                    last=form.cleaned_data["end_date"],
+                    label=form.cleaned_data["label"],
+                )
+            if outcome.ok:
+                return redirect("closed_days", school_id=school.id)
+            status = outcome.status
+        else:
+            status = 400
+    return render(
+        request,
+        "directory/admin/closed_days.html",
+        {"school": school, "form": form, "days": access.closed_days_of(school)},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def closed_day_delete(request, school_id, closed_day_id):
+    school = access.access_calendar_school(request.user, school_id)
+    day = access.access_closed_day(request.user, school, closed_day_id)
+    do_delete_closed_day(day)
+    messages.success(request, _("The closed day is deleted."))
+    return redirect("closed_days", school_id=school.id)
 
 
 # --- Privacy ------------------------------------------------------------------------------

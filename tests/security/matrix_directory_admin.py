@@ -33,6 +33,20 @@ def _export(w):
     return export
 
 
+MATRIX_CLOSED_DAY = 9001
+
+
+def _closed_day(w):
+    """A closed day of the world's school, put back before each persona's call
+    under the same id (the URL is built once; a delete that succeeds removes it)."""
+    from ent.directory.models import ClosedDay
+
+    ClosedDay.objects.get_or_create(
+        id=MATRIX_CLOSED_DAY, defaults={"school": w.school, "date": w.school.years.first().starts_on, "label": "matrice"}
+    )
+    return {}
+
+
 def _duplicate(w):
     """A second account for guardian2's person, made fresh for each call."""
     from tests.factories import link_guardian, make_user
@@ -93,6 +107,15 @@ ROUTES = {
         note="the school's office resets a person's second factors (none here: 'had no second factor')",
     ),
     "rollover": Route(only(MANAGERS), kwargs=school, note="GET: the preview; the POST is tested in tests/imports"),
+    # A school's closed days: its direction and vie scolaire only (not the
+    # territory admin, who has the Django admin, nor the référent).
+    "closed_days": Route(only(["vie_scolaire", "direction"]), kwargs=school),
+    "closed_day_delete": Route(
+        only(["vie_scolaire", "direction"], status=302),
+        method="post",
+        kwargs=lambda w: {"school_id": w.school.id, "closed_day_id": MATRIX_CLOSED_DAY},
+        data=_closed_day,
+    ),
     "privacy": Route(expect(200, anonymous=200)),
     "privacy_export": Route(expect(200, anonymous=LOGIN)),
     "privacy_export_download": Route(

@@ -26,6 +26,8 @@ NOT_SHOWN_LABELS = {
     "absences.RetentionPolicy",
     "account.EmailAddress",
     "auth.Group",
+    # A school's closed days: read by the declaration form only, never cached.
+    "directory.ClosedDay",
     "mfa.Authenticator",
     "allauth_idp_oidc.Client",
     "allauth_idp_oidc.Token",
