@@ -242,6 +242,55 @@ def test_a_weekend_inside_a_longer_absence_is_not_warned_about(world, reasons, m
     assert client.post(_url(world), data).status_code == 302
 
 
+def test_the_zone_of_the_school_brings_its_winter_and_spring_breaks(world, reasons, monday, login_as, client):
+    from ent.directory.models import School
+
+    login_as(world.guardian)
+    client.cookies.load({"django_language": "en"})
+    day = "2027-02-17"  # a Wednesday: zone A's winter break, not zone B's
+    # save(), not update(): the pupil's enrolment (and school) is cached under
+    # the directory's version, which a save bumps (as the admin's does).
+    world.school.holiday_zone = School.HolidayZone.A
+    world.school.save()
+    warned = client.post(_url(world), _form(reasons["family"], day=day)).content.decode()
+    assert "a day of the winter holidays" in warned and not AbsenceNotice.objects.exists()
+    world.school.holiday_zone = School.HolidayZone.B
+    world.school.save()
+    assert client.post(_url(world), _form(reasons["family"], day=day)).status_code == 302
+
+
+def test_a_school_without_a_zone_warns_about_national_dates_only(world, reasons, monday, login_as, client):
+    login_as(world.guardian)
+    assert world.school.holiday_zone == ""
+    assert client.post(_url(world), _form(reasons["family"], day="2027-02-17")).status_code == 302
+
+
+def test_a_closed_day_of_the_pupils_school_is_warned_about_with_its_label(world, reasons, monday, login_as, client):
+    from ent.directory.models import ClosedDay
+
+    ClosedDay.objects.create(school=world.school, date=dt.date(2026, 10, 6), label="journée pédagogique")
+    login_as(world.guardian)
+    response = client.post(_url(world), _form(reasons["family"], day="2026-10-06"))
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and not AbsenceNotice.objects.exists()
+    assert "Le mardi 6 octobre 2026 : le collège est fermé ce jour-là (journée pédagogique)." in page
+    client.cookies.load({"django_language": "en"})
+    page = html.unescape(client.post(_url(world), _form(reasons["family"], day="2026-10-06")).content.decode())
+    assert "the secondary school is closed that day (journée pédagogique)" in page
+    confirmed = client.post(
+        _url(world), _form(reasons["family"], day="2026-10-06", confirm_dates="2026-10-06/2026-10-06")
+    )
+    assert confirmed.status_code == 302 and AbsenceNotice.objects.count() == 1
+
+
+def test_another_schools_closed_day_is_not_the_pupils(world, reasons, monday, login_as, client):
+    from ent.directory.models import ClosedDay
+
+    ClosedDay.objects.create(school=world.school_b, date=dt.date(2026, 10, 6), label="ailleurs")
+    login_as(world.guardian)
+    assert client.post(_url(world), _form(reasons["family"], day="2026-10-06")).status_code == 302
+
+
 def test_calendar():
     assert calendar.easter(2027) == dt.date(2027, 3, 28)
     assert calendar.easter(2026) == dt.date(2026, 4, 5)

@@ -42,7 +42,8 @@ def _closed_day(w):
     from ent.directory.models import ClosedDay
 
     ClosedDay.objects.get_or_create(
-        id=MATRIX_CLOSED_DAY, defaults={"school": w.school, "date": w.school.years.first().starts_on, "label": "matrice"}
+        id=MATRIX_CLOSED_DAY,
+        defaults={"school": w.school, "date": w.school.years.first().starts_on, "label": "matrice"},
     )
     return {}
 
