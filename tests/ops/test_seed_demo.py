@@ -112,6 +112,20 @@ def test_separated_guardians(seeded):
         assert guardian.roles.child_ids == {emma.id}
 
 
+def test_the_college_has_its_zone_and_a_closed_day_the_declaration_warns_about(seeded):
+    from absences import calendar
+    from ent.directory.models import ClosedDay
+
+    college = School.objects.get(uai=demo.SCHOOLS["college"][1])
+    ecole = School.objects.get(uai=demo.SCHOOLS["ecole"][1])
+    assert college.holiday_zone == School.HolidayZone.A and ecole.holiday_zone == ""
+    bridge = ClosedDay.objects.get()
+    assert bridge.school == college and bridge.date.weekday() == 4 and bridge.label == "pont de l’Ascension"
+    assert college.years.get(is_current=True).starts_on <= bridge.date <= college.years.get(is_current=True).ends_on
+    [warned] = calendar.doubtful_days(bridge.date, bridge.date, college)
+    assert warned.by_school and "pont de l’Ascension" in str(warned.why)
+
+
 def test_the_demo_has_realistic_volume(seeded):
     schools = {s.kind: s for s in School.objects.all()}
     assert set(schools) == {School.Kind.PRIMARY, School.Kind.SECONDARY}
