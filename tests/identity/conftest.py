@@ -135,6 +135,10 @@ def oidc_op(live_server):
         "client_secret": OP_CLIENT_SECRET,
         "redirect_uris": [f"{live_server.url}/accounts/oidc/educonnect-op/login/callback/"],
         "post_logout_redirect_uris": [f"{live_server.url}/accounts/login/"],
+        # The ENT's back-channel logout endpoint, as an IdP's admin registers
+        # it (README); with sid in the ID tokens so one sign-in can be named.
+        "backchannel_logout_uri": f"{live_server.url}/identite/oidc/educonnect-op/backchannel-logout",
+        "backchannel_logout_session_required": True,
         "token_endpoint_auth_method": "client_secret_basic",
     }
     server = NodeServer(
