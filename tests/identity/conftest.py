@@ -13,6 +13,15 @@ SIBLING_INE = "223456789AB"
 STAFF_ID = "cpe.academie.42"
 
 
+@pytest.fixture(autouse=True)
+def _login_page_not_kept(settings):
+    """Each test here declares its own IdPs, and the login page shows their
+    buttons: the page kept from the previous test (LOGIN_PAGE_CACHE_SECONDS,
+    ent.directory.signin; in the cache, which outlives a test's database)
+    would offer an IdP that no longer exists."""
+    settings.LOGIN_PAGE_CACHE_SECONDS = 0
+
+
 def give_national_ids(world):
     world.pupil.external_id = PUPIL_INE
     world.pupil.save(update_fields=["external_id"])
