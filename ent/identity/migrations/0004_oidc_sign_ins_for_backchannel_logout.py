@@ -7,26 +7,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identity', '0003_idp_trusted_for_second_factor'),
+        ("identity", "0003_idp_trusted_for_second_factor"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OidcSignIn',
+            name="OidcSignIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sub', models.CharField(max_length=255)),
-                ('sid', models.CharField(blank=True, max_length=255)),
-                ('session_key', models.CharField(db_index=True, max_length=40)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='identity.identityprovider')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sub", models.CharField(max_length=255)),
+                ("sid", models.CharField(blank=True, max_length=255)),
+                ("session_key", models.CharField(db_index=True, max_length=40)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="identity.identityprovider"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['provider', 'sid'], name='oidc_signin_provider_sid'), models.Index(fields=['provider', 'sub'], name='oidc_signin_provider_sub')],
+                "indexes": [
+                    models.Index(fields=["provider", "sid"], name="oidc_signin_provider_sid"),
+                    models.Index(fields=["provider", "sub"], name="oidc_signin_provider_sub"),
+                ],
             },
         ),
     ]
