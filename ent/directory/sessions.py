@@ -16,6 +16,7 @@ blocked account, office reset, expiry, "sign out everywhere"). So:
 Public API for other modules (login, MFA, remember-me):
     end_sessions(user, *, except_session_key=None, reason=Reason.SIGNED_OUT) -> int
     close_session_sockets(session_keys, *, reason)
+    end_sessions_by_key(session_keys, *, reason) -> int
 """
 
 import logging
@@ -113,6 +114,24 @@ def end_sessions_of(user_ids, *, except_session_key=None, reason: str) -> int:
     rows = list(UserSession.objects.filter(user_id__in=user_ids).exclude(session_key=except_session_key or ""))
     _end_rows(rows, reason=reason)
     _close_user_sockets(user_ids, reason=reason, except_session_key=except_session_key)
+    return len(rows)
+
+
+def end_sessions_by_key(session_keys, *, reason: str) -> int:
+    """End these sessions, listed or not, and close their sockets (an IdP's
+    back-channel logout names sessions, not people). Returns how many were
+    listed among devices; a key already gone is a no-op."""
+    from allauth.usersessions.models import UserSession
+
+    keys = {k for k in session_keys if k}
+    if not keys:
+        return 0
+    rows = list(UserSession.objects.filter(session_key__in=keys))
+    _end_rows(rows, reason=reason)
+    unlisted = keys - {row.session_key for row in rows}
+    for key in unlisted:
+        _store(key).delete()
+    close_session_sockets(sorted(unlisted), reason=reason)
     return len(rows)
 
 

@@ -94,3 +94,19 @@ def app_refused(user, client_id) -> bool:
         return False
     policy = policy_of(client)
     return policy is None or not policy.allows(user)
+
+
+def access_oidc_idp(slug: str):
+    """The OpenID IdP whose allauth app is `slug` (the id in its callback URL),
+    for its back-channel logout, or 404. No person here: the IdP proves itself
+    with the token's signature (ent.identity.backchannel)."""
+    from ent.identity.models import IdentityProvider
+
+    idp = (
+        IdentityProvider.objects.select_related("app")
+        .filter(app__provider="openid_connect", app__provider_id=slug)
+        .first()
+    )
+    if idp is None:
+        raise Http404
+    return idp

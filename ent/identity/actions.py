@@ -142,3 +142,71 @@ def do_remember_subject(client, user, sub: str) -> str:
     except IntegrityError:
         pass  # the same row, written by a concurrent request
     return sub
+
+
+# --- OpenID back-channel logout (ent.identity.backchannel) ---------------------------
+
+
+def do_record_oidc_sign_in(app_id: int, user, *, sub: str, sid: str, session_key: str) -> None:
+    """Remember which ENT session this OpenID sign-in opened, so that the IdP's
+    back-channel logout can end it. Rows older than the longest session are
+    pruned on the way: their sessions are over."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from ent.identity.models import OidcSignIn
+
+    idp = IdentityProvider.objects.filter(app_id=app_id).first()
+    if idp is None or not sub or not session_key:
+        return
+    with transaction.atomic():
+        oldest = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        OidcSignIn.objects.filter(created_at__lt=oldest).delete()
+        OidcSignIn.objects.create(
+            provider=idp, user=user, sub=sub[:255], sid=(sid or "")[:255], session_key=session_key
+        )
+
+
+def do_forget_oidc_sign_in(session_key: str) -> None:
+    """The session ended here (logout): nothing left for the IdP to end."""
+    from ent.identity.models import OidcSignIn
+
+    if session_key:
+        OidcSignIn.objects.filter(session_key=session_key).delete()
+
+
+def do_backchannel_logout(idp: IdentityProvider, *, sid: str | None, sub: str | None) -> int:
+    """End the ENT sessions the IdP's ended sign-in opened: with `sid`, only
+    that sign-in's (and only if `sub`, when given, is the same person); with
+    only `sub`, that person's sessions that came through this IdP. Their
+    sockets close too (ent.directory.sessions). Returns how many sessions."""
+    from ent.directory import sessions
+    from ent.identity.models import OidcSignIn
+
+    with transaction.atomic():
+        rows = OidcSignIn.objects.select_for_update().filter(provider=idp).select_related("user")
+        rows = rows.filter(sid=sid) if sid else rows.filter(sub=sub)
+        if sid and sub:
+            rows = rows.filter(sub=sub)
+        rows = list(rows)
+        if not rows:
+            log.info("back-channel logout matched no session: idp=%s", idp.id)
+            return 0
+        sessions.end_sessions_by_key([row.session_key for row in rows], reason=sessions.Reason.LOGOUT)
+        OidcSignIn.objects.filter(id__in=[row.id for row in rows]).delete()
+        by_person = {}
+        for row in rows:
+            by_person.setdefault(row.user_id, []).append(row)
+        for person_rows in by_person.values():
+            person = person_rows[0].user
+            _audit(
+                "idp_backchannel_logout",
+                target=person,
+                school=_school_of(person),
+                provider=idp.label,
+                sessions=len(person_rows),
+                by="sid" if sid else "sub",
+            )
+    log.info("back-channel logout: idp=%s sessions=%s", idp.id, len(rows))
+    return len(rows)

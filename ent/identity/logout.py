@@ -12,6 +12,9 @@
   back to allauth's SAML SLS view or to the login page.
 - An IdP without a logout endpoint, or one that cannot be reached: the ENT
   session is ended all the same, and the IdP's is left as it is (logged).
+- The other way, an OpenID IdP's back-channel logout (ent.identity.backchannel)
+  ends the ENT sessions its sign-in opened: at sign-in the session key is kept
+  with the ID token's `sid` and `sub` (ent.identity.models.OidcSignIn).
 """
 
 import base64
@@ -62,6 +65,26 @@ def on_user_logged_in(sender, request, user, sociallogin=None, **kwargs):
         session.pop(SESSION_KEY, None)
         return
     session[SESSION_KEY] = signed_in
+    if signed_in.get("kind") == "oidc" and signed_in.get("sub"):
+        from ent.identity import actions
+
+        if not session.session_key:
+            session.save()
+        actions.do_record_oidc_sign_in(
+            signed_in.get("app"),
+            user,
+            sub=signed_in.get("sub"),
+            sid=signed_in.get("sid"),
+            session_key=session.session_key,
+        )
+
+
+def on_user_logged_out(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        from ent.identity import actions
+
+        actions.do_forget_oidc_sign_in(session.session_key)
 
 
 # --- The raw ID token -----------------------------------------------------------

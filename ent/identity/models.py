@@ -221,3 +221,29 @@ class PairwiseSubject(models.Model):
 
     def __str__(self):
         return self.sub
+
+
+class OidcSignIn(models.Model):
+    """Which ENT session an OpenID IdP's sign-in opened: the IdP's
+    back-channel logout names its session (`sid`) or the person (`sub`), never
+    ours. A table rather than Redis keys: the look-up by `sub` and the end of
+    the sessions happen in one transaction with the audit entry, and nothing
+    has to be kept in step by hand. Rows of sessions ended otherwise are
+    harmless (ending a gone session is a no-op) and pruned after the longest
+    session lifetime (ent.identity.actions.do_record_oidc_sign_in)."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sub = models.CharField(max_length=255)
+    sid = models.CharField(max_length=255, blank=True)
+    session_key = models.CharField(max_length=40, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["provider", "sid"], name="oidc_signin_provider_sid"),
+            models.Index(fields=["provider", "sub"], name="oidc_signin_provider_sub"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider_id}:{self.sub}"

@@ -1,7 +1,8 @@
 """allauth's SAML and OpenID Connect providers, each with what single logout and
 the second-factor rule need from a sign-in, which allauth reads and then
 forgets: the SAML NameID, SessionIndex and AuthnContextClassRef, the OpenID
-`nonce` and the raw ID token (the `id_token_hint` of the IdP's logout).
+`nonce`, the raw ID token (the `id_token_hint` of the IdP's logout) and its
+`sid` and `sub` (what the IdP's back-channel logout names).
 
 Wired through allauth's own switch, SOCIALACCOUNT_PROVIDERS[<id>]["provider_class"];
 the views, URLs and checks stay allauth's (`package` keeps its URLs)."""
@@ -58,7 +59,14 @@ class OpenIDConnectProvider(BaseOIDCProvider):
         logout.remember_sign_in(
             request,
             login,
-            {"kind": "oidc", "app": self.app.pk, "id_token": logout.raw_id_token_of(request, claims)},
+            {
+                "kind": "oidc",
+                "app": self.app.pk,
+                "id_token": logout.raw_id_token_of(request, claims),
+                # What the IdP's back-channel logout token will name (ent.identity.backchannel).
+                "sub": str((claims or {}).get("sub") or login.account.uid),
+                "sid": str((claims or {}).get("sid") or ""),
+            },
             acr=[claims["acr"]] if claims and claims.get("acr") else [],
         )
         return login

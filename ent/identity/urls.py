@@ -8,4 +8,5 @@ urlpatterns = [
     path("a-relier/<int:link_id>/lier/", views.pending_link, name="identity_pending_link"),
     path("a-relier/<int:link_id>/ecarter/", views.pending_dismiss, name="identity_pending_dismiss"),
     path("liens/<int:account_id>/supprimer/", views.unlink, name="identity_unlink"),
+    path("oidc/<slug:slug>/backchannel-logout", views.backchannel_logout, name="identity_backchannel_logout"),
 ]

@@ -1,17 +1,22 @@
 """The school office's queue of external identities to link (thin views:
 access → one action → redirect)."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from ent.directory.models import User
 from ent.identity import access, actions
 from ent.identity.forms import LinkForm
 from ent.identity.models import PendingLink
+
+log = logging.getLogger("ent.identity")
 
 
 @login_required
@@ -102,3 +107,24 @@ def authorize(request, *args, **kwargs):
 
         return refusal(request, _("This application is not open to you. Ask your school."))
     return oidc_views.authorization(request, *args, **kwargs)
+
+
+@csrf_exempt
+@require_POST
+def backchannel_logout(request, slug):
+    """OpenID Connect Back-Channel Logout 1.0 (§2.5, §2.8): the IdP posts a
+    signed logout_token; 200 once checked (even if no session of ours matched),
+    400 with an OAuth-style JSON error otherwise. Never cached."""
+    from ent.identity import backchannel
+
+    idp = access.access_oidc_idp(slug)
+    try:
+        claims = backchannel.verify_logout_token(request, idp.app, request.POST.get("logout_token", ""))
+    except backchannel.InvalidLogoutToken as e:
+        log.warning("back-channel logout refused: idp=%s why=%s", idp.id, e)
+        response = JsonResponse({"error": "invalid_request", "error_description": str(e)}, status=400)
+    else:
+        actions.do_backchannel_logout(idp, sid=claims.get("sid"), sub=claims.get("sub"))
+        response = HttpResponse(status=200)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -13,6 +13,15 @@ SIBLING_INE = "223456789AB"
 STAFF_ID = "cpe.academie.42"
 
 
+@pytest.fixture(autouse=True)
+def _login_page_not_kept(settings):
+    """Each test here declares its own IdPs, and the login page shows their
+    buttons: the page kept from the previous test (LOGIN_PAGE_CACHE_SECONDS,
+    ent.directory.signin; in the cache, which outlives a test's database)
+    would offer an IdP that no longer exists."""
+    settings.LOGIN_PAGE_CACHE_SECONDS = 0
+
+
 def give_national_ids(world):
     world.pupil.external_id = PUPIL_INE
     world.pupil.save(update_fields=["external_id"])
@@ -135,6 +144,10 @@ def oidc_op(live_server):
         "client_secret": OP_CLIENT_SECRET,
         "redirect_uris": [f"{live_server.url}/accounts/oidc/educonnect-op/login/callback/"],
         "post_logout_redirect_uris": [f"{live_server.url}/accounts/login/"],
+        # The ENT's back-channel logout endpoint, as an IdP's admin registers
+        # it (README); with sid in the ID tokens so one sign-in can be named.
+        "backchannel_logout_uri": f"{live_server.url}/identite/oidc/educonnect-op/backchannel-logout",
+        "backchannel_logout_session_required": True,
         "token_endpoint_auth_method": "client_secret_basic",
     }
     server = NodeServer(

@@ -19,6 +19,9 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    // OpenID Connect Back-Channel Logout 1.0: its own logout tells the ENT
+    // (the client's backchannel_logout_uri) with a signed logout_token.
+    backchannelLogout: { enabled: true },
   },
   pkce: { required: () => false },
   async findAccount(ctx, id) {

@@ -3,7 +3,8 @@
 ENT-initiated: the person signs in through the IdP, signs out of the ENT, and
 both sessions are over: choosing the IdP again asks for the password (with the
 IdP's session alive it would sign in at once). IdP-initiated: the IdP's logout
-ends the ENT session (SAML; for OpenID see SECURITY.md)."""
+ends the ENT session (SAML here; OpenID in
+test_backchannel_logout_browser.py)."""
 
 import pytest
 from allauth.socialaccount.models import SocialApp

@@ -75,6 +75,13 @@ ROUTES = {
         kwargs=_linked,
         note="the first manager removes the link; after that it is gone (404) for the others",
     ),
+    "identity_backchannel_logout": Route(
+        dict.fromkeys(expect(400), 400),
+        method="post",
+        kwargs=lambda w: {"slug": _idp(w).app.provider_id},
+        note="an IdP's server posts a signed logout_token; none here: 400 whoever's cookie comes along, "
+        "nothing ended (tests/identity/test_backchannel_logout.py)",
+    ),
     # allauth's socialaccount pages.
     "socialaccount_connections": Route(expect(200), note="lists one's links; connecting and removing are refused"),
     "socialaccount_signup": Route(expect(LOGIN, anonymous=LOGIN), note="no sign-up from an external login"),
