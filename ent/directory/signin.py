@@ -37,6 +37,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from ent import pagecache
+
 log = logging.getLogger(__name__)
 
 ACCOUNT_WINDOW = 15 * 60
@@ -309,7 +311,8 @@ class SessionPolicyMiddleware:
 
 # The login page itself ------------------------------------------------------
 
-LOGIN_PAGE_PREFIX = "signin:page:v1:"
+LOGIN_PAGE_PREFIX = "signin:page:v2:"
+LOGIN_PAGE_SCOPE = "login"
 # What every form of the page carries: the CSRF token is the only part of the
 # page that differs between two anonymous visitors.
 _CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
@@ -345,14 +348,16 @@ def login_page(request, *args, **kwargs):
     visitor's own token (get_token, which also sets their CSRF cookie). Anything
     else (a POST, ?next=, a message, a session with data, a signed-in visitor)
     goes to allauth's view as before. A page whose forms do not all carry the
-    one token of its render is not stored. An IdP added or removed in the admin
-    shows within the TTL. Other methods are refused (allauth's form view took a
+    one token of its render is not stored. The page is kept under the "login"
+    scope's version (ent/pagecache), which every write of an identity provider
+    or its allauth app bumps (ent/identity/apps.py): one added, changed or removed
+    shows on the next visit. Other methods are refused (allauth's form view took a
     PUT for a POST)."""
     ttl = settings.LOGIN_PAGE_CACHE_SECONDS
     if not ttl or not _plain_visit(request):
         return allauth_login(request, *args, **kwargs)
     key = _login_page_key(request)
-    hit = cache.get(key)
+    hit, versions = pagecache.versioned_get(key, [LOGIN_PAGE_SCOPE])
     if hit is not None:
         content, headers = hit
         token = get_token(request).encode()
@@ -363,5 +368,5 @@ def login_page(request, *args, **kwargs):
     tokens = set(_CSRF_INPUT.findall(response.content)) if response.status_code == 200 else set()
     if len(tokens) == 1 and not response.cookies and response.get("Content-Type", "").startswith("text/html"):
         content = _CSRF_INPUT.sub(_CSRF_SLOT, response.content)
-        cache.set(key, (content, dict(response.headers)), ttl)
+        pagecache.versioned_set(key, (content, dict(response.headers)), versions, ttl)
     return response

@@ -120,3 +120,18 @@ def test_off_renders_every_time(world, settings, django_assert_max_num_queries):
     with django_assert_max_num_queries(1) as captured:
         assert Client().get(LOGIN).status_code == 200
     assert len(captured) == 1  # the IdP buttons' query: rendered again
+
+
+def test_an_identity_provider_added_or_removed_shows_on_the_next_visit(world, settings):
+    """The cached page lists the IdPs: a write of one (admin, demo command)
+    bumps the page's version, so nobody waits for the TTL."""
+    from tests.identity.conftest import make_idp
+
+    settings.LOGIN_PAGE_CACHE_SECONDS = 300
+    assert "Académie test" not in Client().get(LOGIN).content.decode()
+    idp = make_idp(world.territory)
+    idp.label = "Académie test"
+    idp.save()
+    assert "Académie test" in Client().get(LOGIN).content.decode()
+    idp.delete()
+    assert "Académie test" not in Client().get(LOGIN).content.decode()
