@@ -39,14 +39,16 @@ MEASURE = """() => ({
 
 
 def pages_of(page, base, world, persona):
-    """(route name, path) of every page the persona may open, from the access matrix. JSON, iCal
-    and files are not pages to lay out: asked first with the browser's cookies, they are left out."""
+    """(route name, path) of every page the persona may open, from the access matrix. JSON, iCal,
+    files and HTML fragments (a message as live.js fetches it: no document around it) are not pages
+    to lay out: asked first with the browser's cookies, they are left out."""
     for name, route in sorted(MATRIX.items()):
         if route.method == "get" and route.expected.get(persona) == 200:
             path = reverse(name, kwargs=route.kwargs(world))
             answer = page.request.get(f"{base}{path}", max_redirects=0)
             if answer.status == 200 and "text/html" in answer.headers.get("content-type", ""):
-                yield name, path
+                if answer.text().lstrip().lower().startswith("<!doctype html"):
+                    yield name, path
 
 
 def _check(page, what, *, header=True):
