@@ -77,6 +77,12 @@ PERSONAL_DATA = {
     # Federated sign-in (ent/identity) and the ENT's OpenID provider.
     "socialaccount.SocialAccount": Held("ent.identity.privacy:export", ACCOUNT),
     "identity.PairwiseSubject": Held("ent.identity.privacy:export", ACCOUNT),
+    "identity.OidcSignIn": Held(
+        None,
+        ACCOUNT,
+        not_exported="which browser session an IdP sign-in opened, kept only to end it at the IdP's logout "
+        "(removed at logout and after the session's lifetime)",
+    ),
     "identity.PendingLink": Held(
         None,
         "ent.identity.privacy:purge",
