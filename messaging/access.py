@@ -630,7 +630,9 @@ def children_related_to(children, recipient_ids) -> set:
     return related
 
 
-def can_edit_message(user, message) -> bool:
+def can_edit_message(user, message, conversation=None) -> bool:
     """The author changes or deletes their own message while it is shown and
-    the conversation is open."""
-    return message.author_id == user.pk and not message.is_hidden and not message.conversation.is_closed
+    the conversation is open. `conversation`: the message's, when the caller
+    already holds it (a page of messages: no query per message)."""
+    conversation = conversation or message.conversation
+    return message.author_id == user.pk and not message.is_hidden and not conversation.is_closed

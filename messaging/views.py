@@ -117,7 +117,7 @@ def _conversation_context(request, conversation, *, moderating=False, form=None)
     for m in rows:
         # Read receipts from the readers' marks: no row per message per reader.
         m.read_by = [p.user for p in others if p.last_read_id >= m.id] if m.author_id == user.pk else []
-        m.can_edit = m.author_id == user.pk and not m.is_hidden and not conversation.is_closed
+        m.can_edit = access.can_edit_message(user, m, conversation)
     me = next((p for p in participants if p.user_id == user.pk), None)
     return {
         "conversation": conversation,
