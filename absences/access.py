@@ -24,31 +24,26 @@ from django.utils import timezone
 from absences.models import AbsenceEvent, AbsenceNotice, Reason, Register
 from ent import pagecache
 from ent.directory.models import Enrollment, Group, School, SchoolClass, StaffRole, User
+from ent.directory.querysets import roles_of
 from ent.ids import int_id_or_404
 
 MANAGER_ROLES = (StaffRole.Role.VIE_SCOLAIRE, StaffRole.Role.DIRECTION)
 
 
-def _roles(user):
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return user.roles
-
-
 def managed_school_ids(user) -> frozenset:
-    roles = _roles(user)
+    roles = roles_of(user)
     return roles.staff_school_ids(*MANAGER_ROLES) if roles else frozenset()
 
 
 def direction_school_ids(user) -> frozenset:
-    roles = _roles(user)
+    roles = roles_of(user)
     return roles.staff_school_ids(StaffRole.Role.DIRECTION) if roles else frozenset()
 
 
 def justify_child_ids(user) -> frozenset:
     """Children for whom this guardian may declare and see notices (from the
     roles query: no query of its own)."""
-    roles = _roles(user)
+    roles = roles_of(user)
     return roles.justify_child_ids if roles is not None else frozenset()
 
 
@@ -69,14 +64,14 @@ def may_see_notices(user, pupil_id) -> bool:
 
 
 def visible_school_ids(user) -> frozenset:
-    roles = _roles(user)
+    roles = roles_of(user)
     return roles.school_ids if roles is not None else frozenset()
 
 
 def visible_register_q(user):
     """Registers of the classes and groups the person teaches, and every register
     of the schools they manage: None when the person sees none."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return None
     return (
@@ -109,7 +104,7 @@ def _taught_pupils_q(roles, field):
 
 def visible_pupil_q(user, pupil_field="pupil_id", school_field="school_id"):
     """A Q over rows about pupils (events): None when the person sees nothing."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return None
     q = Q(**{f"{pupil_field}__in": roles.child_ids})
@@ -124,7 +119,7 @@ def visible_pupil_q(user, pupil_field="pupil_id", school_field="school_id"):
 
 
 def visible_notice_q(user):
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return None
     return Q(pupil_id__in=justify_child_ids(user)) | Q(school_id__in=managed_school_ids(user))
@@ -132,7 +127,7 @@ def visible_notice_q(user):
 
 def pupils_visible_to(user):
     """Pupils whose absence file this person may open."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return User.objects.none()
     q = Q(id__in=roles.child_ids)
@@ -147,14 +142,14 @@ def pupils_visible_to(user):
 
 
 def is_family_of(user, pupil_id) -> bool:
-    roles = _roles(user)
+    roles = roles_of(user)
     return roles is not None and (pupil_id in roles.child_ids or pupil_id == roles.user_id)
 
 
 def sees_private(user, pupil_id, school_id) -> bool:
     """Private (health) reasons and documents: the pupil, a guardian who may
     justify, the school's managers. Never teachers."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return False
     return pupil_id == roles.user_id or pupil_id in justify_child_ids(user) or school_id in managed_school_ids(user)
@@ -214,7 +209,7 @@ def access_audit_school(user, school_id) -> School:
 
 def access_stats_class(user, class_id) -> SchoolClass:
     class_id = int_id_or_404(class_id)
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         raise Http404
     klass = SchoolClass.objects.select_related("school", "year").filter(id=class_id).first()
@@ -227,7 +222,7 @@ def access_stats_class(user, class_id) -> SchoolClass:
 
 def register_targets(user):
     """Classes and groups (current year) this person may open a register for."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return SchoolClass.objects.none(), Group.objects.none()
     managed = managed_school_ids(user)
@@ -242,7 +237,7 @@ def register_targets(user):
 
 def taught_targets(user):
     """Classes and groups (current year) this person teaches."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return SchoolClass.objects.none(), Group.objects.none()
     classes = SchoolClass.objects.filter(id__in=roles.taught_class_ids, year__is_current=True)
@@ -253,7 +248,7 @@ def taught_targets(user):
 def taught_registers(user, day):
     """The registers of that day of the classes and groups the person teaches
     (a teacher who also manages the school sees their own lessons here)."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return Register.objects.none()
     return (
@@ -306,7 +301,7 @@ def _teaches(roles, register) -> bool:
 
 def can_edit_register(user, register) -> bool:
     """Vie scolaire any time; the teacher on the day itself."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return False
     if register.school_id in managed_school_ids(user):
@@ -336,7 +331,7 @@ def _register(register_id):
 def access_register(user, register_id, *, for_write=False):
     """The register, if this person takes or manages it."""
     register_id = int_id_or_404(register_id)
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         raise Http404
     register = _register(register_id)

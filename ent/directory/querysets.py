@@ -6,7 +6,9 @@ from django.db import models
 from django.db.models import Q
 
 
-def _roles(user):
+def roles_of(user):
+    """The person's roles, or None for anyone not signed in (every app's
+    visible_to and access functions start here)."""
     if not getattr(user, "is_authenticated", False):
         return None
     return user.roles
@@ -14,7 +16,7 @@ def _roles(user):
 
 class SchoolQuerySet(models.QuerySet):
     def visible_to(self, user):
-        roles = _roles(user)
+        roles = roles_of(user)
         if roles is None:
             return self.none()
         q = Q(id__in=roles.school_ids)
@@ -25,7 +27,7 @@ class SchoolQuerySet(models.QuerySet):
     def administered_by(self, user):
         """Schools whose data the person may change: their staff schools and the
         schools of the territories they administer."""
-        roles = _roles(user)
+        roles = roles_of(user)
         if roles is None:
             return self.none()
         q = Q(id__in=roles.staff_school_ids())
@@ -36,7 +38,7 @@ class SchoolQuerySet(models.QuerySet):
 
 class SchoolClassQuerySet(models.QuerySet):
     def visible_to(self, user):
-        roles = _roles(user)
+        roles = roles_of(user)
         if roles is None:
             return self.none()
         q = Q(id__in=roles.pupil_class_ids | roles.taught_class_ids)
@@ -55,7 +57,7 @@ class PersonQuerySet(models.QuerySet):
         """Pupils whose file this person may open."""
         from ent.directory.models import Enrollment, Group
 
-        roles = _roles(user)
+        roles = roles_of(user)
         if roles is None:
             return self.none()
         current = Enrollment.objects.current()
@@ -82,7 +84,7 @@ class PersonQuerySet(models.QuerySet):
         that concern them."""
         from ent.directory.models import Guardianship, StaffRole, TeachingAssignment
 
-        roles = _roles(user)
+        roles = roles_of(user)
         if roles is None:
             return self.none()
         pupils = self.model.objects.pupils_visible_to(user).values("id")
@@ -122,7 +124,7 @@ class PersonQuerySet(models.QuerySet):
 
     def children_of(self, user):
         """The children this person is guardian of, currently enrolled."""
-        roles = _roles(user)
+        roles = roles_of(user)
         if roles is None:
             return self.none()
         return self.filter(id__in=roles.child_ids)
