@@ -1,8 +1,9 @@
 """Who may see and change what in the homework diary: the one place for these rules.
 
-Lists come from `Entry.objects.visible_to(user)` / `diary_for_pupil(...)`; single
-objects from the `access_*` functions, which raise Http404 both for a missing
-object and for one the person may not see. A person who may see an object but
+Lists come from `Entry.objects.visible_to(user)` (its queryset lives in models.py,
+as every app's does) and `diary_for_pupil(...)`; single objects from the
+`access_*` functions, which raise Http404 both for a missing object and for one
+the person may not see. A person who may see an object but
 not change it (a parent on a tick, the direction on an edit form) gets
 PermissionDenied (403): the page exists for them, the action does not.
 """
@@ -10,81 +11,34 @@ PermissionDenied (403): the page exists for them, the action does not.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 
-from ent.directory.models import Enrollment, Group, SchoolClass, StaffRole, User
+from ent.directory.models import Enrollment, Group, SchoolClass, Subject, TeachingAssignment, User
+from ent.directory.querysets import roles_of
 from ent.ids import int_id_or_404
-
-# Staff who read every diary of their school; only the direction puts a visa and
-# asks for the year's archive.
-READER_ROLES = (StaffRole.Role.DIRECTION, StaffRole.Role.VIE_SCOLAIRE)
-VISA_ROLES = (StaffRole.Role.DIRECTION,)
-
-
-def _roles(user):
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return user.roles
-
-
-def published_q(now=None):
-    return Q(publish_at__isnull=True) | Q(publish_at__lte=now or timezone.now())
+from homework.models import (
+    READER_ROLES,
+    VISA_ROLES,
+    Archive,
+    Attachment,
+    CalendarFeed,
+    Done,
+    Entry,
+    Revision,
+    Submission,
+    Visa,
+)
 
 
-def _groups_of_pupils(pupil_ids):
-    """Current groups of these pupils, as a subquery (no round trip)."""
-    return Group.members.through.objects.filter(user_id__in=pupil_ids, group__year__is_current=True).values("group_id")
-
-
-class EntryQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        roles = _roles(user)
-        if roles is None:
-            return self.none()
-        now = timezone.now()
-        q = Q(pk__in=[])
-        family_classes = set(roles.pupil_class_ids)
-        for class_ids in roles.child_class_ids.values():
-            family_classes |= class_ids
-        family_target = Q(school_class_id__in=family_classes)
-        if roles.pupil_group_ids:
-            family_target |= Q(group_id__in=roles.pupil_group_ids)
-        if roles.child_ids:
-            family_target |= Q(group_id__in=_groups_of_pupils(roles.child_ids))
-        if family_classes or roles.pupil_group_ids or roles.child_ids:
-            # Families see an entry only once it is published.
-            q |= family_target & published_q(now)
-        if roles.is_teacher:
-            taught = Q(school_class_id__in=roles.taught_class_ids) | Q(group_id__in=roles.taught_group_ids)
-            # A scheduled entry is its author's until it is published.
-            q |= taught & (published_q(now) | Q(author_id=roles.user_id))
-        readers = roles.staff_school_ids(*READER_ROLES)
-        if readers:
-            q |= Q(school_id__in=readers)
-        return self.filter(q)
-
-    def _of_pupil(self, pupil_id, class_ids):
-        """Entries of this pupil's classes and groups, published or not."""
-        return self.filter(Q(school_class_id__in=class_ids) | Q(group_id__in=_groups_of_pupils([pupil_id])))
-
-    def next_publication_for_pupil(self, pupil_id, class_ids):
-        """When the next scheduled entry of this pupil's classes and groups
-        appears (None: none scheduled): a cached diary page must not outlive it."""
-        entries = self._of_pupil(pupil_id, class_ids).filter(publish_at__gt=timezone.now())
-        return entries.aggregate(next=models.Min("publish_at"))["next"]
-
-    def with_done(self, pupil_id):
-        """Each entry annotated `done`: whether this pupil ticked it (no extra query)."""
-        from homework.models import Done
-
-        return self.annotate(done=models.Exists(Done.objects.filter(entry=models.OuterRef("pk"), pupil_id=pupil_id)))
-
-    def for_pupil(self, pupil_id, class_ids):
-        """What one pupil has to do: published entries of their classes and groups."""
-        return self._of_pupil(pupil_id, class_ids).filter(published_q())
+def menu_of(user) -> dict:
+    """What the homework sub-menu offers this person: the family pages (week,
+    calendar) and the diaries they may open."""
+    roles = user.roles
+    return {
+        "nav_family": roles.is_pupil or roles.is_parent,
+        "nav_diaries": roles.is_teacher or bool(roles.staff_school_ids(*READER_ROLES)),
+    }
 
 
 # --- The pupil a family page is about ---------------------------------------------------------
@@ -94,7 +48,7 @@ def family_pupil(user, selected_child_id=None):
     """(pupil, read_only) for the week page: a pupil's own diary, or for a parent
     the child chosen in the header (request.session["child_id"]), else their
     first child by first name. None for anyone else."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return None
     if roles.is_pupil:
@@ -117,21 +71,17 @@ def pupil_class_ids(user, pupil):
 
 
 def diary_for_pupil(user, pupil):
-    from homework.models import Entry
-
     return Entry.objects.for_pupil(pupil.id, pupil_class_ids(user, pupil))
 
 
 def next_publication_for_pupil(user, pupil):
-    from homework.models import Entry
-
     return Entry.objects.next_publication_for_pupil(pupil.id, pupil_class_ids(user, pupil))
 
 
 def access_feed_pupil(user, pupil_id) -> User:
     """A pupil whose calendar feed this person may hold: themselves, or their child."""
     pupil_id = int_id_or_404(pupil_id)
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         raise Http404
     is_self = pupil_id == roles.user_id and roles.is_pupil
@@ -139,6 +89,14 @@ def access_feed_pupil(user, pupil_id) -> User:
     if not (is_self or is_child):
         raise Http404
     return user if is_self else User.objects.get(id=pupil_id)
+
+
+def access_feed_pupils(user) -> list:
+    """The calendar page's pupils; 404 for someone who has none (staff, teachers)."""
+    pupils = feed_pupils(user)
+    if not pupils:
+        raise Http404
+    return pupils
 
 
 def feed_pupils(user) -> list:
@@ -153,8 +111,6 @@ def feed_pupils(user) -> list:
 
 
 def access_feed_by_token(token):
-    from homework.models import CalendarFeed
-
     feed = (
         CalendarFeed.objects.select_related("pupil", "owner")
         .filter(token=str(token)[:64], revoked_at__isnull=True, owner__is_active=True)
@@ -235,7 +191,7 @@ def access_target(user, slug, *, for_write=False, for_visa=False) -> Target:
     and the school's direction and vie scolaire. Writing is for its teachers,
     visas for the direction."""
     kind, obj_id = parse_target(slug)
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         raise Http404
     if kind == "c":
@@ -255,13 +211,13 @@ def access_target(user, slug, *, for_write=False, for_visa=False) -> Target:
 
 def can_visa(user, school) -> bool:
     """The school's direction puts visas on its diaries."""
-    roles = _roles(user)
+    roles = roles_of(user)
     return roles is not None and school.id in roles.staff_school_ids(*VISA_ROLES)
 
 
 def reads_school_archives(user, school) -> bool:
     """Direction and vie scolaire read every diary of their school, and its archives."""
-    roles = _roles(user)
+    roles = roles_of(user)
     return roles is not None and school.id in roles.staff_school_ids(*READER_ROLES)
 
 
@@ -278,10 +234,18 @@ def writable_targets(user) -> list[Target]:
     return [Target(school_class=c) for c in classes] + [Target(group=g) for g in groups]
 
 
+def access_readable_targets(user) -> list[Target]:
+    """The diaries page's classes and groups; 404 for someone who reads none."""
+    targets = readable_targets(user)
+    if not targets:
+        raise Http404
+    return targets
+
+
 def readable_targets(user) -> list[Target]:
     """Every diary the person may open: taught classes and groups, and for the
     direction and vie scolaire every class and group of their school."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return []
     readers = roles.staff_school_ids(*READER_ROLES)
@@ -302,8 +266,6 @@ def subjects_for(user, target: Target):
     """Subjects a teacher may post for this class/group: those of their teaching
     assignments there, or every subject of the school for a teacher assigned
     without a subject (primary teachers teach everything)."""
-    from ent.directory.models import Subject, TeachingAssignment
-
     assignments = TeachingAssignment.objects.filter(
         teacher=user, school_class=target.school_class, group=target.group
     ).values_list("subject_id", flat=True)
@@ -319,8 +281,6 @@ def subjects_for(user, target: Target):
 def access_entry(user, entry_id, *, for_write=False):
     """An entry the person sees. Writing (edit, copy, delete) is for its author
     while they still teach that class or group."""
-    from homework.models import Entry
-
     entry_id = int_id_or_404(entry_id)
     entry = (
         Entry.objects.visible_to(user)
@@ -371,9 +331,16 @@ def access_pupil_entry(user, entry_id):
     return entry
 
 
-def access_attachment(user, attachment_id):
-    from homework.models import Attachment
+def access_pupil_work(user, entry_id):
+    """A piece of work (not a lesson summary) the person ticks as its pupil:
+    a lesson has nothing to tick, so it is 404 as a missing entry is."""
+    entry = access_pupil_entry(user, entry_id)
+    if not entry.is_work:
+        raise Http404
+    return entry
 
+
+def access_attachment(user, attachment_id):
     attachment_id = int_id_or_404(attachment_id)
     attachment = (
         Attachment.objects.filter(id=attachment_id, entry__in=_visible_ids(user)).select_related("entry").first()
@@ -384,15 +351,11 @@ def access_attachment(user, attachment_id):
 
 
 def _visible_ids(user):
-    from homework.models import Entry
-
     return Entry.objects.visible_to(user).values("id")
 
 
 def access_submission(user, submission_id):
     """A hand-in: its pupil and the teachers of the class or group see it."""
-    from homework.models import Submission
-
     submission_id = int_id_or_404(submission_id)
     submission = Submission.objects.select_related("entry", "pupil").filter(id=submission_id).first()
     if submission is None:
@@ -406,15 +369,11 @@ def access_submission(user, submission_id):
 
 
 def _entry_visible(user, entry_id) -> bool:
-    from homework.models import Entry
-
     return Entry.objects.visible_to(user).filter(id=entry_id).exists()
 
 
 def submissions_visible_to(user, entry):
     """Hand-ins of an entry: all of them for its teachers, one's own for a pupil."""
-    from homework.models import Submission
-
     qs = Submission.objects.filter(entry=entry).select_related("pupil")
     if is_teacher_of(user, entry):
         return qs
@@ -427,8 +386,6 @@ def submissions_visible_to(user, entry):
 
 
 def is_done_by(pupil, entry) -> bool:
-    from homework.models import Done
-
     return Done.objects.filter(entry=entry, pupil=pupil).exists()
 
 
@@ -440,8 +397,6 @@ def work_progress(entry) -> tuple[int, int]:
 
 def submission_rows(entry) -> list:
     """Every pupil of the class or group, with their hand-in if any (for its teachers)."""
-    from homework.models import Submission
-
     by_pupil = {s.pupil_id: s for s in Submission.objects.filter(entry=entry)}
     pupils = User.objects.filter(Q(id__in=target_of(entry).pupil_ids()) | Q(id__in=list(by_pupil))).order_by(
         "last_name", "first_name"
@@ -450,37 +405,27 @@ def submission_rows(entry) -> list:
 
 
 def revisions_of(entry) -> list:
-    from homework.models import Revision
-
     return list(Revision.objects.filter(entry=entry).select_related("author"))
 
 
 def recent_visas(target: Target, limit=5) -> list:
-    from homework.models import Visa
-
     return list(
         Visa.objects.filter(school_class=target.school_class, group=target.group).select_related("signed_by")[:limit]
     )
 
 
 def recent_archives(target: Target, limit=5) -> list:
-    from homework.models import Archive
-
     return list(Archive.objects.filter(school_class=target.school_class)[:limit])
 
 
 def live_feeds(owner, pupils) -> dict:
     """The person's calendar addresses still in use, by pupil id."""
-    from homework.models import CalendarFeed
-
     feeds = CalendarFeed.objects.filter(owner=owner, pupil__in=pupils, revoked_at__isnull=True)
     return {f.pupil_id: f for f in feeds}
 
 
 def feed_entries(feed, since):
     """Work in a calendar feed: the feed's pupil's, due from `since` on."""
-    from homework.models import Entry
-
     return (
         Entry.objects.for_pupil(feed.pupil_id, feed.pupil.roles.pupil_class_ids)
         .filter(kind=Entry.Kind.WORK, due_on__gte=since)
@@ -489,14 +434,16 @@ def feed_entries(feed, since):
     )
 
 
-def access_archive(user, archive_id):
-    from homework.models import Archive
-
+def access_archive(user, archive_id, *, ready=False):
+    """A diary's archive, for its school's readers; ready: only once its PDF is
+    made (a download of one still being prepared is 404, as a missing one)."""
     archive_id = int_id_or_404(archive_id)
     archive = Archive.objects.select_related("school_class__school").filter(id=archive_id).first()
     if archive is None:
         raise Http404
     if archive.school_class.school_id not in user.roles.staff_school_ids(*READER_ROLES):
+        raise Http404
+    if ready and archive.status != Archive.Status.READY:
         raise Http404
     return archive
 
@@ -520,9 +467,6 @@ def tick_rows(user, entry) -> Ticks | None:
     Two queries, whatever the class size."""
     if not can_see_ticks(user, entry):
         return None
-    # In the function: homework.models imports this module (its querysets' visible_to).
-    from homework.models import Done
-
     target = Target(school_class=entry.school_class) if entry.school_class_id else Target(group=entry.group)
     pupils = list(
         User.objects.filter(id__in=target.pupil_ids())

@@ -26,8 +26,19 @@ from ent.notify.api import notify
 from ent.pagecache import bump_after_commit
 from ent.sanitize import sanitize_html
 from homework import files, pagescopes
-from homework.access import Target, published_q, target_of
-from homework.models import Archive, Attachment, CalendarFeed, Done, Entry, Reminder, Revision, Submission, Visa
+from homework.access import Target, target_of
+from homework.models import (
+    Archive,
+    Attachment,
+    CalendarFeed,
+    Done,
+    Entry,
+    Reminder,
+    Revision,
+    Submission,
+    Visa,
+    published_q,
+)
 
 log = logging.getLogger(__name__)
 

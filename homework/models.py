@@ -12,10 +12,71 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ent.directory.models import Group, StaffRole
+from ent.directory.querysets import roles_of
 from ent.files import Scanned
-from homework.access import EntryQuerySet
 
 USER = settings.AUTH_USER_MODEL
+
+# Staff who read every diary of their school; only the direction puts a visa and
+# asks for the year's archive.
+READER_ROLES = (StaffRole.Role.DIRECTION, StaffRole.Role.VIE_SCOLAIRE)
+VISA_ROLES = (StaffRole.Role.DIRECTION,)
+
+
+def published_q(now=None):
+    return Q(publish_at__isnull=True) | Q(publish_at__lte=now or timezone.now())
+
+
+def _groups_of_pupils(pupil_ids):
+    """Current groups of these pupils, as a subquery (no round trip)."""
+    return Group.members.through.objects.filter(user_id__in=pupil_ids, group__year__is_current=True).values("group_id")
+
+
+class EntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        roles = roles_of(user)
+        if roles is None:
+            return self.none()
+        now = timezone.now()
+        q = Q(pk__in=[])
+        family_classes = set(roles.pupil_class_ids)
+        for class_ids in roles.child_class_ids.values():
+            family_classes |= class_ids
+        family_target = Q(school_class_id__in=family_classes)
+        if roles.pupil_group_ids:
+            family_target |= Q(group_id__in=roles.pupil_group_ids)
+        if roles.child_ids:
+            family_target |= Q(group_id__in=_groups_of_pupils(roles.child_ids))
+        if family_classes or roles.pupil_group_ids or roles.child_ids:
+            # Families see an entry only once it is published.
+            q |= family_target & published_q(now)
+        if roles.is_teacher:
+            taught = Q(school_class_id__in=roles.taught_class_ids) | Q(group_id__in=roles.taught_group_ids)
+            # A scheduled entry is its author's until it is published.
+            q |= taught & (published_q(now) | Q(author_id=roles.user_id))
+        readers = roles.staff_school_ids(*READER_ROLES)
+        if readers:
+            q |= Q(school_id__in=readers)
+        return self.filter(q)
+
+    def _of_pupil(self, pupil_id, class_ids):
+        """Entries of this pupil's classes and groups, published or not."""
+        return self.filter(Q(school_class_id__in=class_ids) | Q(group_id__in=_groups_of_pupils([pupil_id])))
+
+    def next_publication_for_pupil(self, pupil_id, class_ids):
+        """When the next scheduled entry of this pupil's classes and groups
+        appears (None: none scheduled): a cached diary page must not outlive it."""
+        entries = self._of_pupil(pupil_id, class_ids).filter(publish_at__gt=timezone.now())
+        return entries.aggregate(next=models.Min("publish_at"))["next"]
+
+    def with_done(self, pupil_id):
+        """Each entry annotated `done`: whether this pupil ticked it (no extra query)."""
+        return self.annotate(done=models.Exists(Done.objects.filter(entry=models.OuterRef("pk"), pupil_id=pupil_id)))
+
+    def for_pupil(self, pupil_id, class_ids):
+        """What one pupil has to do: published entries of their classes and groups."""
+        return self._of_pupil(pupil_id, class_ids).filter(published_q())
 
 
 class Entry(models.Model):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,21 +21,18 @@ from homework import access, actions, pagescopes
 from homework.forms import (
     CopyForm,
     EditEntryForm,
-    FeedForm,
     HandInForm,
     NewEntryForm,
     VisaForm,
     entry_initial,
 )
 from homework.ical import build_calendar
-from homework.models import Archive, Entry
+from homework.models import Entry
 
 
 def _render(request, template, context, **kwargs):
     """render() plus what the homework sub-menu needs."""
-    roles = request.user.roles
-    context["nav_family"] = roles.is_pupil or roles.is_parent
-    context["nav_diaries"] = roles.is_teacher or bool(roles.staff_school_ids(*access.READER_ROLES))
+    context |= access.menu_of(request.user)
     return render(request, template, context, **kwargs)
 
 
@@ -131,9 +128,7 @@ def week(request):
 def tick(request, entry_id):
     """A pupil ticks (done=1) or unticks (done=0) a piece of work. Works as a
     plain form; the script sends the same form and gets JSON back."""
-    entry = access.access_pupil_entry(request.user, entry_id)
-    if not entry.is_work:
-        raise Http404
+    entry = access.access_pupil_work(request.user, entry_id)
     done = actions.do_tick(request.user, entry, request.POST.get("done") == "1")
     if request.headers.get("X-Requested-With") == "fetch":
         return JsonResponse({"done": done})
@@ -215,9 +210,7 @@ def submission_download(request, submission_id):
 @login_required
 @require_GET
 def diaries(request):
-    targets = access.readable_targets(request.user)
-    if not targets:
-        raise Http404
+    targets = access.access_readable_targets(request.user)
     by_school = defaultdict(list)
     for t in targets:
         by_school[t.school].append(t)
@@ -375,9 +368,7 @@ def archive_request(request, target):
 @login_required
 @require_GET
 def archive_download(request, archive_id):
-    archive = access.access_archive(request.user, archive_id)
-    if archive.status != Archive.Status.READY:
-        raise Http404
+    archive = access.access_archive(request.user, archive_id, ready=True)
     name = f"cahier-de-textes-{archive.school_class.name}-{archive.requested_at:%Y-%m-%d}.pdf"
     return _presigned_redirect(archive.key, name, "application/pdf")
 
@@ -389,9 +380,7 @@ def archive_download(request, archive_id):
 @require_GET
 def calendar(request):
     user = request.user
-    pupils = access.feed_pupils(user)
-    if not pupils:
-        raise Http404
+    pupils = access.access_feed_pupils(user)
     feeds = access.live_feeds(user, pupils)
     rows = []
     for pupil in pupils:
@@ -404,10 +393,7 @@ def calendar(request):
 @login_required
 @require_POST
 def calendar_regenerate(request):
-    form = FeedForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    pupil = access.access_feed_pupil(request.user, form.cleaned_data["pupil"])
+    pupil = access.access_feed_pupil(request.user, request.POST.get("pupil"))
     actions.do_regenerate_feed(request.user, pupil)
     messages.success(request, _("A new address was made. The previous one no longer works."))
     return redirect("homework:calendar")
@@ -416,10 +402,7 @@ def calendar_regenerate(request):
 @login_required
 @require_POST
 def calendar_revoke(request):
-    form = FeedForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    pupil = access.access_feed_pupil(request.user, form.cleaned_data["pupil"])
+    pupil = access.access_feed_pupil(request.user, request.POST.get("pupil"))
     actions.do_revoke_feed(request.user, pupil)
     messages.success(request, _("The address was deleted: calendars using it no longer update."))
     return redirect("homework:calendar")

@@ -351,14 +351,23 @@ def moderated_school_ids(user) -> frozenset:
     return user.roles.staff_school_ids(StaffRole.Role.DIRECTION)
 
 
+def access_moderated_schools(user) -> frozenset:
+    """The schools whose reports the person handles (the moderation page); 404
+    for anyone who directs none."""
+    schools = moderated_school_ids(user)
+    if not schools:
+        raise Http404
+    return schools
+
+
 def reports_visible_to(user):
     return Report.objects.filter(message__conversation__school_id__in=moderated_school_ids(user))
 
 
 def access_message(user, message_id, *, for_moderation=False, for_write=False) -> Message:
     """A message of one's conversations; for moderation, a reported message of a
-    school one directs. for_write (the edit form): its author only, 403 for the
-    other participants who see it."""
+    school one directs. for_write (editing, deleting): its author only, 403 for
+    the other participants who see it."""
     message_id = int_id_or_404(message_id)
     if for_moderation:
         qs = Message.objects.filter(
@@ -426,9 +435,12 @@ def access_announce_targets(user):
     return announce_targets(user)
 
 
-def access_announcement(user, announcement_id, *, for_write=False, for_reply=False) -> Announcement:
+def access_announcement(
+    user, announcement_id, *, for_write=False, for_reply=False, for_confirmation=False
+) -> Announcement:
     """for_write: its author (reminders, who read it). for_reply: the families it
-    was sent to (others who see it, like the school's staff, get 403)."""
+    was sent to (others who see it, like the school's staff, get 403).
+    for_confirmation: those families too, and only if it asks to be confirmed."""
     announcement_id = int_id_or_404(announcement_id)
     announcement = (
         Announcement.objects.visible_to(user)
@@ -441,7 +453,9 @@ def access_announcement(user, announcement_id, *, for_write=False, for_reply=Fal
     if for_write and announcement.author_id != user.pk:
         # Seen by its recipients and the school's staff, changed by its author only.
         raise PermissionDenied
-    if for_reply and recipient_link(user, announcement) is None:
+    if (for_reply or for_confirmation) and recipient_link(user, announcement) is None:
+        raise PermissionDenied
+    if for_confirmation and not announcement.requires_confirmation:
         raise PermissionDenied
     return announcement
 

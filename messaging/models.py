@@ -1,5 +1,8 @@
 """Conversations, messages, attachments, reports, announcements and the per-school policy.
 
+Each list's `visible_to(user)` is on its queryset, just above its model: what a
+person may *read*. Who may *write* to whom is the policy in messaging/access.py.
+
 Read state is one number per participant (the id of the last message they read):
 unread counts and read receipts both come from it, so a conversation of 1,000
 messages costs no row per message per reader.
@@ -16,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ent.files import Scanned
-from messaging.querysets import AnnouncementQuerySet, ConversationQuerySet, MessageQuerySet
 
 EDIT_WINDOW = timedelta(minutes=10)
 MAX_BODY = 10_000
@@ -55,6 +57,19 @@ class SchoolPolicy(models.Model):
 
 
 DEFAULT_POLICY = SchoolPolicy(pupils_may_write=True, pupils_may_start=True, parents_may_start=True)
+
+
+def _authenticated(user):
+    return getattr(user, "is_authenticated", False) and user.pk is not None
+
+
+class ConversationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Only the conversations one takes part in: nobody reads others' mail,
+        not even direction (moderation shows reported messages, see access.py)."""
+        if not _authenticated(user):
+            return self.none()
+        return self.filter(participants__user=user)
 
 
 class Conversation(models.Model):
@@ -113,6 +128,13 @@ class Participant(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.conversation_id}"
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not _authenticated(user):
+            return self.none()
+        return self.filter(conversation__participants__user=user)
 
 
 class Message(models.Model):
@@ -204,6 +226,19 @@ class Report(models.Model):
 
     def __str__(self):
         return f"report on {self.message_id}"
+
+
+class AnnouncementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Its author, its recipients, and the staff of its school (who answer for
+        what the school sends)."""
+        if not _authenticated(user):
+            return self.none()
+        q = Q(author=user) | Q(id__in=AnnouncementRecipient.objects.filter(user=user).values("announcement_id"))
+        staff_schools = user.roles.staff_school_ids()
+        if staff_schools:
+            q |= Q(school_id__in=staff_schools)
+        return self.filter(q)
 
 
 class Announcement(models.Model):

@@ -4,9 +4,7 @@ delivery on top."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -209,12 +207,9 @@ def edit_message(request, message_id):
 @login_required
 @require_POST
 def delete_message(request, message_id):
-    message = access.access_message(request.user, message_id)
-    try:
+    message = access.access_message(request.user, message_id, for_write=True)
+    with errors.reported(request, _("Your message was deleted.")):
         actions.do_delete_message(request.user, message)
-    except actions.NotAllowed:
-        raise PermissionDenied from None
-    messages.success(request, _("Your message was deleted."))
     return redirect(reverse("messaging:conversation", args=[message.conversation_id]) + f"#m{message.id}")
 
 
@@ -251,9 +246,7 @@ def attachment(request, attachment_id):
 @login_required
 @require_GET
 def reports(request):
-    schools = access.moderated_school_ids(request.user)
-    if not schools:
-        raise Http404
+    schools = access.access_moderated_schools(request.user)
     rows = (
         access.reports_visible_to(request.user)
         .select_related("message__author", "message__conversation", "reporter")
@@ -365,12 +358,9 @@ def announcement(request, announcement_id):
 @login_required
 @require_POST
 def confirm_announcement(request, announcement_id):
-    item = access.access_announcement(request.user, announcement_id)
-    try:
+    item = access.access_announcement(request.user, announcement_id, for_confirmation=True)
+    with errors.reported(request, _("Thank you: the school knows you have read this announcement.")):
         actions.do_confirm_announcement(request.user, item)
-    except actions.NotAllowed:
-        raise PermissionDenied from None
-    messages.success(request, _("Thank you: the school knows you have read this announcement."))
     return redirect("messaging:announcement", item.pk)
 
 

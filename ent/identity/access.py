@@ -30,6 +30,16 @@ def may_see_queue(user) -> bool:
     return office_filter(user) is not None
 
 
+def access_queue(user):
+    """The identities waiting to be linked that this office resolves; 404 for
+    anyone who is no such office."""
+    from ent.identity.models import PendingLink
+
+    if not may_see_queue(user):
+        raise Http404
+    return PendingLink.objects.visible_to(user).waiting()
+
+
 def access_pending_link(user, link_id):
     from ent.identity.models import PendingLink
 

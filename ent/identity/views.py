@@ -5,7 +5,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 from ent.directory.models import User
 from ent.identity import access, actions
 from ent.identity.forms import LinkForm
-from ent.identity.models import PendingLink
 
 log = logging.getLogger("ent.identity")
 
@@ -22,14 +21,7 @@ log = logging.getLogger("ent.identity")
 @login_required
 @require_GET
 def queue(request):
-    if not access.may_see_queue(request.user):
-        raise Http404
-    links = (
-        PendingLink.objects.visible_to(request.user)
-        .waiting()
-        .select_related("provider", "school")
-        .prefetch_related("candidates")[:200]
-    )
+    links = access.access_queue(request.user).select_related("provider", "school").prefetch_related("candidates")[:200]
     linked = access.linked_accounts_visible_to(request.user).select_related("user").order_by("-date_joined")[:100]
     return render(request, "identity/queue.html", {"links": links, "linked": linked})
 

@@ -13,6 +13,20 @@ R3 no private names across modules: nobody outside module M uses `M._name`.
 R6 no module-level import cycle between project modules (in-function imports
    are how a cycle is broken when it must be, with a comment why), and no
    benchmark hooks inside production apps (they live under bench/).
+R7 querysets and managers live in their app's models.py (or models/ package),
+   next to the model they serve: Django's own place for them, the one a
+   newcomer opens first, and the only place where a queryset can name its
+   app's other models (`Done` in `EntryQuerySet.with_done`) without an
+   in-function import: models.py imports nothing of its own app, so a
+   querysets.py or access.py holding them needs `from app.models import X`
+   inside the methods, or a cycle. (R4, R5 are the file gate and the cache's
+   invalidation, tested in tests/files and the apps' test_actions_bump_pages.)
+R8 views decide no access: no Http404 or PermissionDenied in a views module
+   (raised, caught or imported) and no reading of the person's roles or
+   Django's is_staff/is_superuser/has_perm there. Whether an object exists for
+   this person, and whether they may act on it, is an `access_*()` function's
+   answer in access.py (it returns the object or raises), so the access matrix
+   and the access tests cover every such decision in one place.
 
 Each rule is parametrized per app so a failure names the app and every line
 that breaks it. PENDING may name an app that is being brought in line, with
@@ -369,6 +383,153 @@ def test_r6_no_bench_hooks_in_apps(app):
     assert hooks == [], f"benchmark hooks belong under bench/ (bench/pages/<app>.py): {hooks}"
 
 
+# --- R7: querysets in models.py --------------------------------------------------------
+
+# Querysets not yet in their app's models.py, each named by module and class,
+# in files another engineer owns this session. May only shrink: a new one fails,
+# and an entry that no longer matches fails too (remove it).
+QUERYSETS_ELSEWHERE = {
+    # The directory's owner moves them into ent/directory/models.py (and roles_of,
+    # which every app imports, next to the roles in ent/directory/roles.py).
+    "ent.directory.querysets.SchoolQuerySet": "ent/directory is the dirbump/login engineers' this session",
+    "ent.directory.querysets.SchoolClassQuerySet": "ent/directory is the dirbump/login engineers' this session",
+    "ent.directory.querysets.PersonQuerySet": "ent/directory is the dirbump/login engineers' this session",
+    "media.access.ItemQuerySet": "media/ is the mediafiles engineer's this session",
+    "media.access.FleetQuerySet": "media/ is the mediafiles engineer's this session",
+}
+
+
+def _is_queryset_class(node):
+    """A class built on a QuerySet or a Manager (`models.QuerySet`, `UserManager.from_queryset(...)`)."""
+    for base in node.bases:
+        text = ast.unparse(base)
+        head = text.split("(")[0]
+        if head.endswith(("QuerySet", "Manager")) or ".from_queryset(" in text or "as_manager" in text:
+            return True
+    return False
+
+
+def _is_models_module(module):
+    parts = module.name.split(".")
+    return parts[-1] == "models" or "models" in parts[:-1]
+
+
+def _r7_classes(module):
+    """(qualified name, where) of each queryset or manager class the module defines outside models."""
+    if ".migrations." in module.name or _is_models_module(module):
+        return []
+    return [
+        (f"{module.name}.{node.name}", module.where(node))
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.ClassDef) and _is_queryset_class(node)
+    ]
+
+
+@pytest.mark.parametrize("app", _app_params())
+def test_r7_querysets_live_in_models(app):
+    offences = [
+        f"{where} defines {name}"
+        for m in _modules_of(app)
+        for name, where in _r7_classes(m)
+        if name not in QUERYSETS_ELSEWHERE
+    ]
+    assert offences == [], "a queryset or manager goes in its app's models.py, above its model:\n" + "\n".join(offences)
+
+
+def test_r7_querysets_elsewhere_only_shrink():
+    found = {name for m in MODULES.values() for name, _ in _r7_classes(m)}
+    stale = sorted(set(QUERYSETS_ELSEWHERE) - found)
+    assert stale == [], f"these querysets moved to models.py: remove them from QUERYSETS_ELSEWHERE: {stale}"
+
+
+# --- R8: views decide no access ----------------------------------------------------------
+
+ACCESS_EXCEPTIONS = {"Http404", "PermissionDenied"}
+ACCESS_ATTRIBUTES = {"roles", "is_staff", "is_superuser", "has_perm", "has_perms"}
+
+# Views that still decide, each named by module and function ("<module>" for a
+# module-level import), in files another engineer owns this session. May only
+# shrink: a new one fails, and an entry that no longer matches fails too.
+VIEWS_DECIDING = {
+    **dict.fromkeys(
+        [
+            "ent.directory.views:home",
+            "ent.directory.views_admin:<module>",
+            "ent.directory.views_admin:manage_home",
+            "ent.directory.views_admin:letters_download",
+            "ent.directory.views_admin:privacy_export_download",
+        ],
+        "ent/directory is the dirbump/login engineers' this session",
+    ),
+    **dict.fromkeys(
+        [
+            "absences.views:<module>",
+            "absences.views:home",
+            "absences.views:register_open",
+            "absences.views:notice_document",
+        ],
+        "absences/views.py is the register engineer's this session",
+    ),
+    **dict.fromkeys(
+        [
+            "media.views.library:<module>",
+            "media.views.library:_redirect_to_object",
+            "media.views.library:_current_child",
+            "media.views.repository:<module>",
+            "media.views.repository:fdroid_file",
+        ],
+        "media/ is the mediafiles engineer's this session",
+    ),
+}
+
+
+def _enclosing_function(module, node):
+    while node is not None:
+        node = module.parents.get(node)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return node.name
+    return "<module>"
+
+
+def _r8_offences(module):
+    """{"module:function": [what, ...]} for each place a views module decides access."""
+    found = {}
+
+    def add(node, what):
+        found.setdefault(f"{module.name}:{_enclosing_function(module, node)}", []).append(
+            f"{module.where(node)} {what}"
+        )
+
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name in ACCESS_EXCEPTIONS:
+                    add(node, f"imports {alias.name}")
+        elif isinstance(node, ast.Name) and node.id in ACCESS_EXCEPTIONS:
+            add(node, f"uses {node.id}")
+        elif isinstance(node, ast.Attribute) and node.attr in ACCESS_EXCEPTIONS | ACCESS_ATTRIBUTES:
+            add(node, f"uses .{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("app", _app_params())
+def test_r8_views_decide_no_access(app):
+    offences = [
+        line
+        for m in _views_of(app)
+        for where, lines in _r8_offences(m).items()
+        if where not in VIEWS_DECIDING
+        for line in lines
+    ]
+    assert offences == [], "ask access.py (an access_*() that returns the object or raises):\n" + "\n".join(offences)
+
+
+def test_r8_views_deciding_only_shrink():
+    found = {where for m in MODULES.values() if m.is_views for where in _r8_offences(m)}
+    stale = sorted(set(VIEWS_DECIDING) - found)
+    assert stale == [], f"these views no longer decide access: remove them from VIEWS_DECIDING: {stale}"
+
+
 # --- The checks check something -------------------------------------------------------
 
 
@@ -440,3 +601,56 @@ def test_the_private_name_check_sees_what_it_forbids():
 def test_the_cycle_finder_finds_cycles():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"f"}, "f": {"e"}, "g": set()}
     assert sorted(sorted(c) for c in strongly_connected(graph)) == [["a", "b", "c"], ["e", "f"]]
+
+
+def test_the_queryset_place_check_sees_what_it_forbids():
+    source = (
+        "from django.db import models\n"
+        "from django.contrib.auth.models import UserManager\n"
+        "class EntryQuerySet(models.QuerySet):\n    pass\n"
+        "class PersonManager(UserManager.from_queryset(EntryQuerySet)):\n    pass\n"
+        "class Plain(models.Manager):\n    pass\n"
+        "class Target:\n    pass\n"
+    )
+    names = [name for name, _ in _r7_classes(_fake("homework.access", source))]
+    assert names == ["homework.access.EntryQuerySet", "homework.access.PersonManager", "homework.access.Plain"]
+    # A querysets.py is "elsewhere" too: one kind of place, not two.
+    assert len(_r7_classes(_fake("homework.querysets", source))) == 3
+    assert _r7_classes(_fake("homework.models", source)) == []
+    assert _r7_classes(_fake("absences.models.registers", source)) == []
+
+
+def test_the_access_decision_check_sees_what_it_forbids():
+    bad = _fake(
+        "homework.views",
+        "from django.http import Http404\n"
+        "from django.core import exceptions\n"
+        "def diaries(request):\n"
+        "    if not access.readable_targets(request.user):\n"
+        "        raise Http404\n"
+        "def tick(request):\n"
+        "    if request.user.roles.is_pupil or request.user.is_staff:\n"
+        "        raise exceptions.PermissionDenied\n"
+        "def other(request):\n"
+        "    try:\n"
+        "        pass\n"
+        "    except Http404:\n"
+        "        pass\n",
+    )
+    offences = _r8_offences(bad)
+    assert sorted(offences) == [
+        "homework.views:<module>",
+        "homework.views:diaries",
+        "homework.views:other",
+        "homework.views:tick",
+    ]
+    assert any("uses .roles" in o for o in offences["homework.views:tick"])
+    assert any("uses .is_staff" in o for o in offences["homework.views:tick"])
+    assert any("uses .PermissionDenied" in o for o in offences["homework.views:tick"])
+    good = _fake(
+        "homework.views",
+        "def diaries(request):\n"
+        "    targets = access.access_readable_targets(request.user)\n"
+        "    return render(request, 't.html', {'targets': targets, 'menu': access.menu(request.user)})\n",
+    )
+    assert _r8_offences(good) == {}
