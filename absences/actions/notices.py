@@ -78,10 +78,8 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
         data.get("end_time"),
     )
     reason = data["reason"]
-    doc = {}
-    if document is not None:
-        # Checked before the upload too: no file sent to the store for a notice
-        # that will be refused.
+
+    def check():
         check_notice(
             pupil,
             enrollment,
@@ -91,6 +89,12 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
             start_date=data["start_date"],
             end_date=data["end_date"],
         )
+
+    doc = {}
+    if document is not None:
+        # Checked before the upload too: no file sent to the store for a notice
+        # that will be refused.
+        check()
         checked = check_document(document)
         key = f"absences/notices/{pupil.id}/{uuid.uuid4().hex}{checked.extension}"
         files.put(key, document, checked)
@@ -104,15 +108,8 @@ def do_declare_notice(user, pupil, enrollment, *, data: dict, document=None):
         with transaction.atomic():
             # One declaration at a time per pupil, so two overlapping ones cannot both pass.
             list(User.objects.select_for_update().filter(id=pupil.id).order_by().values_list("id", flat=True))
-            check_notice(
-                pupil,
-                enrollment,
-                reason=reason,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-            )
+            # Again under the lock: another declaration may have landed meanwhile.
+            check()
             notice = AbsenceNotice.objects.create(
                 pupil=pupil,
                 school=enrollment.school_class.school,
