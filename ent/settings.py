@@ -196,7 +196,8 @@ if REDIS_URL:
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     DJANGO_REDIS_LOGGER = "ent.cache"
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Django's engines, writing a new session once at login (ent/directory/session_engines).
+    SESSION_ENGINE = "ent.directory.session_engines.cached_db"
 elif env_str("ENT_FILE_CACHE_DIR", ""):
     # `make run`: the web process, the Celery worker and beat must see one cache
     # (a notification a task creates forgets the cached badge and pages), and
@@ -207,11 +208,11 @@ elif env_str("ENT_FILE_CACHE_DIR", ""):
             "LOCATION": env_str("ENT_FILE_CACHE_DIR", ""),
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    SESSION_ENGINE = "ent.directory.session_engines.db"
 else:
     # A real local cache (never the dummy cache): allauth's rate limits count in it.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    SESSION_ENGINE = "ent.directory.session_engines.db"
 
 # Channels
 # Capacity and expiry are explicit: a full or expired channel drops a push, never a

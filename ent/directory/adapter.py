@@ -92,18 +92,20 @@ class AccountAdapter(DefaultAccountAdapter):
 
     @staticmethod
     def _first_mfa_setup_right_after_login() -> bool:
-        from allauth.account.internal.flows.login import get_authentication_records
         from allauth.mfa.models import Authenticator
+
+        from ent.directory.sessions import logged_in_at
 
         request = context.request
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return False
-        records = get_authentication_records(request, user)
-        if not records:
+        # Our own stamp, written at login (ent.directory.sessions): allauth's
+        # record of it is not public API.
+        at = logged_in_at(request)
+        if at is None:
             return False
-        logged_in_at = records[-1]["at"]
-        if time.time() - logged_in_at >= account_settings.REAUTHENTICATION_TIMEOUT:
+        if time.time() - at >= account_settings.REAUTHENTICATION_TIMEOUT:
             return False
-        login_time = datetime.fromtimestamp(logged_in_at, tz=UTC)
+        login_time = datetime.fromtimestamp(at, tz=UTC)
         return not Authenticator.objects.filter(user=user, created_at__lt=login_time).exists()

@@ -20,6 +20,7 @@ Public API for other modules (login, MFA, remember-me):
 """
 
 import logging
+import time
 from importlib import import_module
 from types import SimpleNamespace
 
@@ -204,18 +205,91 @@ class SessionActivityMiddleware:
         return response
 
 
-def track_session(request) -> None:
-    """List this request's session among the person's devices (allauth does it
-    for its own logins; our activation page logs in with Django's login)."""
+def list_session(request) -> None:
+    """List this request's session among the person's devices, in one
+    INSERT ... ON CONFLICT (an UPSERT on the unique session key).
+
+    Why not allauth's own login receiver (usersessions' `on_user_logged_in`,
+    disconnected in `connect()`): it first walks every listed session of the
+    person, reading each one back from the session store (and its person) to
+    drop the dead ones, then runs a get_or_create: about six round trips and
+    ~6 ms of CPU per login, more for a family with several "stay signed in"
+    devices. The dead rows are dropped where they are shown instead (allauth's
+    "Mes appareils" page purges them as it lists them) and by the nightly
+    retention purge (`purge_devices`). The row holds what allauth's
+    `create_from_request` stores: person, address, user agent, times."""
+    from allauth.account.adapter import get_adapter
     from allauth.usersessions.models import UserSession
 
+    session = request.session
+    if not session.session_key:
+        session.save()
+    agent = request.META.get("HTTP_USER_AGENT", "")[: UserSession._meta.get_field("user_agent").max_length]
+    now = timezone.now()
+    row = UserSession(
+        user_id=request.user.pk,
+        session_key=session.session_key,
+        ip=get_adapter().get_client_ip(request),
+        user_agent=agent,
+        created_at=now,
+        last_seen_at=now,
+    )
+    UserSession.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["session_key"],
+        update_fields=["user", "ip", "user_agent", "last_seen_at"],
+    )
+
+
+def track_session(request) -> None:
+    """List this request's session among the person's devices (allauth's logins
+    are listed by `_on_allauth_logged_in`; our activation page logs in with
+    Django's login and calls this)."""
     try:
-        UserSession.objects.create_from_request(request)
-    except PermissionDenied:  # allauth could not tell the client's address
+        list_session(request)
+    except PermissionDenied:  # the client's address could not be told
         logger.warning("session not listed: no client address")
 
 
+def purge_devices(cutoff, dry_run) -> int:
+    """A retention hook (ent/directory/privacy.py, f(cutoff, dry_run)): drop the
+    device rows whose session is gone from the database (expired and purged,
+    or deleted), so rows of sessions nobody ended do not pile up now that a
+    login no longer walks them. Sessions live in the database with both engines
+    used here (db, cached_db)."""
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+
+    alive = Session.objects.filter(expire_date__gte=timezone.now()).values("session_key")
+    stale = UserSession.objects.exclude(session_key__in=alive)
+    if dry_run:
+        return stale.count()
+    return stale.delete()[1].get(UserSession._meta.label, 0)
+
+
+# When the person signed in through allauth (a time.time()), in their session:
+# ent/directory/adapter.py lets staff set up their first second factor right
+# after it without typing their password again. A login made otherwise (the
+# activation page, a test's force_login) has none: the password is asked.
+LOGGED_IN_AT = "ent_logged_in_at"
+
+
+def logged_in_at(request) -> float | None:
+    session = getattr(request, "session", None)
+    return session.get(LOGGED_IN_AT) if session is not None else None
+
+
 # --- Signals --------------------------------------------------------------------------
+
+
+def _on_allauth_logged_in(sender, request, **kwargs):
+    # allauth's user_logged_in, as its usersessions receiver was: every allauth
+    # login (password, passkey, IdP), once its stages (MFA) are through. The
+    # stamp goes into the session that is written at the end of this request
+    # anyway: no write of its own.
+    request.session[LOGGED_IN_AT] = time.time()
+    track_session(request)
 
 
 def _on_logged_out(sender, request, user, **kwargs):
@@ -242,8 +316,16 @@ def _on_password_reset(sender, request, user, **kwargs):
 
 def connect() -> None:
     from allauth.account import signals as account_signals
+    from allauth.usersessions import signals as usersessions_signals
     from django.contrib.auth.signals import user_logged_out
 
+    # One UPSERT per login instead of allauth's walk + get_or_create
+    # (list_session says why): Django's Signal.disconnect of the receiver
+    # allauth connects in its app's ready(), which runs before ours
+    # (INSTALLED_APPS order). tests/security/test_devices.py checks it stays
+    # disconnected (an upgrade that renamed it would walk again, and show there).
+    account_signals.user_logged_in.disconnect(receiver=usersessions_signals.on_user_logged_in)
+    account_signals.user_logged_in.connect(_on_allauth_logged_in, dispatch_uid="ent.sessions.list")
     user_logged_out.connect(_on_logged_out, dispatch_uid="ent.sessions.logout")
     account_signals.password_changed.connect(_on_password_changed, dispatch_uid="ent.sessions.password_changed")
     account_signals.password_set.connect(_on_password_changed, dispatch_uid="ent.sessions.password_set")

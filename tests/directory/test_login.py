@@ -1,9 +1,11 @@
 """Login flows: activation codes, closed sign-up, MFA for staff, rate limits,
 password reset."""
 
+import time
 from datetime import timedelta
 
 import pytest
+from allauth.account import app_settings as account_settings
 from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.core.cache import cache
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from ent.directory.actions import do_issue_activation_code
 from ent.directory.models import ActivationCode, User
+from ent.directory.sessions import LOGGED_IN_AT
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +238,14 @@ def test_first_mfa_setup_long_after_login_asks_for_the_password(client, world, l
     login_as(world.vie_scolaire, mfa_done=False)  # a session without a fresh login record
     response = client.get(reverse("mfa_activate_totp"))
     assert response.url.startswith(reverse("account_reauthenticate"))
+
+
+def test_first_mfa_setup_after_the_login_window_asks_for_the_password(client, world):
+    # The login's own stamp (ent.directory.sessions.LOGGED_IN_AT), not allauth's private records.
+    assert client.post("/accounts/login/", {"login": "cpe_t", "password": PASSWORD}).status_code == 302
+    session = client.session
+    assert time.time() - session[LOGGED_IN_AT] < 60
+    session[LOGGED_IN_AT] -= account_settings.REAUTHENTICATION_TIMEOUT + 1
+    session.save()
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302 and response.url.startswith(reverse("account_reauthenticate"))

@@ -3,10 +3,6 @@ TOTP for a parent end to end, passkeys counted for staff, and recovery through
 the school office (audited), not by email."""
 
 import base64
-import hashlib
-import hmac
-import struct
-import time
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -16,6 +12,7 @@ from django.urls import reverse
 
 from ent.directory.models import AuditEntry
 from tests.factories import PASSWORD
+from tests.totp import totp_now
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
@@ -26,14 +23,13 @@ def _clear():
     cache.clear()
 
 
-def totp_now(secret: str, at=None) -> str:
-    """RFC 6238, as an authenticator app computes it (30 s, 6 digits, SHA-1)."""
-    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
-    counter = int((at or time.time()) // 30)
-    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
-    return f"{value:06d}"
+def test_the_totp_helper_gives_rfc_6238s_own_test_values():
+    # RFC 6238 appendix B, SHA-1 (the secret "12345678901234567890"), 8 digits.
+    secret = base64.b32encode(b"12345678901234567890").decode()
+    assert totp_now(secret, 59, digits=8) == "94287082"
+    assert totp_now(secret, 1111111109, digits=8) == "07081804"
+    assert totp_now(secret, 20000000000, digits=8) == "65353130"
+    assert totp_now(secret, 59) == "287082"
 
 
 def _password_login(client, username):

@@ -133,3 +133,54 @@ def test_group_names_never_hold_the_session_key():
     group = sessions.session_group(key)
     assert key not in group and group.startswith("session-") and len(group) < 100
     assert group == sessions.session_group(key) != sessions.session_group("j" * 32)
+
+
+# --- One UPSERT per login (issue #25): allauth's walking receiver replaced ----------------
+
+
+def test_a_login_lists_its_device_with_one_insert_and_walks_no_other_session(world, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # Three devices already signed in: allauth's receiver (disconnected in
+    # ent.directory.sessions.connect) read each one back at the next login.
+    for _ in range(3):
+        sign_in(world.guardian, ANDROID)
+    client = Client(HTTP_USER_AGENT=FIREFOX)
+    with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/accounts/login/", {"login": world.guardian.username, "password": PASSWORD}).status_code
+    device_queries = [q["sql"] for q in ctx.captured_queries if "usersessions_usersession" in q["sql"]]
+    assert len(device_queries) == 1 and device_queries[0].startswith("INSERT"), device_queries
+    row = UserSession.objects.get(session_key=key_of(client))
+    assert (row.user_id, row.ip, row.user_agent) == (world.guardian.pk, "127.0.0.1", FIREFOX)
+    assert UserSession.objects.filter(user=world.guardian).count() == 4
+
+
+def test_listing_the_same_session_again_updates_its_row(world, rf):
+    client = sign_in(world.guardian, ANDROID)
+    key = key_of(client)
+    first = UserSession.objects.get(session_key=key)
+    request = rf.get("/", HTTP_USER_AGENT=FIREFOX, REMOTE_ADDR="10.1.2.3")
+    request.user = world.guardian
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    sessions.track_session(request)
+    row = UserSession.objects.get(session_key=key)
+    assert (row.pk, row.ip, row.user_agent, row.created_at) == (first.pk, "10.1.2.3", FIREFOX, first.created_at)
+    assert row.last_seen_at >= first.last_seen_at
+
+
+def test_a_device_whose_session_is_gone_is_not_shown_and_is_purged_at_night(world):
+    gone = sign_in(world.guardian, ANDROID)
+    import_module(settings.SESSION_ENGINE).SessionStore().delete(key_of(gone))  # expired and purged
+    here = sign_in(world.guardian, FIREFOX)
+    other = sign_in(world.teacher)
+    # The page drops it as it lists (allauth's purge_and_list)...
+    html = here.get(reverse("usersessions_list")).content.decode()
+    assert "Chrome sur Android" not in html and "Firefox sur Windows" in html
+    # ...and the nightly retention purge drops any left, and only those.
+    gone_again = sign_in(world.guardian, ANDROID)
+    import_module(settings.SESSION_ENGINE).SessionStore().delete(key_of(gone_again))
+    assert sessions.purge_devices(None, True) == 1
+    assert sessions.purge_devices(None, False) == 1
+    assert set(UserSession.objects.values_list("session_key", flat=True)) == {key_of(here), key_of(other)}
+    assert here.get(reverse("home")).status_code == 200
