@@ -96,8 +96,9 @@ def profile(count: int) -> dict:
 
     # Monday morning: everyone's sessions of last week have expired (12 hours).
     # Without this, each run of the profile found the previous runs' sessions of
-    # the same people still alive, and allauth's usersessions checks every live
-    # session of a person at login: the CPU per login grew with each run.
+    # the same people still alive (allauth's usersessions receiver checked every
+    # one at login, so the CPU per login grew with each run; the login no longer
+    # reads them, ent/directory/sessions.py, but runs stay comparable).
     _expire_sessions_of(people)
 
     # One client (one handler: middleware is built once, as in a worker), its

@@ -11,7 +11,8 @@ blocked account, office reset, expiry, "sign out everywhere"). So:
 - the socket also checks, on each frame, that its session still exists and still
   signs in the same person (`session_user_id`), and watches the expiry date;
 - sessions are listed per person by allauth's `usersessions` (one row per signed-in
-  device); ending one deletes the session and the row (allauth's `UserSession.end`).
+  device, written at login by `list_session` in one UPSERT); ending one deletes the
+  session and the row (allauth's `UserSession.end`).
 
 Public API for other modules (login, MFA, remember-me):
     end_sessions(user, *, except_session_key=None, reason=Reason.SIGNED_OUT) -> int
