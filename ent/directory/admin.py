@@ -4,7 +4,17 @@ from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from ent import phones
-from ent.directory import models
+from ent.directory import models, pagescopes
+from ent.pagecache import BumpsPagesAdmin
+
+
+class DirectoryAdmin(BumpsPagesAdmin):
+    """The admin writes outside the actions: its saves and deletes (inlines and
+    the Group members' m2m included, all in the change view's transaction) say
+    they touch the directory, as the actions do (ent/directory/pagescopes.py)."""
+
+    def bump_pages(self, obj):
+        pagescopes.bump_directory(obj)
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -13,7 +23,7 @@ class UserChangeAdminForm(UserChangeForm):
 
 
 @admin.register(models.User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(DirectoryAdmin, BaseUserAdmin):
     form = UserChangeAdminForm
     list_display = ("username", "last_name", "first_name", "email", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "is_superuser", "staff_roles__role", "staff_roles__school")
@@ -22,13 +32,13 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(models.Territory)
-class TerritoryAdmin(admin.ModelAdmin):
+class TerritoryAdmin(DirectoryAdmin, admin.ModelAdmin):
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(models.TerritoryAdmin)
-class TerritoryAdminRoleAdmin(admin.ModelAdmin):
+class TerritoryAdminRoleAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("user", "territory")
     list_filter = ("territory",)
     search_fields = ("user__username", "user__last_name")
@@ -36,12 +46,13 @@ class TerritoryAdminRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.School)
-class SchoolAdmin(admin.ModelAdmin):
+class SchoolAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("name", "uai", "commune", "kind", "holiday_zone", "territory")
     list_filter = ("kind", "holiday_zone", "territory", "commune")
     search_fields = ("name", "uai", "commune")
 
 
+# Closed days and activation codes show on no cached page (no bump_pages).
 @admin.register(models.ClosedDay)
 class ClosedDayAdmin(admin.ModelAdmin):
     list_display = ("school", "date", "end_date", "label")
@@ -50,20 +61,20 @@ class ClosedDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.SchoolYear)
-class SchoolYearAdmin(admin.ModelAdmin):
+class SchoolYearAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("school", "name", "starts_on", "ends_on", "is_current", "is_closed")
     list_filter = ("is_current", "is_closed", "school")
 
 
 @admin.register(models.SchoolClass)
-class SchoolClassAdmin(admin.ModelAdmin):
+class SchoolClassAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("name", "level", "school", "year")
     list_filter = ("school", "year__is_current", "level")
     search_fields = ("name", "school__name")
 
 
 @admin.register(models.Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("name", "school", "year")
     list_filter = ("school",)
     search_fields = ("name",)
@@ -71,14 +82,14 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("name", "code", "school")
     list_filter = ("school",)
     search_fields = ("name", "code")
 
 
 @admin.register(models.Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("pupil", "school_class", "left_on")
     list_filter = ("school_class__school", "school_class")
     search_fields = ("pupil__username", "pupil__last_name", "school_class__name")
@@ -86,7 +97,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Guardianship)
-class GuardianshipAdmin(admin.ModelAdmin):
+class GuardianshipAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("guardian", "pupil", "is_legal_guardian", "may_justify_absences", "receives_messages")
     list_filter = ("is_legal_guardian", "may_justify_absences", "receives_messages")
     search_fields = ("guardian__last_name", "guardian__username", "pupil__last_name", "pupil__username")
@@ -94,7 +105,7 @@ class GuardianshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.TeachingAssignment)
-class TeachingAssignmentAdmin(admin.ModelAdmin):
+class TeachingAssignmentAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("teacher", "school_class", "group", "subject")
     list_filter = ("school_class__school", "subject")
     search_fields = ("teacher__last_name", "teacher__username")
@@ -102,7 +113,7 @@ class TeachingAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.StaffRole)
-class StaffRoleAdmin(admin.ModelAdmin):
+class StaffRoleAdmin(DirectoryAdmin, admin.ModelAdmin):
     list_display = ("user", "school", "role")
     list_filter = ("role", "school")
     search_fields = ("user__last_name", "user__username")

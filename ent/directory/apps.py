@@ -7,8 +7,10 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Annuaire"
 
     def ready(self):
-        # Bulk writes (imports, year rollover, blocking accounts) bump the page
-        # cache and forget cached users themselves.
+        # The directory's writes bump the page cache themselves (pagescopes.py);
+        # what allauth saves outside them is seen by the receivers connected here:
+        # a User's save bumps the directory, and the signed-in person's cached row
+        # is forgotten at any save or delete of it (auth_backends.py).
         from ent.directory import auth_backends, pagescopes, sessions
 
         pagescopes.connect()

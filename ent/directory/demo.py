@@ -23,6 +23,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ent import pagecache
+from ent.directory import pagescopes
 from ent.directory.models import (
     ClosedDay,
     Enrollment,
@@ -424,6 +426,8 @@ def write_directory(today: date | None = None) -> tuple[DemoContext, bool]:
     _seed_calendar(schools["college"], builder.ends_on)
     TerritoryAdmin.objects.create(user=builder.admin, territory=territory)
     _fill_groups(builder, groups)
+    # Written in bulk: the seeding says so itself, like any other write.
+    pagecache.bump_after_commit(pagescopes.bump_directory)
 
     context = DemoContext(
         territory=territory,

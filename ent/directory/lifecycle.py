@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent import pagecache
+from ent.directory import pagescopes
 from ent.directory.auth_backends import forget_users
 from ent.directory.models import (
     ActivationCode,
@@ -72,8 +73,11 @@ def do_set_accounts_active(users, *, active: bool, by: User, school: School | No
     with transaction.atomic():
         changed = list(User.objects.filter(id__in=targets, is_active=not active).values_list("id", flat=True))
         User.objects.filter(id__in=changed).update(is_active=active)
-        pagecache.bump(pagecache.DIRECTORY)  # bulk update: no signal
-        forget_users(changed)
+        if changed:
+            # Who may sign in and who shows in classes changed (a bulk update:
+            # the action says so itself); their cached rows are forgotten.
+            pagecache.bump_after_commit(pagescopes.bump_directory)
+            forget_users(changed)
         if not active:
             # Signed out everywhere, sockets closed once this commits.
             end_sessions_of(changed, reason=Reason.BLOCKED)
@@ -93,8 +97,9 @@ def do_record_departure(pupil: User, *, school: School, by: User, on: date | Non
     on = on or timezone.localdate()
     with transaction.atomic():
         count = Enrollment.objects.current().filter(pupil=pupil, school_class__school=school).update(left_on=on)
-        pagecache.bump(pagecache.DIRECTORY)  # bulk update: no signal
         if count:
+            # The pupil's classes and the guardians' children changed.
+            pagecache.bump_after_commit(pagescopes.bump_directory)
             AuditEntry.objects.create(
                 actor=by, school=school, action="pupil.left", target=pupil, details={"on": on.isoformat()}
             )
@@ -163,7 +168,6 @@ def do_merge_accounts(keep: User, duplicate: User, *, by: User) -> User:
     messages, absence notices — stays readable)."""
     check_merge(keep, duplicate)
     with transaction.atomic():
-        pagecache.bump(pagecache.DIRECTORY)  # links move by bulk update: no signal
         keep = User.objects.select_for_update().get(pk=keep.pk)
         duplicate = User.objects.select_for_update().get(pk=duplicate.pk)
         moved = {}
@@ -196,6 +200,8 @@ def do_merge_accounts(keep: User, duplicate: User, *, by: User) -> User:
         if filled:
             keep.save(update_fields=filled)
         ActivationCode.objects.filter(user=duplicate).usable().update(revoked_at=timezone.now())
+        # Children, classes, groups and roles moved (bulk updates and deletes).
+        pagecache.bump_after_commit(pagescopes.bump_directory)
         AuditEntry.objects.create(
             actor=by,
             action="account.merge",
@@ -298,7 +304,6 @@ def do_rollover(school: School, *, by: User | None) -> RolloverPlan:
     day of the year. Teaching assignments and groups start afresh with the next
     STS import."""
     with transaction.atomic():
-        pagecache.bump(pagecache.DIRECTORY)  # years and classes move by bulk update: no signal
         School.objects.select_for_update().get(pk=school.pk)
         rollover = plan_rollover(school)
         year = rollover.year
@@ -326,6 +331,8 @@ def do_rollover(school: School, *, by: User | None) -> RolloverPlan:
                 [Enrollment(pupil_id=pid, school_class=klass) for pid in pupils.values_list("pupil_id", flat=True)],
                 ignore_conflicts=True,
             )
+        # The years, classes and enrolments of the school changed (bulk writes).
+        pagecache.bump_after_commit(pagescopes.bump_directory)
         AuditEntry.objects.create(
             actor=by,
             school=school,

@@ -39,7 +39,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from ent import storage
+from ent import pagecache, storage
+from ent.directory import pagescopes
 from ent.directory.letters import LETTERS_DAYS
 from ent.directory.models import (
     ActivationCode,
@@ -452,6 +453,8 @@ def purge_departed_accounts(now=None, *, dry_run=False) -> PurgeLog:
                         User.objects.filter(id=user_id).delete()
                 except (ProtectedError, RestrictedError):
                     kept.append(user_id)
+        # People and their links went (a bulk delete): every page showing them.
+        pagecache.bump_after_commit(pagescopes.bump_directory)
     entry = PurgeLog.objects.create(
         kind="departed_accounts",
         dry_run=dry_run,

@@ -15,6 +15,7 @@ from django.urls import reverse
 from absences import actions, pagescopes
 from absences.models import AbsenceEvent, Register
 from tests.absences.conftest import declare
+from tests.pagecache_checks import cache_page, get_page, served_from_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +28,13 @@ def page_cache_on(settings):
 def _cached(user, login_as, url):
     """A client of `user` whose next GET of `url` is served from the page cache."""
     client = login_as(user, the_client=Client())
-    client.get(url)  # sets the CSRF cookie: pages without one are never cached
-    client.get(url)  # rendered and stored
-    hit = client.get(url)
-    assert hit.status_code == 200
-    assert getattr(hit, "served_from_page_cache", False), "the page cache is off in this test"
+    cache_page(client, url)
     return client
 
 
 def _not_served_from_cache(client, url, status=200):
-    response = client.get(url)
-    assert response.status_code == status
-    assert not getattr(response, "served_from_page_cache", False), f"{url}: a stale page was served"
+    response = get_page(client, url, status)
+    assert not served_from_cache(response), f"{url}: a stale page was served"
     return response
 
 

@@ -4,7 +4,6 @@ that was rendered before it: the actions bump the scopes themselves
 A new do_* action must be walked here or listed as shown on no cached page."""
 
 import datetime
-import inspect
 
 import pytest
 from django.urls import reverse
@@ -15,6 +14,7 @@ from homework import actions
 from homework.access import Target
 from homework.models import Attachment, Entry
 from tests.homework.conftest import make_entry, pdf_upload
+from tests.pagecache_checks import cache_page, still_cached, write_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -35,20 +35,6 @@ SHOWN_ON_NO_CACHED_PAGE = {
 }
 
 
-def _write_actions():
-    return {name for name, fn in inspect.getmembers(actions, inspect.isfunction) if name.startswith("do_")}
-
-
-def _cached_week(client):
-    url = reverse("homework:week")
-    client.get(url)  # sets the CSRF cookie (pages without one are not cached)
-    client.get(url)  # rendered and stored
-    again = client.get(url)
-    assert again.status_code == 200
-    assert getattr(again, "served_from_page_cache", False), "the page cache is off in this test"
-    return url
-
-
 @pytest.fixture
 def cached(settings, login_as, client, world):
     """After `cached(person)`, that person's week is in the page cache; the
@@ -57,12 +43,10 @@ def cached(settings, login_as, client, world):
 
     def watch(person):
         login_as(person)
-        url = _cached_week(client)
+        url = cache_page(client, reverse("homework:week"))
 
         def is_stale():
-            after = client.get(url)
-            assert after.status_code == 200
-            return not getattr(after, "served_from_page_cache", False)
+            return not still_cached(client, url)
 
         return is_stale
 
@@ -124,7 +108,7 @@ WALKED = {
 
 
 def test_every_write_action_is_walked_or_classified():
-    assert _write_actions() == set(WALKED) | SHOWN_ON_NO_CACHED_PAGE
+    assert write_actions(actions) == set(WALKED) | SHOWN_ON_NO_CACHED_PAGE
 
 
 @pytest.mark.parametrize("reader", ["pupil", "guardian"])

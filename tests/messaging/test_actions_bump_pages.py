@@ -4,14 +4,13 @@ their pushes, live.push_on_commit, or pagecache.bump_after_commit), there are no
 signal receivers to rely on. A new do_* action must be walked here or listed as
 shown on no cached page."""
 
-import inspect
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from messaging import actions
 from messaging.models import Announcement
+from tests.pagecache_checks import cache_page, still_cached, write_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +26,6 @@ SHOWN_ON_NO_CACHED_PAGE = {
     "do_confirm_announcement",
     "do_remind_announcement",
 }
-
-
-def _write_actions():
-    return {name for name, fn in inspect.getmembers(actions, inspect.isfunction) if name.startswith("do_")}
 
 
 def _fresh(user):
@@ -124,18 +119,8 @@ WALKED = {
 }
 
 
-def _cached_inbox(client):
-    url = reverse("messaging:inbox")
-    client.get(url)  # sets the CSRF cookie (pages without one are not cached)
-    client.get(url)  # rendered and stored
-    again = client.get(url)
-    assert again.status_code == 200
-    assert getattr(again, "served_from_page_cache", False), "the page cache is off in this test"
-    return url
-
-
 def test_every_write_action_is_walked_or_classified():
-    assert _write_actions() == set(WALKED) | SHOWN_ON_NO_CACHED_PAGE
+    assert write_actions(actions) == set(WALKED) | SHOWN_ON_NO_CACHED_PAGE
 
 
 @pytest.mark.parametrize("name", sorted(WALKED))
@@ -146,12 +131,10 @@ def test_a_write_action_is_never_followed_by_a_stale_inbox(
     with django_capture_on_commit_callbacks(execute=True):
         reader, action = WALKED[name](world)
     login_as(reader)
-    url = _cached_inbox(client)
+    url = cache_page(client, reverse("messaging:inbox"))
     with django_capture_on_commit_callbacks(execute=True):
         action()
-    after = client.get(url)
-    assert after.status_code == 200
-    assert not getattr(after, "served_from_page_cache", False), f"{name}: a cached inbox was served after it"
+    assert not still_cached(client, url), f"{name}: a cached inbox was served after it"
 
 
 def test_the_inbox_stays_cached_when_nothing_changes(world, client, login_as, settings):
@@ -159,5 +142,5 @@ def test_the_inbox_stays_cached_when_nothing_changes(world, client, login_as, se
     settings.PAGE_CACHE_SECONDS = 300
     _conversation(world)
     login_as(world.guardian)
-    url = _cached_inbox(client)
-    assert getattr(client.get(url), "served_from_page_cache", False)
+    url = cache_page(client, reverse("messaging:inbox"))
+    assert still_cached(client, url)

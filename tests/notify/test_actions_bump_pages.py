@@ -5,7 +5,6 @@ actions and the retention purge bump the badge themselves
 do_* action must be walked here or listed as shown on no cached page."""
 
 import datetime
-import inspect
 
 import pytest
 from django.urls import reverse
@@ -15,15 +14,12 @@ from ent.notify import actions, privacy
 from ent.notify.api import notify
 from ent.notify.kinds import KINDS
 from ent.notify.models import Notification
+from tests.pagecache_checks import cache_page, still_cached, write_actions
 
 pytestmark = pytest.mark.django_db
 
 # Preferences and deliveries (emails, SMS) show on no cached page.
 SHOWN_ON_NO_CACHED_PAGE = {"do_save_preferences", "do_send_delivery", "do_send_digest"}
-
-
-def _write_actions():
-    return {name for name, fn in inspect.getmembers(actions, inspect.isfunction) if name.startswith("do_")}
 
 
 def _notify(world):
@@ -63,18 +59,8 @@ WALKED = {
 }
 
 
-def _cached_home(client):
-    url = reverse("home")
-    client.get(url)  # sets the CSRF cookie (pages without one are not cached)
-    client.get(url)  # rendered and stored
-    again = client.get(url)
-    assert again.status_code == 200
-    assert getattr(again, "served_from_page_cache", False), "the page cache is off in this test"
-    return url
-
-
 def test_every_write_action_is_walked_or_classified():
-    assert _write_actions() == (set(WALKED) - {"notify", "purge"}) | SHOWN_ON_NO_CACHED_PAGE
+    assert write_actions(actions) == (set(WALKED) - {"notify", "purge"}) | SHOWN_ON_NO_CACHED_PAGE
 
 
 @pytest.mark.parametrize("name", sorted(WALKED))
@@ -85,17 +71,15 @@ def test_a_write_is_never_followed_by_a_stale_badge(
     with django_capture_on_commit_callbacks(execute=True):
         write = WALKED[name](world)
     login_as(world.guardian)
-    url = _cached_home(client)
+    url = cache_page(client, reverse("home"))
     with django_capture_on_commit_callbacks(execute=True):
         write()
-    after = client.get(url)
-    assert after.status_code == 200
-    assert not getattr(after, "served_from_page_cache", False), f"{name}: a cached page was served after it"
+    assert not still_cached(client, url), f"{name}: a cached page was served after it"
 
 
 def test_a_page_stays_cached_when_nothing_changes(world, client, login_as, settings):
     """The check above can fail: without a write, the page is served from the cache."""
     settings.PAGE_CACHE_SECONDS = 300
     login_as(world.guardian)
-    url = _cached_home(client)
-    assert getattr(client.get(url), "served_from_page_cache", False)
+    url = cache_page(client, reverse("home"))
+    assert still_cached(client, url)

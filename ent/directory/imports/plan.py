@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ent import pagecache
+from ent.directory import pagescopes
 from ent.directory.auth_backends import forget_users
 from ent.directory.imports.parsing import PUPILS, ParsedFile, fold
 from ent.directory.models import (
@@ -135,8 +136,9 @@ def run(parsed: ParsedFile, school: School, *, scope="classes", apply=False, by=
     planner.plan(progress or (lambda n: None))
     if apply and not outcome.errors:
         planner.write()
-        # Bulk writes send no signals: the cached pages learn of them here.
-        pagecache.bump(pagecache.DIRECTORY)
+        # People, classes, enrolments, links and roles written in bulk: the
+        # apply says what it touched (rolled back with it if the job fails).
+        pagecache.bump_after_commit(pagescopes.bump_directory)
     return outcome
 
 
