@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ent",
     "ent.directory",
     "ent.notify",
+    "ent.timetable",
     "homework",
     "absences",
     "messaging",

@@ -1,0 +1,165 @@
+"""Who may see which lessons, and the reads the timetable's pages make.
+
+- a pupil: their own lessons (their class's and groups');
+- a parent: each of their children's, never another family's;
+- a teacher: their own lessons (and replacements), and the timetable of the
+  classes and groups they teach;
+- the school office (any staff role): everything of their school, and they
+  alone record changes and import;
+- anyone else, another family or another school: nothing, and 404 for a
+  page about a pupil, class or slot that is not theirs.
+
+Lists come from Slot/Change.objects.visible_to(user) (querysets.py); the
+single objects from the access_* functions below, the same 404 for "missing"
+and "not yours"."""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from ent.directory.models import School, SchoolClass, User
+from ent.directory.querysets import roles_of
+from ent.ids import int_id_or_404
+from ent.timetable.lessons import lessons
+from ent.timetable.models import Change, Slot
+
+
+def office_school_ids(user) -> frozenset:
+    """Schools whose timetable this person keeps (any staff role)."""
+    roles = roles_of(user)
+    return roles.staff_school_ids() if roles is not None else frozenset()
+
+
+def keeps(user, school_id) -> bool:
+    return school_id in office_school_ids(user)
+
+
+def access_office_school(user, school_id) -> School:
+    """The school, if this person keeps its timetable."""
+    school_id = int_id_or_404(school_id)
+    if not keeps(user, school_id):
+        raise Http404
+    return School.objects.get(id=school_id)
+
+
+def access_pupil(user, pupil_id) -> User:
+    """A pupil whose week this person may read: themselves, their child, a
+    pupil they teach, a pupil of their school's office."""
+    pupil_id = int_id_or_404(pupil_id)
+    pupil = User.objects.pupils_visible_to(user).filter(id=pupil_id).first()
+    if pupil is None:
+        raise Http404
+    return pupil
+
+
+def access_class(user, class_id) -> SchoolClass:
+    """A class whose timetable this person may read (its pupils, their
+    parents, its teachers, its school's office)."""
+    class_id = int_id_or_404(class_id)
+    klass = SchoolClass.objects.visible_to(user).filter(id=class_id).select_related("school").first()
+    if klass is None:
+        raise Http404
+    return klass
+
+
+def access_slot(user, slot_id, *, for_write=False) -> Slot:
+    slot_id = int_id_or_404(slot_id)
+    slot = (
+        Slot.objects.visible_to(user)
+        .filter(id=slot_id)
+        .select_related("school", "year", "subject", "school_class", "group")
+        .first()
+    )
+    if slot is None:
+        raise Http404
+    if for_write and not keeps(user, slot.school_id):
+        raise PermissionDenied
+    return slot
+
+
+def access_change(user, change_id, *, for_write=False) -> Change:
+    change_id = int_id_or_404(change_id)
+    change = Change.objects.visible_to(user).filter(id=change_id).select_related("school", "slot").first()
+    if change is None:
+        raise Http404
+    if for_write and not keeps(user, change.school_id):
+        raise PermissionDenied
+    return change
+
+
+def week_bounds(day):
+    """Monday to Saturday of day's week (Saturday mornings exist)."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=5)
+
+
+def my_lessons(user, start, end):
+    """The person's own lessons: a pupil's, a teacher's (none for a parent,
+    who reads each child's)."""
+    if roles_of(user) is None:
+        return []
+    return lessons(start, end, person=user)
+
+
+def pupil_lessons(user, pupil_id, start, end):
+    pupil = access_pupil(user, pupil_id)
+    return pupil, lessons(start, end, person=pupil)
+
+
+def class_lessons(user, class_id, start, end):
+    klass = access_class(user, class_id)
+    return klass, lessons(start, end, school_class=klass)
+
+
+def teaches_lesson(user, lesson) -> bool:
+    """Whether this person takes this lesson's register: one of its teachers
+    (the replacement, on a replaced day), a teacher of its class or group,
+    or its school's office."""
+    roles = roles_of(user)
+    if roles is None:
+        return False
+    if keeps(user, lesson.school.pk):
+        return True
+    if any(t.pk == user.pk for t in lesson.teachers):
+        return True
+    if lesson.school_class is not None:
+        return lesson.school_class.pk in roles.taught_class_ids
+    return lesson.group.pk in roles.taught_group_ids
+
+
+def access_lesson(user, key, day=None):
+    """The lesson `key` (Lesson.key: "s<slot>-<yyyymmdd>" or "c<change>") if
+    this person teaches it; 404 otherwise, as for a lesson that is not held
+    that day (the teacher does not teach it: no register either)."""
+    today = day or timezone.localdate()
+    for lesson in my_lessons(user, today, today) + _school_lessons_for_office(user, today):
+        if lesson.key == key and teaches_lesson(user, lesson):
+            return lesson
+    raise Http404
+
+
+def _school_lessons_for_office(user, day):
+    out = []
+    for school in School.objects.filter(id__in=office_school_ids(user)):
+        out += lessons(day, day, school=school)
+    return out
+
+
+def school_lessons(user, school, day):
+    """A school's lessons of a day, for its office (the day dashboard)."""
+    if not keeps(user, school.pk):
+        return []
+    return lessons(day, day, school=school)
+
+
+def now_and_today(user, now=None):
+    """The teacher's home: the lesson going on now (or the next one today),
+    and today's lessons, cancelled ones included (said so)."""
+    now = now or timezone.localtime()
+    today = lessons(now.date(), now.date(), person=user) if roles_of(user) is not None else []
+    held = [lesson for lesson in today if not lesson.cancelled]
+    current = next((lesson for lesson in held if lesson.start <= now < lesson.end), None)
+    upcoming = next((lesson for lesson in held if lesson.start > now), None)
+    return {"now": current, "next": upcoming if current is None else None, "today": today}
