@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ent import schoolcalendar
+from ent import dates, schoolcalendar
 from ent.timetable.models import Change, Slot, Week, Weeks
 
 # Never more than this many days at once (a feed asks for a term at most).
@@ -69,11 +69,11 @@ class Lesson:
 
 
 def _day(d):
-    return formats.date_format(d, "l j F")
+    return dates.day(d)
 
 
 def _clock(t):
-    return t.strftime("%H:%M")
+    return dates.clock(t)
 
 
 def week_kind(day, year, rows) -> str:

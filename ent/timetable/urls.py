@@ -1,0 +1,11 @@
+from django.urls import path
+
+from ent.timetable import views
+
+app_name = "timetable"
+
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("eleves/<int:pupil_id>/", views.pupil_week, name="pupil"),
+    path("classes/<int:class_id>/", views.class_week, name="class"),
+]
