@@ -40,3 +40,13 @@ def make_slot(
 @pytest.fixture
 def slot_maker():
     return make_slot
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the source strings); pages get
+    their language from the request, as everywhere."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
