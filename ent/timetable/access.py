@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from ent.directory.models import School, SchoolClass, User
+from ent.directory.models import School, SchoolClass, StaffRole, User
 from ent.directory.querysets import roles_of
 from ent.ids import int_id_or_404
 from ent.timetable.lessons import lessons
@@ -27,13 +27,18 @@ from ent.timetable.models import Change, Slot
 
 
 def office_school_ids(user) -> frozenset:
-    """Schools whose timetable this person keeps (any staff role)."""
+    """Schools whose whole timetable this person reads (any staff role)."""
     roles = roles_of(user)
     return roles.staff_school_ids() if roles is not None else frozenset()
 
 
 def keeps(user, school_id) -> bool:
-    return school_id in office_school_ids(user)
+    """Whether this person imports and changes the school's timetable: its
+    vie scolaire and direction (not the référent numérique)."""
+    roles = roles_of(user)
+    if roles is None:
+        return False
+    return school_id in roles.staff_school_ids(StaffRole.Role.VIE_SCOLAIRE, StaffRole.Role.DIRECTION)
 
 
 def access_office_school(user, school_id) -> School:
@@ -120,7 +125,7 @@ def teaches_lesson(user, lesson) -> bool:
     roles = roles_of(user)
     if roles is None:
         return False
-    if keeps(user, lesson.school.pk):
+    if lesson.school.pk in office_school_ids(user):
         return True
     if any(t.pk == user.pk for t in lesson.teachers):
         return True
@@ -149,7 +154,7 @@ def _school_lessons_for_office(user, day):
 
 def school_lessons(user, school, day):
     """A school's lessons of a day, for its office (the day dashboard)."""
-    if not keeps(user, school.pk):
+    if school.pk not in office_school_ids(user):
         return []
     return lessons(day, day, school=school)
 
@@ -163,3 +168,59 @@ def now_and_today(user, now=None):
     current = next((lesson for lesson in held if lesson.start <= now < lesson.end), None)
     upcoming = next((lesson for lesson in held if lesson.start > now), None)
     return {"now": current, "next": upcoming if current is None else None, "today": today}
+
+
+def school_slots(user, school):
+    """The school's weekly slots, for its office's change form."""
+    if not keeps(user, school.pk):
+        return Slot.objects.none()
+    return (
+        Slot.objects.filter(school=school, year__is_current=True)
+        .select_related("school_class", "group", "subject")
+        .order_by("weekday", "starts_at")
+    )
+
+
+def school_teachers(user, school):
+    from django.db.models import Q
+
+    if not keeps(user, school.pk):
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            Q(teaching_assignments__school_class__school=school) | Q(teaching_assignments__group__school=school)
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def school_classes(user, school):
+    if not keeps(user, school.pk):
+        return SchoolClass.objects.none()
+    return SchoolClass.objects.filter(school=school, year__is_current=True).order_by("name")
+
+
+def school_subjects(user, school):
+    from ent.directory.models import Subject
+
+    if not keeps(user, school.pk):
+        return Subject.objects.none()
+    return Subject.objects.filter(school=school).order_by("name")
+
+
+def school_changes(user, school, since):
+    """The school's changes from `since` on, for its office."""
+    if not keeps(user, school.pk):
+        return Change.objects.none()
+    return (
+        Change.objects.filter(school=school, date__gte=since)
+        .select_related("slot__school_class", "slot__group", "slot__subject", "teacher", "school_class")
+        .order_by("date", "id")
+    )
+
+
+def current_year(school):
+    from ent.directory.models import SchoolYear
+
+    return SchoolYear.objects.filter(school=school, is_current=True).first()

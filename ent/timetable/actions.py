@@ -2,6 +2,9 @@
 recorded or withdrawn. Audited like the directory's imports (AuditEntry),
 and each bumps the school's pages that show lessons."""
 
+import secrets
+
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -150,3 +153,26 @@ def do_withdraw_change(user, change) -> None:
         )
         change.delete()
         pagecache.bump_after_commit(pagescopes.bump_school, change.school_id)
+
+
+STASH_PREFIX = "timetable:upload:"
+STASH_SECONDS = 30 * 60
+
+
+def do_stash_upload(school, data: bytes) -> str:
+    """Keep an uploaded file between its preview and "apply" (30 minutes):
+    the office applies exactly what it previewed, without sending it again."""
+    token = secrets.token_urlsafe(24)
+    cache.set(STASH_PREFIX + token, (school.pk, data), STASH_SECONDS)
+    return token
+
+
+def stashed_upload(school, token) -> bytes | None:
+    found = cache.get(STASH_PREFIX + str(token)[:64])
+    if found is None or found[0] != school.pk:
+        return None
+    return found[1]
+
+
+def do_forget_upload(token) -> None:
+    cache.delete(STASH_PREFIX + str(token)[:64])

@@ -9,3 +9,9 @@ urlpatterns = [
     path("eleves/<int:pupil_id>/", views.pupil_week, name="pupil"),
     path("classes/<int:class_id>/", views.class_week, name="class"),
 ]
+
+urlpatterns += [
+    path("ecoles/<int:school_id>/import/", views.import_file, name="import"),
+    path("ecoles/<int:school_id>/changements/", views.changes, name="changes"),
+    path("changements/<int:change_id>/retirer/", views.change_withdraw, name="change_withdraw"),
+]
