@@ -121,11 +121,11 @@ def class_lessons(user, class_id, start, end):
 def teaches_lesson(user, lesson) -> bool:
     """Whether this person takes this lesson's register: one of its teachers
     (the replacement, on a replaced day), a teacher of its class or group,
-    or its school's office."""
+    or its school's vie scolaire or direction."""
     roles = roles_of(user)
     if roles is None:
         return False
-    if lesson.school.pk in office_school_ids(user):
+    if keeps(user, lesson.school.pk):  # vie scolaire and direction, as for registers
         return True
     if any(t.pk == user.pk for t in lesson.teachers):
         return True
@@ -147,7 +147,8 @@ def access_lesson(user, key, day=None):
 
 def _school_lessons_for_office(user, day):
     out = []
-    for school in School.objects.filter(id__in=office_school_ids(user)):
+    kept = [sid for sid in office_school_ids(user) if keeps(user, sid)]
+    for school in School.objects.filter(id__in=kept):
         out += lessons(day, day, school=school)
     return out
 
@@ -224,3 +225,32 @@ def current_year(school):
     from ent.directory.models import SchoolYear
 
     return SchoolYear.objects.filter(school=school, is_current=True).first()
+
+
+def home_part(user, child=None, now=None):
+    """What the home page shows of the timetable: a teacher's lesson now (or
+    next) and today's; a pupil's today; a parent's chosen child's today."""
+    roles = roles_of(user)
+    if roles is None:
+        return {}
+    now = now or timezone.localtime()
+    part = {}
+    if roles.is_teacher:
+        part |= now_and_today(user, now)
+        part["teacher"] = True
+    elif roles.is_pupil:
+        part["today"] = lessons(now.date(), now.date(), person=user)
+    elif child is not None and child.pk in roles.child_ids:
+        part["today"] = lessons(now.date(), now.date(), person=child)
+        part["child"] = child
+    return part
+
+
+def next_change_at(user, now=None):
+    """When the home's "now" stops being true: the next start or end of one
+    of the person's lessons today (None: nothing more today)."""
+    now = now or timezone.localtime()
+    if roles_of(user) is None:
+        return None
+    moments = [m for x in lessons(now.date(), now.date(), person=user) for m in (x.start, x.end) if m > now]
+    return min(moments, default=None)

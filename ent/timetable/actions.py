@@ -3,18 +3,21 @@ recorded or withdrawn. Audited like the directory's imports (AuditEntry),
 and each bumps the school's pages that show lessons."""
 
 import secrets
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ent import pagecache
-from ent.directory.models import AuditEntry
+from ent import dates, pagecache
+from ent.directory.models import AuditEntry, School
 from ent.errors import TimetableError
+from ent.notify.api import notify
 from ent.timetable import imports, pagescopes
 from ent.timetable.lessons import lessons
-from ent.timetable.models import Change, Slot
+from ent.timetable.models import Change, RegisterReminder, Slot
 
 
 def check_import(data: bytes, school, year) -> imports.Plan:
@@ -140,6 +143,9 @@ def do_record_change(user, school, *, kind, slot=None, day, **fields) -> Change:
             details={"change": change.pk, "kind": kind, "slot": slot.pk if slot else None, "date": day.isoformat()},
         )
         pagecache.bump_after_commit(pagescopes.bump_school, school.pk)
+        soon = (day - timezone.localdate()).days in (0, 1)
+        if kind in ANNOUNCED and soon:
+            transaction.on_commit(lambda: announce_change(change.pk))
     return change
 
 
@@ -176,3 +182,98 @@ def stashed_upload(school, token) -> bytes | None:
 
 def do_forget_upload(token) -> None:
     cache.delete(STASH_PREFIX + str(token)[:64])
+
+
+REMINDER_AFTER = timedelta(minutes=15)
+
+
+def do_remind_registers(now=None) -> int:
+    """Remind the teachers of today's lessons that started 15 minutes ago or
+    more, are not over, and whose register is not taken: once per lesson
+    (RegisterReminder's unique key), however often it runs. Returns how many
+    reminders went out."""
+    from absences.models import Register  # absences reads the timetable: see _register_taken
+
+    now = now or timezone.localtime()
+    today = now.date()
+    schools = School.objects.filter(
+        timetable_slots__year__is_current=True, timetable_slots__weekday=today.weekday()
+    ).distinct()
+    sent = 0
+    for school in schools:
+        due = [
+            x
+            for x in lessons(today, today, school=school)
+            if not x.cancelled and x.teachers and x.start + REMINDER_AFTER <= now < x.end
+        ]
+        if not due:
+            continue
+        taken = {
+            (r.school_class_id, r.group_id, r.starts_at)
+            for r in Register.objects.filter(school=school, date=today, state=Register.State.DONE)
+        }
+        reminded = set(
+            RegisterReminder.objects.filter(lesson_key__in=[x.key for x in due]).values_list("lesson_key", flat=True)
+        )
+        for lesson in due:
+            target = (getattr(lesson.school_class, "pk", None), getattr(lesson.group, "pk", None), lesson.starts_at)
+            if target in taken or lesson.key in reminded:
+                continue
+            with transaction.atomic():
+                _row, created = RegisterReminder.objects.get_or_create(
+                    lesson_key=lesson.key, defaults={"teacher": lesson.teachers[0], "school": school}
+                )
+                if not created:
+                    continue
+                notify(
+                    list(lesson.teachers),
+                    "timetable.register_reminder",
+                    context={"title": lesson.title, "starts_at": dates.clock(lesson.starts_at), "url": reverse("home")},
+                )
+            sent += 1
+    return sent
+
+
+ANNOUNCED = (Change.Kind.CANCELLED, Change.Kind.MOVED, Change.Kind.TEACHER_ABSENT)
+
+
+def announce_change(change_id) -> int:
+    """Tell the pupils and their families that a lesson of today or tomorrow
+    is cancelled or moved (through ent/notify: each person's preferences,
+    per-child muting and quiet hours apply). Returns how many pupils."""
+    from ent.directory.models import Enrollment, Guardianship
+
+    change = (
+        Change.objects.select_related("slot__school_class", "slot__group", "slot__subject").filter(pk=change_id).first()
+    )
+    if change is None or change.slot is None:
+        return 0
+    slot = change.slot
+    if slot.school_class_id:
+        pupil_ids = list(
+            Enrollment.objects.current().filter(school_class_id=slot.school_class_id).values_list("pupil_id", flat=True)
+        )
+    else:
+        pupil_ids = list(slot.group.members.values_list("id", flat=True))
+    guardians = {}
+    for pupil_id, guardian_id in Guardianship.objects.filter(pupil_id__in=pupil_ids).values_list(
+        "pupil_id", "guardian_id"
+    ):
+        guardians.setdefault(pupil_id, []).append(guardian_id)
+    [lesson] = [
+        x
+        for x in lessons(change.date, change.date, school_class=slot.school_class, group=slot.group)
+        if x.slot_id == slot.pk
+    ] or [None]
+    what = " · ".join(str(n) for n in lesson.notes) if lesson is not None else str(change.get_kind_display())
+    title = f"{dates.clock(slot.starts_at)} {lesson.title if lesson else slot.target.name}"
+    for pupil_id in pupil_ids:
+        url = reverse("timetable:pupil", args=[pupil_id]) + f"?semaine={change.date.isoformat()}"
+        notify(
+            [pupil_id, *guardians.get(pupil_id, [])],
+            "timetable.lesson_changed",
+            obj=change,
+            child=pupil_id,
+            context={"title": title, "date": dates.day(change.date), "what": what, "url": url},
+        )
+    return len(pupil_ids)

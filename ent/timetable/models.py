@@ -149,3 +149,16 @@ class Change(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.kind}"
+
+
+class RegisterReminder(models.Model):
+    """One row per lesson whose teacher was reminded to take the register:
+    what makes the reminder go out once, however often the task runs."""
+
+    lesson_key = models.CharField(max_length=40, unique=True)
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.lesson_key

@@ -43,10 +43,11 @@ def slot_maker():
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    """Messages are asserted in English (the source strings); pages get
-    their language from the request, as everywhere."""
+def _english(client):
+    """Messages are asserted in English (the source strings): the actions'
+    and the pages' (asked for in English, as a browser set to English does)."""
     from django.utils import translation
 
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
