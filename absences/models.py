@@ -138,6 +138,11 @@ class Register(models.Model):
     )
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="registers")
     subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The timetable's weekly lesson this register was opened for (None: opened
+    # by hand, or an extra lesson); a re-import that drops the slot keeps the register.
+    slot = models.ForeignKey(
+        "timetable.Slot", null=True, blank=True, on_delete=models.SET_NULL, related_name="registers"
+    )
     date = models.DateField(_("date"))
     half_day = models.CharField(_("half-day"), max_length=2, choices=HalfDay.choices)
     starts_at = models.TimeField(_("start"))

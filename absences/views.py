@@ -26,6 +26,7 @@ from ent import csvwriter, errors, files, pagecache
 from ent.directory.context_processors import request_child
 from ent.directory.models import Group, School, SchoolClass
 from ent.ids import int_id
+from ent.timetable import access as timetable_access
 
 
 def _school_year_start(today: date) -> date:
@@ -97,6 +98,8 @@ def _file_context(user, pupil):
 @login_required
 @require_POST
 def register_open(request):
+    if "lesson" in request.POST:
+        return _open_lesson(request)
     classes, groups = access.register_targets(request.user)
     classes, groups = list(classes), list(groups)
     if not classes and not groups:
@@ -118,6 +121,20 @@ def register_open(request):
         if outcome.ok:
             return redirect("absences:register", register_id=register.id)
     return render(request, "absences/register_open.html", {"form": form})
+
+
+def _open_lesson(request):
+    """ "Faire l'appel" from the timetable (the teacher's home): the register of
+    that lesson, for one of its teachers or the office; 404 for a lesson the
+    person does not teach or that is not held today."""
+    lesson = timetable_access.access_lesson(request.user, request.POST.get("lesson", ""))
+    with errors.reported(request) as outcome:
+        register = actions.registers.do_open_lesson_register(
+            request.user, lesson, manager=access.manages(request.user, lesson.school.pk)
+        )
+    if outcome.ok:
+        return redirect("absences:register", register_id=register.id)
+    return redirect("home")
 
 
 @login_required
@@ -324,6 +341,18 @@ def dashboard(request, school_id):
         .order_by("starts_at")
     )
     not_taken = [r for r in registers if not r.is_done]
+    # The day's lessons from the timetable that have no register at all yet
+    # (matched as the register is keyed: class or group, and start).
+    opened = {(r.school_class_id, r.group_id, r.starts_at) for r in registers}
+    unopened = [
+        lesson
+        for lesson in timetable_access.school_lessons(request.user, school, day)
+        # Primary schools: the half-days without a register are listed below.
+        if not school.is_primary
+        and not lesson.cancelled
+        and (getattr(lesson.school_class, "pk", None), getattr(lesson.group, "pk", None), lesson.starts_at)
+        not in opened
+    ]
     missing = []
     if school.is_primary:
         done = {(r.school_class_id, r.half_day) for r in registers if r.school_class_id}
@@ -357,7 +386,9 @@ def dashboard(request, school_id):
             "day_form": day_form if day_form.is_bound else DayForm(initial={"date": day}),
             "registers": registers,
             "not_taken": not_taken,
-            "not_taken_count": len(not_taken) + len(missing),
+            "not_taken_count": len(not_taken) + len(missing) + len(unopened),
+            "unopened": unopened,
+            "today": timezone.localdate(),
             "missing": missing,
             "unexplained": unexplained,
             "notices": notices,

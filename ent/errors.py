@@ -132,6 +132,12 @@ class ImportNotReady(EntError):
     pass
 
 
+class TimetableError(EntError):
+    """A timetable change or import refused (ent/timetable/actions.py)."""
+
+    default_message = _("This timetable change could not be saved.")
+
+
 class InvalidPhoneNumber(EntError):
     default_message = _(
         "This is not a phone number we can use. Write a French number as 06 12 34 56 78 "

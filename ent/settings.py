@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ent",
     "ent.directory",
     "ent.notify",
+    "ent.timetable",
     "homework",
     "absences",
     "messaging",
@@ -296,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     "notify-release-due": {"task": "notify.release_due", "schedule": crontab(minute="*/15")},
     # Absences: the daily absenteeism safety net, and the nightly retention purge.
     "absences-check-absenteeism": {"task": "absences.check_absenteeism", "schedule": crontab(minute=30, hour=18)},
+    # Timetable: a register not taken 15 minutes after the start reminds its teacher (once).
+    "timetable-remind-registers": {"task": "timetable.remind_registers", "schedule": crontab(minute="*/5")},
     "absences-purge-expired": {"task": "absences.purge_expired", "schedule": crontab(minute=30, hour=3)},
     # Documents a parent attached to a declaration form that was never sent (absences/pending.py).
     "absences-sweep-pending-documents": {

@@ -26,5 +26,6 @@ urlpatterns = [
     path("ressources/", include("media.urls")),
     path("cahier/", include("homework.urls")),
     path("absences/", include("absences.urls")),
+    path("emploi-du-temps/", include("ent.timetable.urls")),
     path("", include("ent.directory.urls")),
 ]

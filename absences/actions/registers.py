@@ -16,6 +16,7 @@ from absences.models import AbsenceEvent, HalfDay, Register, aware, half_day_of
 from ent import pagecache
 from ent.directory.models import Enrollment, Group, User
 from ent.errors import AbsenceError
+from ent.timetable.models import Slot
 
 # Primary schools take the register per half-day; these are the usual hours.
 PRIMARY_HOURS = {HalfDay.MORNING: (time(8, 30), time(11, 45)), HalfDay.AFTERNOON: (time(13, 30), time(16, 30))}
@@ -53,8 +54,11 @@ def roster(register):
     return pagecache.cached_under(key, [pagecache.DIRECTORY], read, settings.AUTH_USER_CACHE_SECONDS)
 
 
-def do_open_register(user, *, target, day, half_day=None, starts_at=None, ends_at=None, subject=None, manager=False):
-    """The register of this class/group and slot: the existing one or a new one (todo)."""
+def do_open_register(
+    user, *, target, day, half_day=None, starts_at=None, ends_at=None, subject=None, manager=False, slot=None
+):
+    """The register of this class/group and slot: the existing one or a new one (todo).
+    `slot`: the timetable's weekly lesson it is for, when opened from it."""
     school = target.school
     if not manager and day != timezone.localdate():
         raise AbsenceError(_("You can only take today's register."))
@@ -78,6 +82,7 @@ def do_open_register(user, *, target, day, half_day=None, starts_at=None, ends_a
                     **lookup,
                     school=school,
                     subject=subject,
+                    slot=slot,
                     date=day,
                     half_day=half_day,
                     starts_at=starts_at,
@@ -89,6 +94,27 @@ def do_open_register(user, *, target, day, half_day=None, starts_at=None, ends_a
         # Its id may have been looked up before it existed (a cached "no such register").
         pagecache.bump_after_commit(pagescopes.bump_registers, [register.id])
         return register
+
+
+def do_open_lesson_register(user, lesson, *, manager=False):
+    """The register of a timetable lesson (ent.timetable.lessons.Lesson, one
+    the person teaches: access_lesson checked it): its class or group, day,
+    hours, subject and slot come from the timetable, nothing to type."""
+    if lesson.cancelled:
+        raise AbsenceError(_("This lesson is cancelled today: there is no register to take."))
+    slot = Slot.objects.filter(pk=lesson.slot_id).first() if lesson.slot_id is not None else None
+    primary = lesson.school.is_primary
+    return do_open_register(
+        user,
+        target=lesson.target,
+        day=lesson.date,
+        half_day=lesson.half_day or None,
+        starts_at=None if primary else lesson.starts_at,
+        ends_at=None if primary else lesson.ends_at,
+        subject=lesson.subject,
+        manager=manager,
+        slot=slot,
+    )
 
 
 def do_save_register(user, register, marks: dict, *, finish: bool):

@@ -57,6 +57,7 @@ SEED_HOOKS = [
     "absences.demo:seed",
     "messaging.demo:seed",
     "media.demo:seed",
+    "ent.timetable.demo:seed",
 ]
 # The notification feed takes the list of the demo logins' users.
 NOTIFY_HOOK = "ent.notify.demo:seed_notifications"

@@ -18,19 +18,25 @@ from ent.directory.models import SchoolClass
 from ent.directory.sessions import track_session
 from ent.errors import InvalidActivationCode
 from ent.http import safe_next
+from ent.timetable import access as timetable_access
+from ent.timetable import pagescopes as timetable_pagescopes
 
 ACTIVATION_SESSION_KEY = "ent_activation_code_id"
 
 
 @login_required
-@pagecache.cached_page(lambda request: [])
+@pagecache.cached_page(timetable_pagescopes.home_scopes)
 def home(request):
-    """One home page that shows each role what concerns them."""
+    """One home page that shows each role what concerns them (the day's
+    lessons: the timetable's part, kept no longer than the next lesson's
+    start or end)."""
     user = request.user
     child = request_child(request) if user.roles.is_parent else None
     context = {"child": child} if child is not None else {}
     context |= access.home_lists(user, child)
-    return render(request, "directory/home.html", context)
+    response = render(request, "directory/home.html", context)
+    pagecache.expire_at(response, lambda: timetable_access.next_change_at(child or user))
+    return response
 
 
 @login_required

@@ -160,3 +160,21 @@ register(
         context_keys=("name", "expires_at", "url"),
     )
 )
+# The timetable (ent/timetable): a register not taken 15 minutes after the
+# lesson started, once per lesson; a lesson of today or tomorrow cancelled or moved.
+register(
+    Kind(
+        "timetable.register_reminder",
+        _("Register not taken yet"),
+        default_email=False,
+        context_keys=("title", "starts_at", "url"),
+    )
+)
+register(
+    Kind(
+        "timetable.lesson_changed",
+        _("Lesson cancelled or moved"),
+        about_child=True,
+        context_keys=("title", "date", "what", "url"),
+    )
+)

@@ -57,6 +57,8 @@ def _what_the_page_must_show(notification):
         from ent import dates
 
         return [dates.day(record.start_date)]
+    if label == "timetable.Change":
+        return [record.note] if record.note else [str(record.get_kind_display())]
     raise AssertionError(f"no check written for notifications about {label}")
 
 

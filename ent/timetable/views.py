@@ -1,0 +1,175 @@
+"""The timetable's pages: a person's week, a pupil's week (a parent's child,
+a pupil a teacher or the office looks up), a class's week; the office's
+import and one-off changes."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ent import errors
+from ent.directory.context_processors import request_child
+from ent.timetable import access, actions, imports
+from ent.timetable.forms import ApplyForm, ChangeForm, ImportForm, WeekForm
+
+
+def _week(request):
+    """(form, monday, saturday) of the week asked for; a bad date shows this
+    week with the form's error next to its field."""
+    form = WeekForm(request.GET or None)
+    day = (form.cleaned_data.get("semaine") if form.is_valid() else None) or timezone.localdate()
+    first, last = access.week_bounds(day)
+    return form if form.is_bound else WeekForm(initial={"semaine": first}), first, last
+
+
+def _days(found, first, last):
+    """The week as days (Monday..Saturday; Saturday only when it has lessons)."""
+    today = timezone.localdate()
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        of_day = [lesson for lesson in found if lesson.date == day]
+        if day.weekday() == 5 and not of_day:
+            continue
+        days.append({"date": day, "lessons": of_day, "is_today": day == today})
+    return days
+
+
+def _page(request, template_context, found, first, last, form, status=200):
+    context = {
+        "form": form,
+        "first": first,
+        "last": last,
+        "previous": first - timedelta(days=7),
+        "following": first + timedelta(days=7),
+        "days": _days(found, first, last),
+        "today_changes": [x for x in found if x.date == timezone.localdate() and x.changed],
+    } | template_context
+    return render(request, "timetable/week.html", context, status=400 if form.errors else status)
+
+
+@login_required
+@require_GET
+def mine(request):
+    """My week: a pupil's or a teacher's own; a parent's chosen child's."""
+    form, first, last = _week(request)
+    child = request_child(request) if request.user.roles.is_parent else None
+    if child is not None and not (request.user.roles.is_pupil or request.user.roles.is_teacher):
+        pupil, found = access.pupil_lessons(request.user, child.id, first, last)
+        return _page(request, {"pupil": pupil}, found, first, last, form)
+    return _page(request, {"own": True}, access.my_lessons(request.user, first, last), first, last, form)
+
+
+@login_required
+@require_GET
+def pupil_week(request, pupil_id):
+    form, first, last = _week(request)
+    pupil, found = access.pupil_lessons(request.user, pupil_id, first, last)
+    return _page(request, {"pupil": pupil}, found, first, last, form)
+
+
+@login_required
+@require_GET
+def class_week(request, class_id):
+    form, first, last = _week(request)
+    klass, found = access.class_lessons(request.user, class_id, first, last)
+    return _page(request, {"klass": klass}, found, first, last, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_file(request, school_id):
+    """Upload → preview (every issue by line and field, what would change) →
+    apply. Nothing is written before "apply"."""
+    school = access.access_office_school(request.user, school_id)
+    year = access.current_year(school)
+    if year is None:
+        raise Http404
+    form, preview, token = ImportForm(), None, None
+    if request.method == "POST" and "token" in request.POST:
+        apply_form = ApplyForm(request.POST)
+        data = actions.stashed_upload(school, apply_form.data.get("token", "")) if apply_form.is_valid() else None
+        if data is None:
+            messages.error(request, _("This preview has expired: upload the file again."))
+            return redirect("timetable:import", school_id=school.id)
+        with errors.reported(request) as outcome:
+            result = actions.do_import_timetable(request.user, school, year, data)
+        if outcome.ok:
+            actions.do_forget_upload(apply_form.cleaned_data["token"])
+            messages.success(
+                request,
+                _("Timetable imported: %(created)s added, %(updated)s changed, %(removed)s removed.")
+                % {"created": result.created, "updated": result.updated, "removed": result.removed},
+            )
+            return redirect("timetable:changes", school_id=school.id)
+        return redirect("timetable:import", school_id=school.id)
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > imports.MAX_BYTES:
+                form.add_error("file", _("The file is larger than 5 MB: this is not a timetable export."))
+            else:
+                data = upload.read()
+                preview = actions.check_import(data, school, year)
+                token = actions.do_stash_upload(school, data) if preview.ok else None
+    status = 400 if form.errors or (preview is not None and not preview.ok) else 200
+    return render(
+        request,
+        "timetable/import.html",
+        {"school": school, "form": form, "preview": preview, "token": token},
+        status=status,
+    )
+
+
+def _change_form(request, school, data=None):
+    return ChangeForm(
+        data,
+        slots=access.school_slots(request.user, school),
+        teachers=access.school_teachers(request.user, school),
+        classes=access.school_classes(request.user, school),
+        subjects=access.school_subjects(request.user, school),
+        initial={"date": timezone.localdate()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def changes(request, school_id):
+    """The office's one-off changes: the list from today on, and the form to
+    record one (no JavaScript: one form, the action says what each kind needs)."""
+    school = access.access_office_school(request.user, school_id)
+    form = _change_form(request, school, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            kind, slot, day = data.pop("kind"), data.pop("slot"), data.pop("date")
+            with errors.reported(request, _("Change recorded."), form=form) as outcome:
+                fields = {k: v for k, v in data.items() if v not in (None, "")}
+                actions.do_record_change(request.user, school, kind=kind, slot=slot, day=day, **fields)
+            if outcome.ok:
+                return redirect("timetable:changes", school_id=school.id)
+            status = outcome.status
+        else:
+            status = 400
+    return render(
+        request,
+        "timetable/changes.html",
+        {"school": school, "form": form, "changes": access.school_changes(request.user, school, timezone.localdate())},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def change_withdraw(request, change_id):
+    change = access.access_change(request.user, change_id, for_write=True)
+    actions.do_withdraw_change(request.user, change)
+    messages.success(request, _("Change withdrawn."))
+    return redirect("timetable:changes", school_id=change.school_id)

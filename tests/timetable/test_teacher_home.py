@@ -1,0 +1,79 @@
+"""The teacher's home says which lesson is now and opens its register; the
+office's day lists the lessons without a register."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from absences.models import Register
+from tests.timetable.conftest import make_slot
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = dt.date(2026, 10, 5)
+
+
+@pytest.fixture
+def at_0810(monkeypatch):
+    moment = timezone.make_aware(dt.datetime(2026, 10, 5, 8, 10))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: MONDAY)
+    return moment
+
+
+@pytest.fixture
+def lesson(world):
+    return make_slot(world.school, klass=world.klass, subject=world.subject, teachers=[world.teacher], room="12")
+
+
+def test_the_teachers_home_says_what_is_now_and_opens_its_register(
+    world, client, login_as, at_0810, lesson, no_page_cache
+):
+    login_as(world.teacher)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="lesson-now"' in page and "6e A · Mathématiques" in page and "room 12" in page
+    key = f"s{lesson.id}-20261005"
+    assert f'value="{key}"' in page
+    response = client.post(reverse("absences:register_open"), {"lesson": key})
+    register = Register.objects.get()
+    assert response.status_code == 302 and response.url == reverse("absences:register", args=[register.id])
+    assert (register.slot, register.subject, register.starts_at, register.school_class) == (
+        lesson,
+        world.subject,
+        dt.time(8, 0),
+        world.klass,
+    )
+    # Twice: the same register.
+    client.post(reverse("absences:register_open"), {"lesson": key})
+    assert Register.objects.count() == 1
+
+
+def test_the_next_lesson_before_the_first_one(world, client, login_as, lesson, monkeypatch, no_page_cache):
+    moment = timezone.make_aware(dt.datetime(2026, 10, 5, 6, 0))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    login_as(world.teacher)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="lesson-next"' in page and 'id="lesson-now"' not in page
+
+
+def test_a_lesson_the_teacher_does_not_teach_is_404(world, client, login_as, at_0810, lesson):
+    other = make_slot(world.school, klass=world.other_class, teachers=[world.other_teacher])
+    login_as(world.teacher)
+    for key in (f"s{other.id}-20261005", f"s{lesson.id}-20261006", "nonsense", ""):
+        assert client.post(reverse("absences:register_open"), {"lesson": key}).status_code == 404
+    login_as(world.guardian)
+    assert client.post(reverse("absences:register_open"), {"lesson": f"s{lesson.id}-20261005"}).status_code == 404
+    assert not Register.objects.exists()
+
+
+def test_the_office_day_lists_lessons_without_a_register(world, client, login_as, at_0810, lesson):
+    make_slot(world.school, klass=world.other_class, teachers=[world.other_teacher], start=(9, 0), end=(9, 55))
+    login_as(world.vie_scolaire)
+    url = reverse("absences:dashboard", args=[world.school.id])
+    page = client.get(url).content.decode()
+    assert f'id="unopened-s{lesson.id}-20261005"' in page
+    client.post(reverse("absences:register_open"), {"lesson": f"s{lesson.id}-20261005"})
+    page = client.get(url).content.decode()
+    assert f'id="unopened-s{lesson.id}-20261005"' not in page and "unopened-s" in page
