@@ -130,6 +130,9 @@ def worker_context() -> dict:
         "stylesheet": static("ent/ent.css"),
         "icon": static("ent/pwa/icon-192.png"),
         "offlineList": reverse("notify:offline_list"),
+        # Signing out goes to the network untouched, so that the browser itself
+        # reads its Clear-Site-Data header.
+        "passThrough": [reverse("account_logout")],
     }
     # Not user data: our own words and paths, as a JavaScript literal.
     return {"config_json": json.dumps(config, ensure_ascii=False, sort_keys=True), "version": WORKER_VERSION}

@@ -222,7 +222,7 @@ function write(request) {
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
-  if (url.origin !== self.location.origin) { return; }
+  if (url.origin !== self.location.origin || CONFIG.passThrough.indexOf(url.pathname) >= 0) { return; }
   if (request.method !== "GET") {
     event.respondWith(write(request));
   } else if (request.mode === "navigate") {
