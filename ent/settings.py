@@ -82,6 +82,8 @@ MIDDLEWARE = [
     # and each session's last use is remembered for "Mes appareils".
     "ent.http.PrivateCacheMiddleware",
     "ent.directory.sessions.SessionActivityMiddleware",
+    # Signing out empties the installed app's caches on this device (ent/notify/pwa.py).
+    "ent.notify.pwa.ClearSiteDataOnSignOutMiddleware",
 ]
 
 # Overload (ent/admission.py, docker/gunicorn.conf.py): real requests in flight
@@ -361,6 +363,19 @@ SMS_BACKEND = env_str("SMS_BACKEND", "console")
 SMS_API_URL = env_str("SMS_API_URL", "")
 SMS_API_KEY = env_secret("SMS_API_KEY", "")
 SMS_SENDER = env_str("SMS_SENDER", "ENT")
+
+# Web Push (ent/notify/webpush.py): the VAPID key pair that signs our pushes
+# (private: base64url of the raw P-256 key; public: base64url of the uncompressed
+# point, handed to browsers) and the contact push services may write to. Without
+# both keys the channel is off and the pages say so.
+WEBPUSH_VAPID_PRIVATE_KEY = env_secret("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_PUBLIC_KEY = env_str("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_CONTACT = env_str("WEBPUSH_CONTACT", "mailto:no-reply@ent.localhost")
+# Push services a browser may hand us an endpoint of (host suffixes), beyond the
+# known ones (Google, Mozilla, Apple, Microsoft); the tests add their local one.
+WEBPUSH_EXTRA_HOSTS = env_list("WEBPUSH_EXTRA_HOSTS", [])
+# Seconds a push service keeps an undelivered push (phone off) before dropping it.
+WEBPUSH_TTL_SECONDS = env_int("WEBPUSH_TTL_SECONDS", 60 * 60 * 24, minimum=0)
 
 # Notifications: nothing leaves by email or SMS during the night, not even urgent
 # kinds; each person's quiet hours (default 20:00-07:00) hold back the rest.

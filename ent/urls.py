@@ -4,12 +4,16 @@ from django.urls import include, path
 from ent import views
 from ent.directory import signin
 from ent.identity import views as identity_views
+from ent.notify import views_pwa as notify_pwa
 
 admin.site.site_header = "ENT — administration"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("livez", views.livez, name="livez"),
+    # The installable app: its worker at the root, so that its scope is the whole site.
+    path("sw.js", notify_pwa.service_worker, name="pwa_service_worker"),
+    path("manifest.webmanifest", notify_pwa.manifest, name="pwa_manifest"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before allauth's own route: the plain login page is served from the cache
     # (ent/directory/signin.py, issue #25).

@@ -4,7 +4,7 @@ from django.http import Http404
 
 from ent.directory.models import User
 from ent.ids import int_id_or_404
-from ent.notify.models import Notification
+from ent.notify.models import Notification, WebPushSubscription
 
 
 def access_notification(user, notification_id) -> Notification:
@@ -18,3 +18,27 @@ def access_notification(user, notification_id) -> Notification:
 def preference_children(user):
     """The children a guardian may mute notifications about: their own."""
     return User.objects.children_of(user).order_by("first_name")
+
+
+def access_subscription(user, subscription_id) -> WebPushSubscription:
+    """One of the person's own push subscriptions: another's is the same 404 as none."""
+    subscription_id = int_id_or_404(subscription_id)
+    subscription = WebPushSubscription.objects.visible_to(user).filter(id=subscription_id).first()
+    if subscription is None:
+        raise Http404
+    return subscription
+
+
+def access_subscription_by_endpoint(user, endpoint) -> WebPushSubscription:
+    """The browser unsubscribing itself names its endpoint, not our id."""
+    if not isinstance(endpoint, str) or not endpoint:
+        raise Http404
+    subscription = WebPushSubscription.objects.visible_to(user).filter(endpoint=endpoint).first()
+    if subscription is None:
+        raise Http404
+    return subscription
+
+
+def device_subscriptions(user):
+    """The person's devices that take pushes, for "Mes appareils"."""
+    return WebPushSubscription.objects.visible_to(user).only("id", "user_agent", "created_at", "user_session_id")

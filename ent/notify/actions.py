@@ -4,6 +4,7 @@ deliveries (called by the Celery tasks, which only take ids and retry)."""
 import smtplib
 import uuid
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -14,9 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ent.errors import CannotTurnOff
-from ent.notify import pagescopes, rendering, sms
+from ent.notify import pagescopes, rendering, sms, webpush
 from ent.notify.kinds import KINDS, Frequency
-from ent.notify.models import ChildMute, Delivery, Notification, NotificationSettings, Preference
+from ent.notify.models import (
+    ChildMute,
+    Delivery,
+    Notification,
+    NotificationSettings,
+    Preference,
+    WebPushSubscription,
+)
 from ent.pagecache import bump_after_commit
 
 
@@ -61,14 +69,16 @@ def check_preference(kind_code: str, frequency: str) -> None:
 
 
 def do_save_preferences(user, *, kinds: dict, mutes: set, quiet_start, quiet_end) -> None:
-    """kinds: code -> (frequency, email, sms); mutes: {(child_id, code)} the person
+    """kinds: code -> (frequency, email, sms, webpush); mutes: {(child_id, code)} the person
     wants muted, for their own children only (checked by the form)."""
-    for code, (frequency, _email, _sms) in kinds.items():
+    for code, (frequency, *_channels) in kinds.items():
         check_preference(code, frequency)
     with transaction.atomic():
-        for code, (frequency, email, sms_on) in kinds.items():
+        for code, (frequency, email, sms_on, push_on) in kinds.items():
             Preference.objects.update_or_create(
-                user=user, kind=code, defaults={"frequency": frequency, "email": email, "sms": sms_on}
+                user=user,
+                kind=code,
+                defaults={"frequency": frequency, "email": email, "sms": sms_on, "webpush": push_on},
             )
         current = set(ChildMute.objects.filter(user=user).values_list("child_id", "kind"))
         for child_id, code in mutes - current:
@@ -89,6 +99,8 @@ def retry_countdown(retries: int) -> int:
 
 
 def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, webpush.PushError):
+        return isinstance(exc, webpush.PushTransientError)
     if isinstance(exc, sms.SmsError):
         return isinstance(exc, sms.SmsTransientError)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -136,10 +148,12 @@ def do_send_delivery(delivery_id: int, *, last_attempt: bool = False) -> str | N
     try:
         if delivery.channel == Delivery.Channel.EMAIL:
             _send_notification_email(delivery.notification)
+        elif delivery.channel == Delivery.Channel.WEBPUSH:
+            _send_webpush(delivery.notification)
         else:
             sms.send_sms(delivery.notification.recipient.phone, rendering.sms_text(delivery.notification))
     except Exception as exc:
-        if not isinstance(exc, smtplib.SMTPException | OSError | sms.SmsError):
+        if not isinstance(exc, smtplib.SMTPException | OSError | sms.SmsError | webpush.PushError):
             # A bug, not a channel failure: record it, then let it surface.
             _finish(token, [delivery_id], exc, last_attempt=True)
             raise
@@ -176,6 +190,61 @@ def due_deliveries(mode: str | None = None):
         else:
             digests.setdefault(user_id, []).append(delivery_id)
     return immediate, digests
+
+
+def _send_webpush(notification):
+    """To every device of the recipient that took pushes. A device the push service
+    says is gone (404/410) is forgotten, whatever happens to the others."""
+    if not webpush.enabled():
+        raise webpush.PushError("web push is off (no VAPID keys)")
+    subscriptions = list(WebPushSubscription.objects.filter(user_id=notification.recipient_id))
+    if not subscriptions:
+        raise webpush.PushError("no device subscribed")
+    try:
+        result = webpush.send(subscriptions, webpush.payload(notification))
+    except webpush.PushTransientError as exc:
+        _forget_gone(exc.result.gone)
+        raise
+    _forget_gone(result.gone)
+    if not result.sent:
+        raise webpush.PushError("no device took the push")
+
+
+def _forget_gone(subscription_ids):
+    if subscription_ids:
+        WebPushSubscription.objects.filter(id__in=subscription_ids).delete()
+
+
+# Push subscriptions (one per browser on a device)
+
+
+def do_subscribe_webpush(user, data, *, session_key: str | None, user_agent: str = "") -> WebPushSubscription:
+    """Record (or take over) the subscription a browser made. One row per endpoint:
+    the same browser subscribing again, or another person signing in on it, moves
+    the row to the current person and session, so a shared phone never pushes the
+    previous family's news."""
+    fields = webpush.check_subscription(data)
+    if not webpush.enabled():
+        raise webpush.InvalidPushSubscription(_("Push notifications are not available on this ENT."))
+    with transaction.atomic():
+        user_session = UserSession.objects.filter(user=user, session_key=session_key).first() if session_key else None
+        subscription, _created = WebPushSubscription.objects.update_or_create(
+            endpoint=fields["endpoint"],
+            defaults={
+                "user": user,
+                "user_session": user_session,
+                "p256dh": fields["p256dh"],
+                "auth": fields["auth"],
+                "user_agent": (user_agent or "")[:300],
+            },
+        )
+    return subscription
+
+
+def do_unsubscribe_webpush(user, subscription: WebPushSubscription) -> None:
+    """Remove one of the person's own subscriptions (access_subscription checked it)."""
+    with transaction.atomic():
+        WebPushSubscription.objects.filter(id=subscription.id, user_id=user.id).delete()
 
 
 def _send_notification_email(notification):

@@ -15,13 +15,14 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from ent.celery import queue
-from ent.notify import pagescopes, schedule
+from ent.notify import pagescopes, schedule, webpush
 from ent.notify.kinds import Frequency, get_kind
-from ent.notify.models import Delivery, Notification
+from ent.notify.models import Delivery, Notification, WebPushSubscription
 from ent.notify.preferences import load_recipients
 from ent.pagecache import bump_after_commit
 
@@ -79,6 +80,12 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
         # A digest is an email; an SMS only ever carries one urgent or immediate message.
         if r.prefs.sms and r.phone and mode == Delivery.Mode.IMMEDIATE:
             deliveries.append(Delivery(notification=notification, channel=Delivery.Channel.SMS, mode=mode, due_at=due))
+        # A push, like an SMS, carries one message, never a digest; the same due time
+        # keeps it to the person's quiet hours and out of the night.
+        if r.prefs.webpush and r.has_webpush and mode == Delivery.Mode.IMMEDIATE:
+            deliveries.append(
+                Delivery(notification=notification, channel=Delivery.Channel.WEBPUSH, mode=mode, due_at=due)
+            )
     Delivery.objects.bulk_create(deliveries)
 
     from ent.notify import tasks
@@ -117,7 +124,11 @@ def _users(recipients) -> list:
         if pk not in ids:
             ids.append(pk)
     # Re-read: callers may pass ids, and email/phone must be the current ones.
-    by_id = User.objects.filter(id__in=ids, is_active=True).only("id", "email", "phone").in_bulk()
+    users = User.objects.filter(id__in=ids, is_active=True).only("id", "email", "phone")
+    if webpush.enabled():
+        # Folded into the same query: whether any device of theirs takes pushes.
+        users = users.annotate(has_webpush=Exists(WebPushSubscription.objects.filter(user_id=OuterRef("pk"))))
+    by_id = users.in_bulk()
     return [by_id[i] for i in ids if i in by_id]
 
 

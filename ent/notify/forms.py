@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ent.notify import actions
+from ent.notify import actions, webpush
 from ent.notify.kinds import KINDS, Frequency
 from ent.notify.models import ChildMute, NotificationSettings, Preference
 from ent.notify.preferences import DEFAULT_QUIET_END, DEFAULT_QUIET_START, effective
@@ -30,6 +30,10 @@ class PreferencesForm(forms.Form):
         # and saving keeps what was stored, so SMS work as chosen once the school adds a number.
         self.offers_sms = bool(user.phone)
         self.kept_sms = {}
+        # Pushes go only to devices where the person turned them on; the choice per
+        # kind is offered whenever the channel exists.
+        self.offers_webpush = webpush.enabled()
+        self.kept_webpush = {}
         prefs = {p.kind: p for p in Preference.objects.filter(user=user)}
         muted = set(ChildMute.objects.filter(user=user).values_list("child_id", "kind"))
         quiet = NotificationSettings.objects.filter(user=user).first()
@@ -53,6 +57,12 @@ class PreferencesForm(forms.Form):
                 )
             else:
                 self.kept_sms[kind.code] = current.sms
+            if self.offers_webpush:
+                self.fields[f"{kind.code}__webpush"] = forms.BooleanField(
+                    label=_("Push notification"), required=False, initial=current.webpush
+                )
+            else:
+                self.kept_webpush[kind.code] = current.webpush
             if kind.about_child and kind.can_be_turned_off:
                 for child in self.children:
                     self.fields[f"receive__{child.id}__{kind.code}"] = forms.BooleanField(
@@ -79,6 +89,7 @@ class PreferencesForm(forms.Form):
                 "frequency": self[f"{kind.code}__frequency"],
                 "email": self[f"{kind.code}__email"],
                 "sms": self[f"{kind.code}__sms"] if self.offers_sms else None,
+                "webpush": self[f"{kind.code}__webpush"] if self.offers_webpush else None,
             }
 
     def child_rows(self):
@@ -94,6 +105,7 @@ class PreferencesForm(forms.Form):
                 data[f"{code}__frequency"],
                 data[f"{code}__email"],
                 data[f"{code}__sms"] if self.offers_sms else self.kept_sms[code],
+                data[f"{code}__webpush"] if self.offers_webpush else self.kept_webpush[code],
             )
             for code in KINDS
         }

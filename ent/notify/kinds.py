@@ -31,6 +31,9 @@ class Kind:
     default_frequency: str = Frequency.IMMEDIATELY
     default_email: bool = True
     default_sms: bool = False
+    # The few words of a push notification (it crosses the browser vendor's
+    # service): no names, no content; the label when not given.
+    push_title: str | None = None
     # The notification is about one pupil: a parent may mute it for one child.
     about_child: bool = False
     # Keys the templates use; documentation for callers, all optional except "url" where noted.
@@ -38,6 +41,10 @@ class Kind:
 
     def __str__(self):
         return str(self.label)
+
+    @property
+    def push_text(self):
+        return self.push_title or self.label
 
 
 KINDS: dict[str, Kind] = {}
@@ -67,6 +74,7 @@ register(
     Kind(
         "homework.published",
         _("New homework"),
+        push_title=_("New homework to do"),
         about_child=True,
         default_frequency=Frequency.DAILY,
         context_keys=("title", "subject", "due_date", "class_name", "teacher_name", "url"),
@@ -86,6 +94,7 @@ register(
     Kind(
         "absence.unexplained",
         _("Absence to explain"),
+        push_title=_("Absence to justify"),
         urgent=True,
         can_be_turned_off=False,
         about_child=True,
@@ -113,6 +122,7 @@ register(
     Kind(
         "message.new",
         _("New message"),
+        push_title=_("New message from the school"),
         context_keys=("sender_name", "conversation_title", "excerpt", "url"),
     )
 )
@@ -120,6 +130,7 @@ register(
     Kind(
         "announcement.new",
         _("New announcement"),
+        push_title=_("New announcement from the school"),
         context_keys=("title", "author_name", "school_name", "excerpt", "url", "reminder", "requires_confirmation"),
     )
 )

@@ -76,6 +76,7 @@ class Delivery(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("email")
         SMS = "sms", _("SMS")
+        WEBPUSH = "webpush", _("push notification")
 
     class Mode(models.TextChoices):
         IMMEDIATE = "immediate", _("immediate")
@@ -145,6 +146,8 @@ class Preference(models.Model):
     frequency = models.CharField(_("frequency"), max_length=12, choices=Frequency.choices)
     email = models.BooleanField(_("by email"), default=True)
     sms = models.BooleanField(_("by SMS"), default=False)
+    # On by default: a person only gets pushes on a device where they asked for them.
+    webpush = models.BooleanField(_("by push notification"), default=True)
 
     class Meta:
         verbose_name = _("preference")
@@ -169,3 +172,53 @@ class ChildMute(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.kind} muted for {self.child}"
+
+
+class WebPushSubscriptionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # A device's subscription is only ever its owner's.
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user_id=user.pk)
+
+
+class WebPushSubscription(models.Model):
+    """One browser on one device that asked for push notifications (the Push API's
+    subscription). It lives as long as the sign-in it was made in: ending that
+    session (signing out, "sign out everywhere") deletes it, so a shared phone
+    stops receiving a family's notifications with the session."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="webpush_subscriptions",
+        verbose_name=_("person"),
+    )
+    user_session = models.ForeignKey(
+        "usersessions.UserSession",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("session"),
+    )
+    # The push service's URL for this browser: a capability, shown to nobody.
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(_("device"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_sent_at = models.DateTimeField(_("last push"), null=True, blank=True)
+
+    objects = WebPushSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"push #{self.pk} → {self.user_id}"
+
+    def subscription_info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

@@ -17,22 +17,24 @@ class Effective:
     frequency: str
     email: bool
     sms: bool
+    webpush: bool
     # What the person chose, before the rules (shown on the preferences page).
     chosen_frequency: str
 
 
 def effective(kind: Kind, pref: Preference | None) -> Effective:
     if pref is None:
-        chosen, email, sms = kind.default_frequency, kind.default_email, kind.default_sms
+        # Push on by default: it only ever reaches a device where the person asked for it.
+        chosen, email, sms, webpush = kind.default_frequency, kind.default_email, kind.default_sms, True
     else:
-        chosen, email, sms = pref.frequency, pref.email, pref.sms
+        chosen, email, sms, webpush = pref.frequency, pref.email, pref.sms, pref.webpush
     frequency = chosen
     if frequency == Frequency.OFF and not kind.can_be_turned_off:
         frequency = kind.default_frequency
     if kind.urgent:
         # Urgent kinds ignore digests: a digest at 18:00 is too late for an absence.
         frequency = Frequency.IMMEDIATELY
-    return Effective(frequency=frequency, email=email, sms=sms, chosen_frequency=chosen)
+    return Effective(frequency=frequency, email=email, sms=sms, webpush=webpush, chosen_frequency=chosen)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Recipient:
     user_id: int
     email: str
     phone: str
+    # At least one device subscribed to push notifications (ent/notify/webpush.py).
+    has_webpush: bool
     prefs: Effective
     muted: bool
     quiet_start: datetime.time
@@ -66,6 +70,7 @@ def load_recipients(users, kind: Kind, child_id: int | None) -> list[Recipient]:
                 user_id=user.id,
                 email=user.email,
                 phone=user.phone,
+                has_webpush=bool(getattr(user, "has_webpush", False)),
                 prefs=effective(kind, prefs.get(user.id)),
                 muted=user.id in muted,
                 quiet_start=start,

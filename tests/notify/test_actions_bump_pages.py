@@ -18,8 +18,15 @@ from tests.pagecache_checks import cache_page, still_cached, write_actions
 
 pytestmark = pytest.mark.django_db
 
-# Preferences and deliveries (emails, SMS) show on no cached page.
-SHOWN_ON_NO_CACHED_PAGE = {"do_save_preferences", "do_send_delivery", "do_send_digest"}
+# Preferences, deliveries (emails, SMS, pushes) and push subscriptions (listed on
+# "Mes appareils", never cached) show on no cached page.
+SHOWN_ON_NO_CACHED_PAGE = {
+    "do_save_preferences",
+    "do_send_delivery",
+    "do_send_digest",
+    "do_subscribe_webpush",
+    "do_unsubscribe_webpush",
+}
 
 
 def _notify(world):
