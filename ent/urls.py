@@ -26,5 +26,6 @@ urlpatterns = [
     path("ressources/", include("media.urls")),
     path("cahier/", include("homework.urls")),
     path("absences/", include("absences.urls")),
+    path("", include("ent.api.urls")),
     path("", include("ent.directory.urls")),
 ]
