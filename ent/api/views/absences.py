@@ -2,8 +2,7 @@
 document: the same form as the page (NoticeForm), so the same checks and the one file gate."""
 
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
-from ninja.files import UploadedFile
+from ninja import Router
 
 from absences import access, pending
 from absences.forms import NoticeForm
@@ -67,23 +66,39 @@ def child_absences(request, pupil_id: int):
     }
 
 
-class NoticeIn(Schema):
-    start_date: str
-    start_half_day: str = "am"
-    start_time: str = ""
-    end_date: str
-    end_half_day: str = "pm"
-    end_time: str = ""
-    reason: int
-    comment: str = ""
+# The form is read by NoticeForm (the page's), after the access check: described
+# here for the schema, not parsed by ninja (which would answer 422 before a 404).
+NOTICE_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["start_date", "start_half_day", "end_date", "end_half_day", "reason"],
+                "properties": {
+                    "start_date": {"type": "string", "format": "date"},
+                    "start_half_day": {"type": "string", "enum": ["am", "pm"]},
+                    "start_time": {"type": "string", "description": "HH:MM, optional"},
+                    "end_date": {"type": "string", "format": "date"},
+                    "end_half_day": {"type": "string", "enum": ["am", "pm"]},
+                    "end_time": {"type": "string", "description": "HH:MM, optional"},
+                    "reason": {"type": "integer", "description": "a reason id of the school"},
+                    "comment": {"type": "string", "maxLength": 1000},
+                    "document": {"type": "string", "format": "binary", "description": "PDF, JPEG or PNG, 5 MB"},
+                },
+            }
+        }
+    },
+}
 
 
 @router.post(
     "/children/{pupil_id}/notices",
     response=responses({201: schemas.Notice}),
     summary="Declare an absence (with its document)",
+    openapi_extra={"requestBody": NOTICE_BODY},
 )
-def declare(request, pupil_id: int, data: Form[NoticeIn], document: File[UploadedFile] = None):
+def declare(request, pupil_id: int):
     pupil, enrollment = access.access_declarable_child(request.user, pupil_id)
     school = enrollment.school_class.school
     reasons = Reason.objects.visible_to(request.user).offered().filter(school_id=school.id)

@@ -5,8 +5,10 @@ import datetime
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Router
 
+from ent.api import problems
 from ent.api.core import responses
 from ent.api.views import schemas
 from ent.directory.access import access_child
@@ -14,6 +16,8 @@ from homework import access, actions
 from homework.models import Entry
 
 router = Router(tags=["homework"])
+# Weeks asked for: a date a diary can hold (9999-12-31 plus a week would overflow).
+FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 
 
 def _monday(day: datetime.date | None) -> datetime.date:
@@ -48,6 +52,8 @@ def _pupil_for(request, child_id):
 @router.get("/homework/week", response=responses({200: schemas.Week}), summary="Homework of a week")
 def week(request, week: datetime.date | None = None, child: int | None = None):
     """`week`: any day of the week (default: this week); `child`: for a parent, which child."""
+    if week is not None and not (FIRST_DAY <= week <= LAST_DAY):
+        return problems.problem(422, "invalid", _("Invalid request"), _("Choose a week between 2000 and 2100."))
     pupil = _pupil_for(request, child)
     monday = _monday(week)
     end = monday + datetime.timedelta(days=7)

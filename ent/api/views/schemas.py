@@ -2,7 +2,7 @@
 
 import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class Person(Schema):
@@ -77,7 +77,8 @@ class Message(Schema):
 
 
 class NewMessage(Schema):
-    body: str
+    # No NUL: PostgreSQL cannot store it in text (the page's form field refuses it the same way).
+    body: str = Field(min_length=1, max_length=10000, pattern=r"^[^\x00]*$")
 
 
 class Read(Schema):
