@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "absences",
     "messaging",
     "media",
+    # The REST API, /api/v1/ (issue #23); "ninja" serves the docs page's own static files (no CDN).
+    "ninja",
+    "ent.api",
 ]
 
 MIDDLEWARE = [
@@ -596,3 +599,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR", "filters": ["skip_busy"]}},
 }
+
+# API (ent/api, issue #23)
+# Requests per credential (a token, or a person on the session) on the cache:
+# "<n>/s|m|h|d". Reads and writes are counted apart.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "300/m")
+API_WRITE_RATE_LIMIT = env_str("API_WRITE_RATE_LIMIT", "60/m")
+NINJA_PAGINATION_MAX_LIMIT = 100

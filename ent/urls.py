@@ -31,5 +31,6 @@ urlpatterns = [
     path("cahier/", include("homework.urls")),
     path("absences/", include("absences.urls")),
     path("emploi-du-temps/", include("ent.timetable.urls")),
+    path("", include("ent.api.urls")),
     path("", include("ent.directory.urls")),
 ]

@@ -1,7 +1,7 @@
 """Every route × every persona, from one table (tests/security/matrix.py)."""
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from tests.security.matrix import EXEMPT, EXEMPT_PREFIXES, LOGIN, MATRIX, PERSONAS
 
@@ -46,7 +46,7 @@ def test_route_for_every_persona(name, world, client, login_as):
         client.logout()
         if people[persona] is not None:
             login_as(people[persona])
-        response = getattr(client, route.method)(url, route.data(world))
+        response = getattr(client, route.method)(url, route.data(world), **route.extra)
         want = route.expected[persona]
         if want is None:
             continue
@@ -68,5 +68,8 @@ def test_state_changing_routes_refuse_get(name, world, client, login_as):
     allowed = [p for p, want in route.expected.items() if p != "anonymous" and want not in (404, 403, LOGIN)]
     assert allowed, f"{name}: no persona may post here; is the route needed?"
     login_as(world.personas()[allowed[0]])
-    response = client.get(reverse(name, kwargs=route.kwargs(world)))
+    url = reverse(name, kwargs=route.kwargs(world))
+    if resolve(url).url_name != name.split(":")[-1]:
+        pytest.skip("another route answers GET at this address (an API list and its POST)")
+    response = client.get(url)
     assert response.status_code == 405

@@ -1,0 +1,105 @@
+"""The API object: version 1, its authentication, errors, rate limits, ETags, schema."""
+
+import hashlib
+
+from django.conf import settings
+from django.http import HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+from ninja import Field, NinjaAPI, Schema
+from ninja.throttling import AuthRateThrottle
+
+from ent.api import auth, problems
+
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 415, 422, 429})
+
+
+class ReadThrottle(AuthRateThrottle):
+    """Per credential (token, or person on the session), on the cache (Redis in production)."""
+
+    scope = "api"
+    setting = "API_RATE_LIMIT"
+
+    def __init__(self):
+        super().__init__(getattr(settings, self.setting))
+
+    def allow_request(self, request):
+        # Read the rate each time: a changed setting (tests, a reload) applies at once.
+        self.num_requests, self.duration = self.parse_rate(getattr(settings, self.setting))
+        return super().allow_request(request)
+
+
+class WriteThrottle(ReadThrottle):
+    """Writes have their own, lower budget (a runaway script sends few messages)."""
+
+    scope = "api-write"
+    setting = "API_WRITE_RATE_LIMIT"
+
+    def allow_request(self, request):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request)
+
+
+class EntAPI(NinjaAPI):
+    def create_response(self, request, data, *, status=None, temporal_response=None):
+        response = super().create_response(request, data, status=status, temporal_response=temporal_response)
+        patch_vary_headers(response, ("Authorization", "Accept-Language"))
+        if request.method == "GET" and response.status_code == 200:
+            # A strong validator of the body: an app asking again with
+            # If-None-Match gets 304 and no body when nothing changed.
+            etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+            response["ETag"] = etag
+            if etag in parse_etags(request.headers.get("If-None-Match", "")):
+                not_modified = HttpResponseNotModified()
+                not_modified["ETag"] = etag
+                patch_vary_headers(not_modified, ("Authorization", "Accept-Language"))
+                return not_modified
+        return response
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        # Errors are problem details: say so, so clients (and schemathesis) expect that media type.
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for code, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(code) >= 400 and "application/json" in content:
+                        content[problems.CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = EntAPI(
+    title="ENT API",
+    version="1",
+    urls_namespace="api-v1",
+    description="The ENT's API for apps: the same data and rules as the pages. See docs/api.md.",
+    auth=auth.authenticators(),
+    throttle=[ReadThrottle(), WriteThrottle()],
+    docs_url="/docs/",
+)
+problems.install(api)
+
+# The errors every endpoint may answer, documented once.
+ERRORS = {ERROR_STATUSES: problems.Problem}
+
+
+def responses(ok: dict) -> dict:
+    return {**ok, **ERRORS}
+
+
+# Pagination: limit/offset, at most MAX_PAGE rows a page (a huge page size is a
+# 422 problem, not a slow answer). The list endpoints give count + items.
+MAX_PAGE = 100
+
+
+class PageQuery(Schema):
+    limit: int = Field(20, ge=1, le=MAX_PAGE)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+def page_of(rows, page: PageQuery, convert) -> dict:
+    """One page of `rows` (a queryset or a list): its total count and its items, converted."""
+    count = len(rows) if isinstance(rows, list) else rows.count()
+    items = [convert(r) for r in rows[page.offset : page.offset + page.limit]]
+    return {"count": count, "limit": page.limit, "offset": page.offset, "items": items}
