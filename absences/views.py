@@ -19,6 +19,8 @@ from absences.forms import (
     RegisterForm,
     RegisterOpenForm,
     RejectForm,
+    register_counts,
+    register_summary,
 )
 from absences.models import AbsenceEvent, AbsenceNotice, AuditEntry, HalfDay, Reason, Register
 from absences.stats import pupil_totals, totals_by_pupil
@@ -155,16 +157,19 @@ def register(request, register_id):
         return redirect("absences:register", register_id=register.id)
     if events is None:
         events = register.events_by_pupil()
+    rows = form.table(register.announced_pupil_ids([p.id for p in pupils]))
     return render(
         request,
         "absences/register.html",
         {
             "register": register,
             "form": form,
-            "rows": form.table(register.announced_pupil_ids([p.id for p in pupils])),
+            "rows": rows,
             "can_edit": access.can_edit_register(request.user, register),
             "count": len(pupils),
-            "absent_count": sum(1 for e in events.values() if e.is_absence),
+            "counts": register_counts(rows),
+            # What was saved, by name: shown once the register has been saved.
+            "summary": None if register.state == Register.State.TODO else register_summary(pupils, events),
         },
     )
 
