@@ -26,6 +26,7 @@ from ent import storage
 from ent.celery import app as celery_app
 from ent.directory.models import School, StaffRole, Subject
 from ent.errors import FileRefused, StorageUnavailable
+from ent.files import ScanState
 from ent.notify.api import notify
 from ent.sanitize import linkify_text
 from media import files, scanner
@@ -242,7 +243,7 @@ def _record(item_factory, stored: dict, *, user):
 
 def _scan_later(version_id):
     """Queue the scan once the version is committed. If the broker cannot take it,
-    the version stays "pending" (never offered) and the beat's rescan_pending
+    the version stays held (never offered) and the beat's rescan_pending
     picks it up: the upload itself must not fail after it was recorded."""
     from media.tasks import scan_version  # media.tasks calls these actions: imported when needed
 
@@ -376,19 +377,21 @@ def do_scan_version(version_id) -> Version | None:
     for an APK update with the same signer and no new permission). Infected → the
     object is deleted, the version marked, the uploader told. Idempotent."""
     version = Version.objects.select_related("item").filter(id=version_id).first()
-    if version is None or version.scan in (Version.Scan.CLEAN, Version.Scan.INFECTED):
+    if version is None or version.scan != ScanState.HELD:
         return version
     response = storage.get_stream(version.key)
     if response is None:
-        version.scan = Version.Scan.FAILED
+        # As on the other surfaces (ent.files.do_scan_file): the row stays held,
+        # never offered; the orphan sweep clears its key.
+        log.error("held version %s has no object %s", version.id, version.key)
         version.scan_signature = "object missing"
-        version.save(update_fields=["scan", "scan_signature"])
+        version.save(update_fields=["scan_signature"])
         return version
     try:
         clean, signature = scanner.scan_stream(response)
     except scanner.ScannerUnavailable as exc:
+        # No verdict: the version stays held and rescan_pending tries again.
         log.warning("scan of version %s failed: %s", version.id, exc)
-        Version.objects.filter(id=version.id).update(scan=Version.Scan.FAILED)
         raise
     finally:
         response.close()
@@ -432,7 +435,7 @@ def _scan_illustration_later(illustration_id):
 
 def do_scan_illustration(illustration_id):
     illustration = Illustration.objects.select_related("item").filter(id=illustration_id).first()
-    if illustration is None or illustration.scan in (Version.Scan.CLEAN, Version.Scan.INFECTED):
+    if illustration is None or illustration.scan != ScanState.HELD:
         return illustration
     response = storage.get_stream(illustration.key)
     if response is None:
@@ -443,11 +446,11 @@ def do_scan_illustration(illustration_id):
         response.close()
         response.release_conn()
     if clean:
-        Illustration.objects.filter(id=illustration.id).update(scan=Version.Scan.CLEAN)
+        Illustration.objects.filter(id=illustration.id).update(scan=ScanState.OFFERED)
         return illustration
     key = illustration.key
     with transaction.atomic():
-        Illustration.objects.filter(id=illustration.id).update(scan=Version.Scan.INFECTED, key="")
+        Illustration.objects.filter(id=illustration.id).update(scan=ScanState.INFECTED, key="")
         if illustration.uploaded_by_id:
             notify(
                 [illustration.uploaded_by_id],
@@ -468,7 +471,7 @@ def _mark_clean(version):
     with transaction.atomic():
         locked = Version.objects.select_for_update(of=("self",))
         version = locked.select_related("item__current_version").get(id=version.id)
-        version.scan = Version.Scan.CLEAN
+        version.scan = ScanState.OFFERED
         version.scanned_at = timezone.now()
         version.save(update_fields=["scan", "scanned_at"])
         item = version.item
@@ -490,7 +493,7 @@ def _quarantine(version, signature):
     key = version.key
     with transaction.atomic():
         version = Version.objects.select_for_update(of=("self",)).select_related("item").get(id=version.id)
-        version.scan = Version.Scan.INFECTED
+        version.scan = ScanState.INFECTED
         version.scan_signature = signature[:200]
         version.scanned_at = timezone.now()
         version.review = Version.Review.REJECTED
@@ -648,7 +651,7 @@ def do_approve(user, item: Item, version: Version | None, *, signer_change_reaso
             if version is None or version.item_id != item.id:
                 raise FileRefused(_("Choose the version to approve."))
             version = Version.objects.select_for_update().get(pk=version.pk)
-            if version.scan != Version.Scan.CLEAN:
+            if version.scan != ScanState.OFFERED:
                 raise FileRefused(_("This version has not passed the virus scan: it cannot be approved."))
             if version.review == Version.Review.APPROVED and item.current_version_id == version.id:
                 raise FileRefused(_("This version is already approved."))

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ent import storage
+from ent.files import ScanState
 from media import files
 from media.models import Fleet, Illustration, Item, UploadTicket, Version
 
@@ -68,8 +69,9 @@ def do_sweep_orphans(*, fix: bool) -> SweepReport:
         Illustration.objects.filter(id__in=missing_pictures).delete()
         if report.missing_objects:
             with transaction.atomic():
+                # Held for good: never offered, and with no key nothing rescans it.
                 Version.objects.filter(id__in=report.missing_objects).update(
-                    key="", scan=Version.Scan.FAILED, scan_signature="object missing"
+                    key="", scan=ScanState.HELD, scan_signature="object missing"
                 )
                 gone = Item.objects.filter(current_version_id__in=report.missing_objects)
                 items = list(gone.values_list("id", flat=True))

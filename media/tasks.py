@@ -11,6 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from ent.errors import StorageUnavailable
+from ent.files import ScanState
 from media import scanner
 
 log = logging.getLogger(__name__)
@@ -43,14 +44,12 @@ def rescan_pending():
     from media.models import Version
 
     stale = timezone.now() - timedelta(minutes=2)
-    ids = Version.objects.filter(scan__in=[Version.Scan.PENDING, Version.Scan.FAILED], created_at__lt=stale).exclude(
-        key=""
-    )
+    ids = Version.objects.filter(scan=ScanState.HELD, created_at__lt=stale).exclude(key="")
     for version_id in ids.values_list("id", flat=True)[:200]:
         scan_version.delay(version_id)
     from media.models import Illustration
 
-    pictures = Illustration.objects.filter(scan__in=[Version.Scan.PENDING, Version.Scan.FAILED], created_at__lt=stale)
+    pictures = Illustration.objects.filter(scan=ScanState.HELD, created_at__lt=stale)
     for illustration_id in pictures.exclude(key="").values_list("id", flat=True)[:200]:
         scan_illustration.delay(illustration_id)
     # Also the store's other retry: repositories left out of date (the beat schedule

@@ -7,6 +7,7 @@ import urllib.request
 import pytest
 from django.urls import reverse
 
+from ent.files import ScanState
 from media.models import Item, UploadTicket, Version
 from tests.media.conftest import PDF, apk_bytes
 
@@ -38,7 +39,7 @@ def test_direct_upload_recorded_after_checks(world, store, client, login_as, dja
     version = item.versions.get()
     assert done.json()["item_url"] == reverse("media:item", args=[item.id])
     assert (version.size, version.sha256, version.filename) == (len(PDF), hashlib.sha256(PDF).hexdigest(), "cours.pdf")
-    assert version.scan == Version.Scan.CLEAN
+    assert version.scan == ScanState.OFFERED
     assert not UploadTicket.objects.exists()
 
 

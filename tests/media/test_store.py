@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from ent.files import ScanState
 from media import actions, fdroid
 from media.files import FileRefused, inspect_apk
 from media.models import Decision, Fleet, FleetItem, Version
@@ -160,7 +161,7 @@ def test_same_package_from_another_signer_as_a_new_item(
             uploaded=upload(apk_bytes("app-otherkey.apk")),
         )
     version = second.versions.get()
-    assert version.scan == Version.Scan.CLEAN
+    assert version.scan == ScanState.OFFERED
     old = first.current_version.apk_cert_sha256
     assert version.apk_other_signer == old and version.apk_other_item_id == first.id
     assert version.apk_cert_sha256 != old
