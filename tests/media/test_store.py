@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from ent.files import ScanState
 from media import actions, fdroid
+from media.actions import repository
 from media.files import FileRefused, inspect_apk
 from media.models import Decision, Fleet, FleetItem, Version
 from tests.media.conftest import APKS, apk_bytes, upload
@@ -354,7 +355,8 @@ def test_build_now_is_queued_never_run_in_the_request(
 ):
     fleet = Fleet.objects.create(school=world.school, name="CM1")
     queued = []
-    monkeypatch.setattr(actions, "queue_repo_build", queued.append)
+    # Where do_request_repo_build looks it up: media.actions.repository.
+    monkeypatch.setattr(repository, "queue_repo_build", queued.append)
     monkeypatch.setattr(fdroid, "do_build_fdroid_repo", lambda f: pytest.fail("built inside the request"))
     url = reverse("media:fleet_build_repo", args=[fleet.id])
     login_as(world.staff_b)

@@ -134,12 +134,13 @@ def test_size_limit_and_quotas_are_checked_before_storing(world, store, settings
 
 
 def test_failed_row_write_deletes_the_object(world, store, monkeypatch):
-    from media import actions as mod
+    from media.actions import items
 
     def boom(*a, **k):
         raise RuntimeError("database fell over")
 
-    monkeypatch.setattr(mod, "_apk_fields", boom)
+    # Patched where record() looks it up (media.actions.items), inside the transaction.
+    monkeypatch.setattr(items, "apk_fields", boom)
     with pytest.raises(RuntimeError):
         propose(world)
     assert list(store.list_keys()) == []
