@@ -95,7 +95,7 @@ def store_uploaded_file(uploaded, *, user, school, kind) -> dict:
         key = new_key(school.id)
         with open(path, "rb") as fh:
             reader = files.HashingReader(fh)
-            files.put_file(key, reader, uploaded.size, inspected.sniffed.content_type)
+            storage.put_streaming(key, reader, uploaded.size, inspected.sniffed.content_type)
         if reader.size != uploaded.size:
             storage.delete(key)
             raise FileRefused(_("The file changed while it was being stored. Please try again."))
