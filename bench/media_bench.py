@@ -207,11 +207,12 @@ def main():
             f"worker RSS growth {rss.growth_mb:.1f} MB"
         )
 
-        # Approve and assign (the bench skips the scan: mark clean here).
+        # Approve and assign (the bench skips the scan: mark it offered here).
+        from ent.files import ScanState
         from media.models import Version
 
         item = Item.objects.get(title="Gros")
-        Version.objects.filter(item=item).update(scan=Version.Scan.CLEAN)
+        Version.objects.filter(item=item).update(scan=ScanState.OFFERED)
         version = item.versions.get()
         actions.do_approve(w.referent, item, version)
         actions.do_assign(w.referent, item, [w.klass], [])

@@ -24,8 +24,9 @@ The quarantine is the held state: a held file exists in the store under a key
 only the server knows and no link to it is ever handed out. An infected file is
 not kept (nobody may open it, and keeping malware helps no one).
 
-The clamd client here is the one media/scanner.py uses (same protocol, same
-chunking); media keeps its own copy until it switches to this module.
+Media's versions and images carry the same states (``Scanned``, ``scan_field``)
+and use this clamd client (media/scanner.py); their scan stays in media's
+actions, where a clean APK update may be approved automatically.
 """
 
 import logging
@@ -687,17 +688,8 @@ def download(request, row, surface: Surface, *, seconds: int | None = None):
     """The response for a download, after the caller's access check: a
     short-lived presigned link for an offered file, else a page saying why
     (403 for everyone, the owner included: held files are in quarantine)."""
-    try:
-        check_offered(row)
-    except FileNotOffered as exc:
-        response = render(
-            request,
-            "ent/file_unavailable.html",
-            {"message": exc.message, "filename": getattr(row, surface.name_field), "infected": row.is_infected},
-            status=403,
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+    if not row.is_offered:
+        return unavailable(request, row, getattr(row, surface.name_field))
     kwargs = {"seconds": seconds} if seconds else {}
     url = storage.presigned_get(
         getattr(row, surface.key_field),
@@ -706,6 +698,25 @@ def download(request, row, surface: Surface, *, seconds: int | None = None):
         **kwargs,
     )
     response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def unavailable(request, row, filename: str):
+    """The page for a file that is not offered (held or infected), the same on
+    every surface (media's versions too): 403, saying why, no link."""
+    try:
+        check_offered(row)
+    except FileNotOffered as exc:
+        message = exc.message
+    else:  # pragma: no cover - callers ask only for rows that are not offered
+        raise ValueError("this file is offered")
+    response = render(
+        request,
+        "ent/file_unavailable.html",
+        {"message": message, "filename": filename, "infected": row.is_infected},
+        status=403,
+    )
     response["Cache-Control"] = "no-store"
     return response
 

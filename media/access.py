@@ -24,6 +24,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from ent.directory.models import Group, StaffRole
+from ent.files import ScanState
 from ent.ids import int_id
 
 APPROVER_ROLES = (StaffRole.Role.REFERENT, StaffRole.Role.DIRECTION)
@@ -117,9 +118,9 @@ class ItemQuerySet(models.QuerySet):
 
     def with_icons(self):
         """Each item's clean icon as `item.icons` (a list), for the lists' thumbnails."""
-        from media.models import Illustration, Version
+        from media.models import Illustration
 
-        icons = Illustration.objects.filter(role=Illustration.Role.ICON, scan=Version.Scan.CLEAN)
+        icons = Illustration.objects.filter(role=Illustration.Role.ICON, scan=ScanState.OFFERED)
         return self.prefetch_related(Prefetch("illustrations", queryset=icons, to_attr="icons"))
 
     def visible_to(self, user):
@@ -206,9 +207,8 @@ def access_fleet_schools(user, *, for_write=False) -> frozenset:
 def shown_illustrations(item, *, editor: bool) -> list:
     """Icons and screenshots on the item's page: clean ones, and for its editors
     also those still being scanned (so they see what they sent)."""
-    from media.models import Version
 
-    return [i for i in item.illustrations.all() if i.scan == Version.Scan.CLEAN or editor]
+    return [i for i in item.illustrations.all() if i.scan == ScanState.OFFERED or editor]
 
 
 # Items and versions ----------------------------------------------------------
@@ -314,7 +314,8 @@ def access_version_of(item, version_id):
 
 def access_download(user, item_id, version_id=None):
     """The item and the version a person may download. Families get only the
-    approved version; the authors and approvers may fetch any clean version."""
+    approved version; the authors and approvers may name any version of the item
+    (one not offered gets the file gate's "held" or "infected" page, never a link)."""
     from media.models import Version
 
     item = access_item(user, item_id)
@@ -324,7 +325,7 @@ def access_download(user, item_id, version_id=None):
         return item, item.current_version
     if not can_edit_item(user, item):
         raise Http404
-    version = _one_or_404(Version.objects.filter(item=item, scan=Version.Scan.CLEAN), version_id)
+    version = _one_or_404(Version.objects.filter(item=item), version_id)
     return item, version
 
 
@@ -342,9 +343,9 @@ def access_openable(user, item_id):
 
 def access_illustration(user, illustration_id):
     """An icon or screenshot: whoever sees the item, once the image is clean."""
-    from media.models import Illustration, Version
+    from media.models import Illustration
 
-    picture = _one_or_404(Illustration.objects.filter(scan=Version.Scan.CLEAN).exclude(key=""), illustration_id)
+    picture = _one_or_404(Illustration.objects.filter(scan=ScanState.OFFERED).exclude(key=""), illustration_id)
     access_item(user, picture.item_id)
     return picture
 

@@ -36,8 +36,9 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from ent import storage
+from ent.files import ScanState
 from media import files
-from media.models import Fleet, Illustration, Version
+from media.models import Fleet, Illustration
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ def _write_metadata(work: Path, fleet, link, icon_path: Path | None):
 
 def _icon(link, work: Path) -> Path | None:
     icon = (
-        Illustration.objects.filter(item=link.item, role=Illustration.Role.ICON, scan=Version.Scan.CLEAN)
+        Illustration.objects.filter(item=link.item, role=Illustration.Role.ICON, scan=ScanState.OFFERED)
         .exclude(key="")
         .first()
     )

@@ -12,14 +12,11 @@ import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-import urllib3
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ent import storage
-from ent.errors import FileRefused, StorageUnavailable
+from ent.errors import FileRefused
 
 log = logging.getLogger(__name__)
 # FileRefused is ent.errors' one domain error for a refused file; media's callers
@@ -157,46 +154,6 @@ class HashingReader:
         return data
 
 
-SINGLE_PUT_LIMIT = 5 * 1024**3  # S3's limit for one PUT
-# ent.storage keeps its connection pool to itself: the streamed PUT below has its
-# own, with the same fail-fast timeouts, and never retries (a half-read stream
-# cannot be sent again).
-_PUT_HTTP = urllib3.PoolManager(timeout=urllib3.Timeout(connect=2, read=30), retries=False, maxsize=10)
-
-
-def store_failed(action: str, exc: Exception):
-    """What ent.storage does with a failure of the store: log it, raise the one
-    domain error (the pages say "try again later", nothing is recorded)."""
-    log.error("object store %s failed: %s", action, exc)
-    raise StorageUnavailable() from exc
-
-
-def put_file(key: str, reader, length: int, content_type: str) -> None:
-    """Stream a file to the store in one PUT, in 8 KB blocks.
-
-    ent.storage.put_stream goes through the SDK's multipart upload, which holds
-    10 MB parts in memory: measured +50 MB of resident memory for a 200 MB file
-    (bench/media_bench.py). A PUT to a URL signed by the server itself (signing is
-    local) streams the file from disk instead (+0 MB). Over 5 GB, multipart it is.
-    """
-    if length > SINGLE_PUT_LIMIT:
-        storage.put_stream(key, reader, length, content_type=content_type)
-        return
-    try:
-        url = storage.client().presigned_put_object(settings.S3_BUCKET, key, expires=timedelta(hours=1))
-        response = _PUT_HTTP.request(
-            "PUT",
-            url,
-            body=reader,
-            headers={"Content-Length": str(length), "Content-Type": content_type},
-            retries=False,
-        )
-    except Exception as exc:
-        store_failed("put", exc)
-    if response.status != 200:
-        store_failed("put", RuntimeError(f"HTTP {response.status}: {response.data[:200]!r}"))
-
-
 def download_to(key: str, dest) -> tuple[str, int]:
     """Stream an object to an open binary file; returns (sha256, size)."""
     response = storage.get_stream(key)
@@ -210,7 +167,7 @@ def download_to(key: str, dest) -> tuple[str, int]:
             size += len(chunk)
             dest.write(chunk)
     except Exception as exc:
-        store_failed("get", exc)
+        storage.fail("get", exc)
     finally:
         response.close()
         response.release_conn()
@@ -376,11 +333,5 @@ def local_copy(uploaded):
 
 def presigned_open(key: str, filename: str, content_type: str, *, inline: bool) -> str:
     """A short-lived GET link. Inline for what the browser shows itself (video,
-    audio, images, PDF), attachment otherwise; S3 answers range requests on it."""
-    if not inline:
-        return storage.presigned_get(key, filename=filename, content_type=content_type)
-    safe = filename.replace('"', "").replace("\\", "")
-    headers = {"response-content-disposition": f'inline; filename="{safe}"', "response-content-type": content_type}
-    return storage.public_client().presigned_get_object(
-        settings.S3_BUCKET, key, expires=timedelta(seconds=settings.S3_PRESIGN_SECONDS), response_headers=headers
-    )
+    audio, images, PDF), attachment otherwise."""
+    return storage.presigned_get(key, filename=filename, content_type=content_type, inline=inline)

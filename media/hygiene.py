@@ -5,13 +5,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ent import storage
-from media import files
+from ent.files import ScanState
 from media.models import Fleet, Illustration, Item, UploadTicket, Version
 
 log = logging.getLogger(__name__)
@@ -35,21 +34,12 @@ class SweepReport:
         )
 
 
-def _listing(prefix):
-    """(key, last_modified) of every object under prefix; StorageUnavailable on failure."""
-    try:
-        for obj in storage.client().list_objects(settings.S3_BUCKET, prefix=prefix, recursive=True):
-            yield obj.object_name, obj.last_modified
-    except Exception as exc:
-        files.store_failed("list", exc)
-
-
 def do_sweep_orphans(*, fix: bool) -> SweepReport:
     report = SweepReport(fixed=fix)
     now = timezone.now()
     expired = list(UploadTicket.objects.filter(expires_at__lte=now).values_list("id", "key"))
     report.expired_uploads = len(expired)
-    objects = dict(_listing(PREFIX))
+    objects = dict(storage.list_objects(PREFIX))
     version_keys = dict(Version.objects.exclude(key="").values_list("key", "id"))
     picture_keys = dict(Illustration.objects.exclude(key="").values_list("key", "id"))
     live_tickets = set(UploadTicket.objects.filter(expires_at__gt=now).values_list("key", flat=True))
@@ -68,8 +58,9 @@ def do_sweep_orphans(*, fix: bool) -> SweepReport:
         Illustration.objects.filter(id__in=missing_pictures).delete()
         if report.missing_objects:
             with transaction.atomic():
+                # Held for good: never offered, and with no key nothing rescans it.
                 Version.objects.filter(id__in=report.missing_objects).update(
-                    key="", scan=Version.Scan.FAILED, scan_signature="object missing"
+                    key="", scan=ScanState.HELD, scan_signature="object missing"
                 )
                 gone = Item.objects.filter(current_version_id__in=report.missing_objects)
                 items = list(gone.values_list("id", flat=True))

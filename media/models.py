@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent.directory.models import Group, School, SchoolClass, Subject
+from ent.files import Scanned, ScanState, scan_field
 from media.access import FleetQuerySet, ItemQuerySet
 
 
@@ -80,12 +81,10 @@ class Item(models.Model):
         return self.decisions.select_related("decided_by")[:limit]
 
 
-class Version(models.Model):
-    class Scan(models.TextChoices):
-        PENDING = "pending", _("virus scan pending")
-        CLEAN = "clean", _("no virus found")
-        INFECTED = "infected", _("infected: quarantined")
-        FAILED = "failed", _("scan failed: will retry")
+class Version(Scanned):
+    """One file of an item. Its antivirus state is the file gate's (ent/files.py:
+    held, offered, infected), as on every other upload surface; only an offered
+    version may be reviewed, approved or downloaded."""
 
     class Review(models.TextChoices):
         PENDING = "pending", _("awaiting approval")
@@ -100,9 +99,6 @@ class Version(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.BigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
-    scan = models.CharField(_("virus scan"), max_length=16, choices=Scan.choices, default=Scan.PENDING)
-    scan_signature = models.CharField(max_length=200, blank=True, default="")
-    scanned_at = models.DateTimeField(null=True, blank=True)
     review = models.CharField(_("review"), max_length=16, choices=Review.choices, default=Review.PENDING)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -143,7 +139,7 @@ class Version(models.Model):
 
     @property
     def needs_review(self):
-        return self.review == self.Review.PENDING and self.scan == self.Scan.CLEAN
+        return self.review == self.Review.PENDING and self.is_offered
 
 
 class Illustration(models.Model):
@@ -161,7 +157,7 @@ class Illustration(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
-    scan = models.CharField(max_length=16, choices=Version.Scan.choices, default=Version.Scan.PENDING)
+    scan = scan_field()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -170,6 +166,10 @@ class Illustration(models.Model):
 
     def __str__(self):
         return f"{self.item_id} {self.role}"
+
+    @property
+    def is_offered(self):
+        return self.scan == ScanState.OFFERED
 
 
 class Decision(models.Model):

@@ -1,8 +1,8 @@
 """Celery tasks of the media app: take ids, re-fetch, call one action. Idempotent.
 
-The actions queue these tasks (media.actions imports this module when it does),
-so the tasks import the actions, and what those import, inside each task: a
-module-level import would be a cycle."""
+The actions queue these tasks (media.actions.scans and .repository import this
+module when they do), so the tasks import the actions, and what those import,
+inside each task: a module-level import would be a cycle."""
 
 import logging
 from datetime import timedelta
@@ -11,6 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from ent.errors import StorageUnavailable
+from ent.files import ScanState
 from media import scanner
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 @shared_task(ignore_result=True)
 def scan_version(version_id):
-    from media.actions import do_scan_version
+    from media.actions.scans import do_scan_version
 
     try:
         do_scan_version(version_id)
@@ -30,7 +31,7 @@ def scan_version(version_id):
 
 @shared_task(ignore_result=True)
 def scan_illustration(illustration_id):
-    from media.actions import do_scan_illustration
+    from media.actions.scans import do_scan_illustration
 
     try:
         do_scan_illustration(illustration_id)
@@ -43,14 +44,12 @@ def rescan_pending():
     from media.models import Version
 
     stale = timezone.now() - timedelta(minutes=2)
-    ids = Version.objects.filter(scan__in=[Version.Scan.PENDING, Version.Scan.FAILED], created_at__lt=stale).exclude(
-        key=""
-    )
+    ids = Version.objects.filter(scan=ScanState.HELD, created_at__lt=stale).exclude(key="")
     for version_id in ids.values_list("id", flat=True)[:200]:
         scan_version.delay(version_id)
     from media.models import Illustration
 
-    pictures = Illustration.objects.filter(scan__in=[Version.Scan.PENDING, Version.Scan.FAILED], created_at__lt=stale)
+    pictures = Illustration.objects.filter(scan=ScanState.HELD, created_at__lt=stale)
     for illustration_id in pictures.exclude(key="").values_list("id", flat=True)[:200]:
         scan_illustration.delay(illustration_id)
     # Also the store's other retry: repositories left out of date (the beat schedule
@@ -68,7 +67,7 @@ def build_fdroid_repo(self, fleet_id):
     """Build, verify and publish one fleet's repository. A failure keeps the last
     good repository served, marks the fleet out of date (with the reason, the
     référent told) and is retried."""
-    from media.actions import do_record_repo_failure
+    from media.actions.repository import do_record_repo_failure
     from media.fdroid import do_build_fdroid_repo
     from media.models import Fleet
 

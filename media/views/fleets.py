@@ -17,6 +17,13 @@ from media.qr import qr_svg
 from media.views.common import reported
 
 
+def back_to_fleet(request, fleet_id, success=None):
+    """Where every change on a fleet ends: its page, saying what was done."""
+    if success is not None:
+        messages.success(request, success)
+    return redirect("media:fleet", fleet_id)
+
+
 @login_required
 def fleets(request):
     school_ids = access.access_fleet_schools(request.user, for_write=request.method == "POST")
@@ -88,8 +95,7 @@ def tablet_enrol(request, fleet_id):
 def tablet_revoke(request, tablet_id):
     tablet = access.access_tablet(request.user, tablet_id, for_write=True)
     actions.do_revoke_tablet(request.user, tablet)
-    messages.success(request, _("Tablet revoked: its token no longer works."))
-    return redirect("media:fleet", tablet.fleet_id)
+    return back_to_fleet(request, tablet.fleet_id, _("Tablet revoked: its token no longer works."))
 
 
 @login_required
@@ -104,7 +110,7 @@ def fleet_add_item(request, fleet_id):
             )
     else:
         messages.error(request, _("Choose an approved app of this school."))
-    return redirect("media:fleet", fleet.id)
+    return back_to_fleet(request, fleet.id)
 
 
 @login_required
@@ -113,8 +119,7 @@ def fleet_remove_item(request, fleet_id, item_id):
     fleet = access.access_fleet(request.user, fleet_id, for_write=True)
     item = access.access_fleet_app(fleet, item_id)
     actions.do_remove_fleet_item(request.user, fleet, item)
-    messages.success(request, _("App removed from the fleet."))
-    return redirect("media:fleet", fleet.id)
+    return back_to_fleet(request, fleet.id, _("App removed from the fleet."))
 
 
 @login_required
@@ -122,5 +127,4 @@ def fleet_remove_item(request, fleet_id, item_id):
 def fleet_build_repo(request, fleet_id):
     fleet = access.access_fleet(request.user, fleet_id, for_write=True)
     actions.do_request_repo_build(request.user, fleet)
-    messages.success(request, _("The F-Droid repository is being built; it takes a minute."))
-    return redirect("media:fleet", fleet.id)
+    return back_to_fleet(request, fleet.id, _("The F-Droid repository is being built; it takes a minute."))

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ent import files as gate
 from ent.directory.context_processors import request_children
 from ent.ids import int_id
 from media import access, actions, files
@@ -74,8 +75,13 @@ def catalogue(request):
     return render(request, "media/catalogue.html", {"items": items})
 
 
-def _redirect_to_object(version, *, inline):
-    if version is None or not version.key:
+def _redirect_to_object(request, version, *, inline):
+    if version is None:
+        raise Http404
+    if not version.is_offered:
+        # Held or infected: the page every upload surface shows (403, why, no link).
+        return gate.unavailable(request, version, version.filename)
+    if not version.key:
         raise Http404
     inline = inline and version.content_type.startswith(INLINE_TYPES)
     response = redirect(files.presigned_open(version.key, version.filename, version.content_type, inline=inline))
@@ -92,7 +98,7 @@ def open_item(request, item_id):
     if item.kind == Item.Kind.LINK:
         return redirect(item.url)
     _item, version = access.access_download(request.user, item.id, request.GET.get("version"))
-    return _redirect_to_object(version, inline=True)
+    return _redirect_to_object(request, version, inline=True)
 
 
 @login_required
@@ -100,7 +106,7 @@ def open_item(request, item_id):
 @store_errors
 def download(request, item_id):
     _item, version = access.access_download(request.user, item_id, request.GET.get("version"))
-    return _redirect_to_object(version, inline=False)
+    return _redirect_to_object(request, version, inline=False)
 
 
 @login_required

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from media.models import Item, Version
+from ent.files import ScanState
+from media.models import Item
 from tests.media.conftest import APKS, av, clamd_server  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("av")]
@@ -47,7 +48,7 @@ def test_prof_uploads_referent_approves_eleve_sees(
     item = Item.objects.get(title="Appli de géométrie")
     version = item.versions.get()
     assert version.apk_package == "org.ent.demo"
-    assert version.scan == Version.Scan.CLEAN
+    assert version.scan == ScanState.OFFERED
     assert_accessible(page, "item page (author)")
     prof.close()
 

@@ -111,7 +111,7 @@ def apk_bytes(name):
 
 @pytest.fixture(autouse=True)
 def builds_in_line(settings):
-    """Eager Celery runs repository builds in a thread (media.actions.queue_repo_build):
+    """Eager Celery runs repository builds in a thread (media.actions.repository.queue_repo_build):
     the tests run them in line, where they can see the outcome."""
     settings.MEDIA_FDROID_BUILD_IN_THREAD = False
 

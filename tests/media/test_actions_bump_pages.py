@@ -13,6 +13,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from ent.files import ScanState
 from media import actions, fdroid, hygiene
 from media.models import Fleet, Item, Version
 from tests.media.conftest import INFECTED_PDF, PNG, upload
@@ -123,7 +124,7 @@ def test_the_uploader_of_an_infected_version_never_gets_a_stale_home(world, stor
     login_as(world.teacher)
     url = _cached_home(client)
     actions.do_scan_version(version.id)
-    assert Version.objects.get(pk=version.pk).scan == Version.Scan.INFECTED
+    assert Version.objects.get(pk=version.pk).scan == ScanState.INFECTED
     assert not _served_from_cache(client, url)
 
 
@@ -136,5 +137,5 @@ def test_the_uploader_of_an_infected_image_never_gets_a_stale_home(world, store,
     url = _cached_home(client)
     actions.do_scan_illustration(picture.id)
     picture.refresh_from_db()
-    assert picture.scan == Version.Scan.INFECTED
+    assert picture.scan == ScanState.INFECTED
     assert not _served_from_cache(client, url)

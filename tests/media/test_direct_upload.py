@@ -7,6 +7,7 @@ import urllib.request
 import pytest
 from django.urls import reverse
 
+from ent.files import ScanState
 from media.models import Item, UploadTicket, Version
 from tests.media.conftest import PDF, apk_bytes
 
@@ -38,7 +39,7 @@ def test_direct_upload_recorded_after_checks(world, store, client, login_as, dja
     version = item.versions.get()
     assert done.json()["item_url"] == reverse("media:item", args=[item.id])
     assert (version.size, version.sha256, version.filename) == (len(PDF), hashlib.sha256(PDF).hexdigest(), "cours.pdf")
-    assert version.scan == Version.Scan.CLEAN
+    assert version.scan == ScanState.OFFERED
     assert not UploadTicket.objects.exists()
 
 
@@ -148,16 +149,18 @@ def test_streamed_upload_rechecks_the_quota_when_recording(world, store, setting
     again under the lock, and a refusal leaves neither row nor object."""
     from ent import storage
     from media import actions
+    from media.actions.common import new_key
+    from media.actions.items import record
     from media.files import FileRefused
     from tests.media.helpers import propose
 
     settings.MEDIA_QUOTA_SCHOOL_BYTES = 1000
-    stored = {"key": actions.new_key(world.school.id), "filename": "c.pdf", "content_type": "application/pdf"}
+    stored = {"key": new_key(world.school.id), "filename": "c.pdf", "content_type": "application/pdf"}
     with open(__file__, "rb") as fh:  # any bytes will do: only the size is checked here
         storage.put_stream(stored["key"], fh, 10)
     actions.do_start_direct_upload(world.other_teacher, world.school, filename="b.pdf", size=995)
     item = propose(world, kind="link", url="https://example.org/", title="Lien")
     with pytest.raises(FileRefused, match="school's storage quota"):
-        actions._record(lambda: item, {**stored, "size": 10, "sha256": "0" * 64}, user=world.teacher)
+        record(lambda: item, {**stored, "size": 10, "sha256": "0" * 64}, user=world.teacher)
     assert not Version.objects.exists()
     assert storage.stat(stored["key"]) is None

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from ent.files import ScanState
 from media import actions
 from media.hygiene import do_sweep_orphans
-from media.models import Fleet, UploadTicket, Version
+from media.models import Fleet, UploadTicket
 from tests.media.helpers import offered_item
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_sweep_reports_then_fixes(world, store, django_capture_on_commit_callbac
     do_sweep_orphans(fix=True)
     assert set(store.list_keys()) == {kept.key}
     lost.refresh_from_db()
-    assert lost.key == "" and lost.scan == Version.Scan.FAILED
+    assert lost.key == "" and lost.scan == ScanState.HELD
     assert not UploadTicket.objects.exists()
     item.refresh_from_db()
     assert item.current_version_id == kept.id

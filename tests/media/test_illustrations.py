@@ -17,7 +17,7 @@ def test_icon_is_scanned_then_shown_to_the_class(world, store, client, login_as,
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(url, {"role": "icon", "file": upload(PNG, "icone.png")}).status_code == 302
     icon = Illustration.objects.get()
-    assert icon.scan == "clean"
+    assert icon.scan == "offered"
     login_as(world.pupil)
     page = client.get(reverse("media:mine")).content.decode()
     assert reverse("media:illustration", args=[icon.id]) in page

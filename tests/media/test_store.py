@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from ent.files import ScanState
 from media import actions, fdroid
+from media.actions import repository
 from media.files import FileRefused, inspect_apk
 from media.models import Decision, Fleet, FleetItem, Version
 from tests.media.conftest import APKS, apk_bytes, upload
@@ -160,7 +162,7 @@ def test_same_package_from_another_signer_as_a_new_item(
             uploaded=upload(apk_bytes("app-otherkey.apk")),
         )
     version = second.versions.get()
-    assert version.scan == Version.Scan.CLEAN
+    assert version.scan == ScanState.OFFERED
     old = first.current_version.apk_cert_sha256
     assert version.apk_other_signer == old and version.apk_other_item_id == first.id
     assert version.apk_cert_sha256 != old
@@ -353,7 +355,8 @@ def test_build_now_is_queued_never_run_in_the_request(
 ):
     fleet = Fleet.objects.create(school=world.school, name="CM1")
     queued = []
-    monkeypatch.setattr(actions, "queue_repo_build", queued.append)
+    # Where do_request_repo_build looks it up: media.actions.repository.
+    monkeypatch.setattr(repository, "queue_repo_build", queued.append)
     monkeypatch.setattr(fdroid, "do_build_fdroid_repo", lambda f: pytest.fail("built inside the request"))
     url = reverse("media:fleet_build_repo", args=[fleet.id])
     login_as(world.staff_b)

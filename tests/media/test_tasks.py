@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from ent.files import ScanState
 from media.models import Version
 from media.tasks import rescan_pending, sweep_orphans
 from tests.media.helpers import propose
@@ -18,12 +19,12 @@ def test_rescan_after_an_outage(world, s3, settings, av, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         item = propose(world)
     version = item.versions.get()
-    assert version.scan == Version.Scan.FAILED
+    assert version.scan == ScanState.HELD
     Version.objects.filter(id=version.id).update(created_at=timezone.now() - timedelta(minutes=5))
     settings.CLAMD_SOCKET = socket_path
     rescan_pending.delay()
     version.refresh_from_db()
-    assert version.scan == Version.Scan.CLEAN
+    assert version.scan == ScanState.OFFERED
 
 
 def test_sweep_task_runs(world, s3):

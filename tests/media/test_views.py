@@ -7,8 +7,9 @@ import urllib.request
 import pytest
 from django.urls import reverse
 
+from ent.files import ScanState
 from media import actions
-from media.models import Item, Version
+from media.models import Item
 from tests.media.conftest import PDF, PNG, upload
 from tests.media.helpers import link_item, offered_item
 
@@ -149,7 +150,7 @@ def test_propose_form_streams_the_file(world, store, client, login_as, django_ca
     item = Item.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("media:item", args=[item.id])
     assert list(item.subjects.all()) == [world.subject]
-    assert item.versions.get().scan == Version.Scan.CLEAN
+    assert item.versions.get().scan == ScanState.OFFERED
 
 
 def test_propose_bad_input_changes_nothing(world, store, client, login_as):

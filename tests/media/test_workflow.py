@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from ent.files import ScanState
 from ent.notify.models import Notification
 from media import actions
 from media.files import FileRefused
@@ -17,7 +18,7 @@ def test_streamed_pdf_is_stored_scanned_and_awaits_approval(world, store, django
     with django_capture_on_commit_callbacks(execute=True):
         item = propose(world, description="<script>x</script> voir https://example.org")
     version = item.versions.get()
-    assert version.scan == Version.Scan.CLEAN
+    assert version.scan == ScanState.OFFERED
     assert version.review == Version.Review.PENDING
     assert version.size == len(PDF)
     assert store.stat(version.key).size == len(PDF)
@@ -31,7 +32,7 @@ def test_infected_file_is_quarantined_and_uploader_told(world, store, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         item = propose(world, data=INFECTED_PDF)
     version = item.versions.get()
-    assert version.scan == Version.Scan.INFECTED
+    assert version.scan == ScanState.INFECTED
     assert version.scan_signature.startswith("Test.Infected.PDF")
     assert version.key == ""
     assert list(store.list_keys()) == []
@@ -45,7 +46,7 @@ def test_scan_postponed_when_clamd_is_down(world, s3, settings, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         item = propose(world)
     version = item.versions.get()
-    assert version.scan == Version.Scan.FAILED
+    assert version.scan == ScanState.HELD
     with pytest.raises(FileRefused):
         actions.do_approve(world.referent, item, version)
 
@@ -133,12 +134,13 @@ def test_size_limit_and_quotas_are_checked_before_storing(world, store, settings
 
 
 def test_failed_row_write_deletes_the_object(world, store, monkeypatch):
-    from media import actions as mod
+    from media.actions import items
 
     def boom(*a, **k):
         raise RuntimeError("database fell over")
 
-    monkeypatch.setattr(mod, "_apk_fields", boom)
+    # Patched where record() looks it up (media.actions.items), inside the transaction.
+    monkeypatch.setattr(items, "apk_fields", boom)
     with pytest.raises(RuntimeError):
         propose(world)
     assert list(store.list_keys()) == []
@@ -187,3 +189,40 @@ def test_single_item_check_agrees_with_the_list_rules(world, db):
             user = type(user).objects.get(pk=user.pk)
             expected = Item.objects.visible_to(user).filter(id=item.id).exists()
             assert may_see(user, item) == expected, (item.title, name)
+
+
+def test_version_states_are_the_gates_and_shown_as_everywhere(
+    world, store, settings, client, login_as, django_capture_on_commit_callbacks
+):
+    """Held and infected versions read and answer like every other upload surface
+    (ent/files.py): the same words on the item's page, the same 403 page for a
+    download (the uploader too), never a link; the family never sees them."""
+    socket_path = settings.CLAMD_SOCKET
+    settings.CLAMD_SOCKET = "/tmp/nonexistent-ent-clamd.sock"
+    with django_capture_on_commit_callbacks(execute=True):
+        item = propose(world)
+    held = item.versions.get()
+    settings.CLAMD_SOCKET = socket_path
+    with django_capture_on_commit_callbacks(execute=True):
+        infected = actions.do_add_version(world.teacher, item, upload(INFECTED_PDF, "virus.pdf"))
+    infected.refresh_from_db()
+    assert (held.scan, infected.scan) == (ScanState.HELD, ScanState.INFECTED)
+    login_as(world.teacher)
+    page = client.get(reverse("media:item", args=[item.id])).content.decode()
+    assert "being checked by the antivirus" in page
+    assert "refused: the antivirus found a threat" in page
+    assert f"?version={held.id}" not in page and f"?version={infected.id}" not in page
+    url = reverse("media:download", args=[item.id])
+    response = client.get(url, {"version": held.id})
+    assert response.status_code == 403 and "Location" not in response.headers
+    assert "being checked by the antivirus" in response.content.decode()
+    response = client.get(url, {"version": infected.id})
+    assert response.status_code == 403 and "antivirus found a threat" in response.content.decode()
+    assert "X-Amz-Signature" not in response.content.decode()
+    # Scanned once clamd is back: offered, with its download link.
+    actions.do_scan_version(held.id)
+    page = client.get(reverse("media:item", args=[item.id])).content.decode()
+    assert f"?version={held.id}" in page
+    assert client.get(url, {"version": held.id}).status_code == 302
+    login_as(world.guardian)
+    assert client.get(url, {"version": held.id}).status_code == 404
