@@ -104,6 +104,12 @@ PERSONAL_DATA = {
     "notify.NotificationSettings": Held("ent.notify.privacy:export", ACCOUNT),
     "notify.Preference": Held("ent.notify.privacy:export", ACCOUNT),
     "notify.ChildMute": Held("ent.notify.privacy:export", ACCOUNT),
+    "notify.WebPushSubscription": Held(
+        None,
+        ACCOUNT,
+        not_exported="a browser's push address and keys (secrets of that browser), removed with its session; "
+        "the devices are shown on Mes appareils",
+    ),
     # Homework diary.
     "homework.Entry": Held("homework.privacy:export", UNLINKED),
     "homework.Attachment": Held(

@@ -87,6 +87,7 @@ def _person_data(person) -> dict:
                 "frequency": p.get_frequency_display(),
                 "by_email": p.email,
                 "by_sms": p.sms,
+                "by_push": p.webpush,
             }
             for p in Preference.objects.filter(user=person).order_by("kind")
         ],

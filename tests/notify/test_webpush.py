@@ -473,3 +473,28 @@ def test_preferences_save_the_channel(world, vapid, login_as):
     assert response.status_code == 302
     assert Preference.objects.get(user=world.guardian, kind="message.new").webpush is False
     assert Preference.objects.get(user=world.guardian, kind="announcement.new").webpush is True
+
+
+def test_pushes_cost_no_query_per_recipient(world, vapid, awake, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_user
+
+    def cost(people):
+        with CaptureQueriesContext(connection) as queries:
+            notify(people, "message.new")
+        return len(queries)
+
+    few = [make_user(f"push_few_{i}", email=f"f{i}@example.org") for i in range(2)]
+    many = [make_user(f"push_many_{i}", email=f"m{i}@example.org") for i in range(30)]
+    for i, person in enumerate(few + many):
+        WebPushSubscription.objects.create(
+            user=person, endpoint=f"https://fcm.googleapis.com/fcm/send/{i}", p256dh="k", auth="a"
+        )
+    with_push = cost(many)
+    assert with_push == cost(few)
+    assert Delivery.objects.filter(channel="webpush").count() == 32
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = ""
+    # No query of its own: whether a device exists is read with the people (the emails still go).
+    assert cost(many) == with_push
