@@ -37,6 +37,12 @@ class PersonalTokenAuth(HttpBearer):
 
 
 class OpenIdTokenAuth(TokenAuth):
+    # allauth declares it an apiKey without a name (not a valid OpenAPI scheme):
+    # it is a bearer token in the Authorization header.
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+    openapi_bearerFormat = "OpenID Connect access token"
+
     def __call__(self, request):
         header = request.headers.get("Authorization", "")
         # A personal token already failed above: do not ask the provider about it.

@@ -233,3 +233,13 @@ def test_resources_of_my_child_only(world, client, bearer):
     assert client.get(f"{V1}/resources?child={world.pupil.id}", **bearer(world.guardian)).status_code == 200
     assert client.get(f"{V1}/resources?child={world.pupil.id}", **bearer(world.outsider_parent)).status_code == 404
     assert client.get(f"{V1}/resources", **bearer(world.pupil)).json()["count"] == 0
+
+
+def test_edge_inputs_are_problems_not_crashes(world, client, bearer):
+    """Inputs a fuzzer sends: a week near year 9999 would overflow a date, a NUL cannot be stored in PostgreSQL."""
+    assert client.get(f"{V1}/homework/week?week=9999-12-31", **bearer(world.pupil)).status_code == 422
+    conversation = _rows(world)["conversation"]
+    before = Message.objects.count()
+    url = f"{V1}/conversations/{conversation.id}/messages"
+    assert _post(client, url, {"body": "a\x00b"}, bearer(world.guardian)).status_code == 422
+    assert Message.objects.count() == before
