@@ -155,3 +155,16 @@ def test_register_page_is_accessible(page, live_server, bworld, session_login, r
     page.keyboard.press("2")
     page.keyboard.press("r")
     assert_accessible(page, "the register with a late pupil")
+
+
+def test_register_fits_a_small_phone(page, live_server, bworld, session_login, register25):
+    """Nothing scrolls sideways at 360 or 320 px, a late pupil's minutes box open (the phone walk of
+    tests/browser/test_phone_layout.py checks the same on every page)."""
+    register, _pupils = register25
+    _open(page, live_server, bworld, session_login, register)
+    page.keyboard.press("3")
+    page.keyboard.press("r")
+    for width in (360, 320):
+        page.set_viewport_size({"width": width, "height": PHONE["height"]})
+        scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+        assert scroll <= inner, (width, scroll, inner)
