@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+from ent.directory.access import access_child
 from ent.directory.models import Enrollment, Group, SchoolClass, Subject, TeachingAssignment, User
 from ent.directory.querysets import roles_of
 from ent.ids import int_id_or_404
@@ -320,6 +321,18 @@ def is_in_audience(user, entry) -> bool:
     if entry.school_class_id:
         return entry.school_class_id in roles.pupil_class_ids
     return entry.group_id in roles.pupil_group_ids
+
+
+def access_family_pupil(user, child_id=None):
+    """The pupil whose diary the API reads: `child_id` when given (the person
+    themselves or one of their children, else 404), otherwise as the week page
+    chooses (family_pupil); 404 for someone with no diary of their own."""
+    if child_id is not None:
+        return access_child(user, child_id)
+    family = family_pupil(user)
+    if family is None:
+        raise Http404
+    return family[0]
 
 
 def access_pupil_entry(user, entry_id):

@@ -80,6 +80,8 @@ RETENTION_HOOKS = [
     "media.privacy:purge",
     "ent.notify.privacy:purge",
     "ent.identity.privacy:purge",
+    # Device rows whose session is gone (a login no longer walks them: sessions.list_session).
+    "ent.directory.sessions:purge_devices",
 ]
 
 

@@ -29,14 +29,13 @@ def access_subscription(user, subscription_id) -> WebPushSubscription:
     return subscription
 
 
-def access_subscription_by_endpoint(user, endpoint) -> WebPushSubscription:
-    """The browser unsubscribing itself names its endpoint, not our id."""
+def subscription_by_endpoint(user, endpoint) -> WebPushSubscription | None:
+    """The browser unsubscribing itself names its endpoint, not our id: the
+    person's own subscription at that endpoint, else None (the JSON call then
+    answers 404 with a message, as for anyone else's)."""
     if not isinstance(endpoint, str) or not endpoint:
-        raise Http404
-    subscription = WebPushSubscription.objects.visible_to(user).filter(endpoint=endpoint).first()
-    if subscription is None:
-        raise Http404
-    return subscription
+        return None
+    return WebPushSubscription.objects.visible_to(user).filter(endpoint=endpoint).first()
 
 
 def device_subscriptions(user):

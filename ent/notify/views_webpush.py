@@ -5,14 +5,14 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ent.http import safe_next
 from ent.notify import actions, webpush
-from ent.notify.access import access_subscription, access_subscription_by_endpoint
+from ent.notify.access import access_subscription, subscription_by_endpoint
 
 # A PushSubscription's JSON is well under 1 KB; anything much larger is not one.
 BODY_MAX = 4096
@@ -61,9 +61,8 @@ def unsubscribe(request):
     data = _json_body(request)
     if isinstance(data, JsonResponse):
         return data
-    try:
-        subscription = access_subscription_by_endpoint(request.user, data.get("endpoint"))
-    except Http404:
+    subscription = subscription_by_endpoint(request.user, data.get("endpoint"))
+    if subscription is None:
         return _error(_("This device does not receive push notifications."), status=404)
     actions.do_unsubscribe_webpush(request.user, subscription)
     return JsonResponse({"removed": True})

@@ -14,7 +14,7 @@ scripts, and the tests, which break on a library upgrade just the same):
 Where a public API truly cannot do the job, the code goes in ONE adapter module
 per library, listed in ADAPTER_MODULES with why; that module's docstring names
 the library and the exact version it was written for, and a test next to it
-fails when the installed version changes. No adapter exists today. A test whose
+fails when the installed version changes. A test whose
 job is to probe a library's own build (VERSION_PROBES) is the other exception.
 """
 
@@ -47,21 +47,18 @@ PRIVATE_NAMES = {
 }
 FORBIDDEN_FILES = ("ent/compiled.py", "ent/csp.py", "ent/channel_layer.py")
 
-# module path -> why a public API cannot do it (see the docstring). Empty today.
-ADAPTER_MODULES: dict[str, str] = {}
+# module path -> why a public API cannot do it (see the docstring).
+ADAPTER_MODULES: dict[str, str] = {
+    "ent/directory/session_engines/__init__.py": (
+        "Django's SessionStore has no public way to draw a new key without storing it at once "
+        "(cycle_key -> create -> SELECT + INSERT); it sets _session_key as create() does (issue #25)"
+    ),
+}
 
 # Tests whose job is to probe a library's own build, private parts included (the
 # "test that fails loudly on the library version" an adapter needs): path -> what.
 VERSION_PROBES = {
     "tests/media/test_store.py": "oscrypto's libcrypto detection: the venv must carry Debian's OpenSSL 3 fix",
-}
-
-# Known until the "login" branch (h/login) lands: it replaces both imports this
-# session. THE MERGE DROPS THIS DICT (and test_known_until_login_only_shrink then
-# has nothing to check); if it lands without them, that test says which is stale.
-KNOWN_UNTIL_LOGIN = {
-    "ent/directory/adapter.py": "allauth.account.internal.flows.login",
-    "tests/browser/test_shell.py": "allauth.mfa.totp.internal.auth",
 }
 
 
@@ -122,19 +119,10 @@ def test_no_imports_of_library_internals():
     offences = [
         o
         for rel, text in FILES.items()
-        if rel not in ADAPTER_MODULES and rel not in VERSION_PROBES and rel not in KNOWN_UNTIL_LOGIN
+        if rel not in ADAPTER_MODULES and rel not in VERSION_PROBES
         for o in import_offences(rel, text)
     ]
     assert offences == [], "a library's internal modules change without notice:\n" + "\n".join(offences)
-
-
-def test_known_until_login_only_shrink():
-    stale = [
-        rel
-        for rel, module in KNOWN_UNTIL_LOGIN.items()
-        if rel not in FILES or not any(module in o for o in import_offences(rel, FILES[rel]))
-    ]
-    assert stale == [], f"no longer import a library's internals: remove them from KNOWN_UNTIL_LOGIN: {stale}"
 
 
 def test_version_probes_only_shrink():

@@ -98,3 +98,12 @@ def test_a_drawn_key_already_taken_is_drawn_again(engine, monkeypatch):
     assert store.session_key == "n" * 32
     assert engine("n" * 32).load() == {"owner": "me"}
     assert engine(taken.session_key).load() == {"owner": "someone else"}  # never overwritten
+
+
+def test_the_adapter_was_written_for_this_django():
+    # ent/directory/session_engines sets SessionBase._session_key (no public
+    # way to draw a key without storing it): re-read Django's SessionBase and
+    # cycle_key() before changing this line.
+    import django
+
+    assert django.VERSION[:2] == (5, 2), "re-check ent/directory/session_engines against this Django's SessionBase"

@@ -4,14 +4,12 @@ the week page's reads and its tick action."""
 import datetime
 
 from django.db.models import Q
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router
 
 from ent.api import problems
 from ent.api.core import responses
 from ent.api.views import schemas
-from ent.directory.access import access_child
 from homework import access, actions
 from homework.models import Entry
 
@@ -39,22 +37,12 @@ def _entry(e):
     }
 
 
-def _pupil_for(request, child_id):
-    """Myself (a pupil), or my child (a parent, `child` given or the first one)."""
-    if child_id is not None:
-        return access_child(request.user, child_id)
-    family = access.family_pupil(request.user)
-    if family is None:
-        raise Http404
-    return family[0]
-
-
 @router.get("/homework/week", response=responses({200: schemas.Week}), summary="Homework of a week")
 def week(request, week: datetime.date | None = None, child: int | None = None):
     """`week`: any day of the week (default: this week); `child`: for a parent, which child."""
     if week is not None and not (FIRST_DAY <= week <= LAST_DAY):
         return problems.problem(422, "invalid", _("Invalid request"), _("Choose a week between 2000 and 2100."))
-    pupil = _pupil_for(request, child)
+    pupil = access.access_family_pupil(request.user, child)
     monday = _monday(week)
     end = monday + datetime.timedelta(days=7)
     # Work due this week and lessons given this week, in one query (as the week page).
@@ -78,7 +66,5 @@ def week(request, week: datetime.date | None = None, child: int | None = None):
 
 @router.post("/homework/{entry_id}/done", response=responses({200: schemas.Done}), summary="Tick work done (or not)")
 def tick(request, entry_id: int, body: schemas.Done):
-    entry = access.access_pupil_entry(request.user, entry_id)
-    if not entry.is_work:
-        raise Http404
+    entry = access.access_pupil_work(request.user, entry_id)
     return {"done": actions.do_tick(request.user, entry, body.done)}

@@ -19,7 +19,10 @@ Why this is safe:
 
 How: the documented way, a SessionStore subclass of Django's engine
 ("Extending database-backed session engines"). The new key is set through
-`_session_key`, the attribute every Django engine's `create()` sets.
+`_session_key`, the attribute every Django engine's `create()` sets: a private
+name, so this is the project's adapter module for Django's sessions, written for
+Django 5.2 (5.2.19); `tests/directory/test_login_session_store.py` fails when the
+installed Django is another feature release, to re-read `SessionBase` then.
 """
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
