@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # and each session's last use is remembered for "Mes appareils".
     "ent.http.PrivateCacheMiddleware",
     "ent.directory.sessions.SessionActivityMiddleware",
+    # The object store down under any page: the 503 "try again later" page (ent/errors.py).
+    "ent.errors.StorageUnavailableMiddleware",
 ]
 
 # Overload (ent/admission.py, docker/gunicorn.conf.py): real requests in flight
