@@ -25,13 +25,19 @@ refusal by the rules, see `status_code`):
     return render(request, "messaging/new.html", {"form": form}, status=outcome.status)
 
 Only `EntError` is caught: a bug still fails loudly, and Http404/PermissionDenied
-raised by access functions pass through to Django. JSON endpoints answer with
+raised by access functions pass through to Django. `StorageUnavailable` passes
+through too: the object store being down is no refusal of what the person sent
+(nothing was recorded, the same input will work later), so it reaches
+`StorageUnavailableMiddleware`, which answers every page with the one 503 page
+saying to try again later (JSON endpoints: `{"error": ...}`, 503). JSON endpoints answer with
 `exc.message` in their own body and do not use this helper (it is for pages).
 """
 
 from contextlib import contextmanager
 
 from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 
@@ -177,6 +183,8 @@ def reported(request, success=None, *, form=None, field=None):
     outcome = Outcome()
     try:
         yield outcome
+    except StorageUnavailable:
+        raise
     except EntError as exc:
         outcome.error = exc
         if form is not None:
@@ -186,3 +194,26 @@ def reported(request, success=None, *, form=None, field=None):
     else:
         if success is not None:
             messages.success(request, success)
+
+
+class StorageUnavailableMiddleware:
+    """The object store down under any view: one clear page (503, "try again
+    later"), or `{"error": ...}` for a JSON caller. The actions never leave a row
+    without its object, so nothing half-done is behind it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, StorageUnavailable):
+            return None
+        if "application/json" in request.headers.get("Accept", ""):
+            response = JsonResponse({"error": str(exception.message)}, status=503)
+        else:
+            response = render(request, "ent/store_down.html", {"message": exception.message}, status=503)
+        response["Retry-After"] = "60"
+        response["Cache-Control"] = "no-store"
+        return response

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "ent.directory.sessions.SessionActivityMiddleware",
     # Signing out empties the installed app's caches on this device (ent/notify/pwa.py).
     "ent.notify.pwa.ClearSiteDataOnSignOutMiddleware",
+    # The object store down under any page: the 503 "try again later" page (ent/errors.py).
+    "ent.errors.StorageUnavailableMiddleware",
 ]
 
 # Overload (ent/admission.py, docker/gunicorn.conf.py): real requests in flight

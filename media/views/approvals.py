@@ -8,9 +8,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ent.errors import reported
 from media import access, actions
 from media.forms import ApproveForm, AssignForm, RejectForm, WithdrawForm
-from media.views.common import reported
 
 
 @login_required

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from ent.errors import reported
 from media import access, actions
 from media.forms import FleetForm, FleetItemForm, TabletForm
 from media.models import Fleet
 from media.qr import qr_svg
-from media.views.common import reported
 
 
 def back_to_fleet(request, fleet_id, success=None):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ent import files as gate
 from ent.directory.context_processors import request_children
+from ent.errors import reported
 from ent.ids import int_id
 from media import access, actions, files
 from media.forms import (
@@ -23,7 +24,6 @@ from media.forms import (
 )
 from media.models import Item
 from media.permissions import describe_all
-from media.views.common import reported, store_errors
 
 INLINE_TYPES = ("video/", "audio/", "image/", "application/pdf")
 
@@ -91,7 +91,6 @@ def _redirect_to_object(request, version, *, inline):
 
 @login_required
 @require_GET
-@store_errors
 def open_item(request, item_id):
     """Open in the browser (video, audio, PDF, images) or follow the link."""
     item = access.access_openable(request.user, item_id)
@@ -103,7 +102,6 @@ def open_item(request, item_id):
 
 @login_required
 @require_GET
-@store_errors
 def download(request, item_id):
     _item, version = access.access_download(request.user, item_id, request.GET.get("version"))
     return _redirect_to_object(request, version, inline=False)
@@ -111,7 +109,6 @@ def download(request, item_id):
 
 @login_required
 @require_GET
-@store_errors
 def illustration(request, illustration_id):
     """An icon or screenshot: whoever sees the item, once the image is clean."""
     picture = access.access_illustration(request.user, illustration_id)
@@ -162,7 +159,6 @@ def item_detail(request, item_id):
 
 
 @login_required
-@store_errors
 def propose(request):
     school_ids = access.access_proposal_schools(request.user)
     form = ProposeForm(request.POST or None, request.FILES or None, school_ids=school_ids)
@@ -181,7 +177,6 @@ def propose(request):
 
 @login_required
 @require_POST
-@store_errors
 def add_version(request, item_id):
     item = access.access_item(request.user, item_id, for_write=True)
     form = VersionForm(request.POST, request.FILES)
@@ -196,7 +191,6 @@ def add_version(request, item_id):
 
 @login_required
 @require_POST
-@store_errors
 def add_illustration(request, item_id):
     item = access.access_item(request.user, item_id, for_write=True)
     form = IllustrationForm(request.POST, request.FILES)

@@ -7,13 +7,11 @@ from django.views.decorators.http import require_safe
 
 from ent import storage
 from media import access, fdroid, files
-from media.views.common import store_errors
 
 FDROID_INDEX_MAX_BYTES = 20 * 1024 * 1024
 
 
 @require_safe
-@store_errors
 def fdroid_file(request, secret, name):
     """The fleet's F-Droid repository. Index files (entry.jar, entry.json,
     index-v2.json, index-v1.jar, diffs, icons) are served here, with an ETag:

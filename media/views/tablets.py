@@ -7,7 +7,6 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
 from media import access, actions, files
-from media.views.common import store_errors
 
 
 def _unauthorized():
@@ -41,7 +40,6 @@ def manifest(request):
 
 
 @require_GET
-@store_errors
 def tablet_apk(request, version_id):
     tablet = _tablet(request)
     if tablet is None:

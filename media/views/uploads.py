@@ -12,12 +12,11 @@ from ent.errors import FileRefused
 from media import access, actions
 from media.forms import DirectStartForm, DirectVersionStartForm
 from media.models import Item
-from media.views.common import json_error, store_errors
+from media.views.common import json_error
 
 
 @login_required
 @require_POST
-@store_errors
 def upload_start(request):
     """Validate the form and the quotas before any byte is sent; answer with a
     presigned PUT URL. For a new version, pass `item`."""
@@ -52,7 +51,6 @@ def upload_start(request):
 
 @login_required
 @require_POST
-@store_errors
 def upload_finish(request, ticket_id):
     ticket = access.access_upload_ticket(request.user, ticket_id)
     try:

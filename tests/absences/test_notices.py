@@ -145,7 +145,8 @@ def test_store_down_means_nothing_recorded(world, reasons, monday, login_as, cli
         response = client.post(
             reverse("absences:declare", args=[world.pupil.id]), _form(reasons["illness"], document=doc)
         )
-        assert response.status_code == 200 and "file store is unavailable" in response.content.decode()
+        # An outage, not a refusal of the input: the 503 page (ent.errors.StorageUnavailableMiddleware).
+        assert response.status_code == 503 and "file store is unavailable" in response.content.decode()
         assert not AbsenceNotice.objects.exists()
     finally:
         storage.reset_clients()

@@ -1,6 +1,9 @@
+import json
+
 import pytest
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import PermissionDenied
@@ -77,3 +80,30 @@ def test_other_exceptions_pass_through(request_):
     with pytest.raises(ZeroDivisionError), errors.reported(request_, "saved"):
         1 / 0  # noqa: B018
     assert _messages(request_) == []
+
+
+def test_an_outage_is_no_refusal_it_passes_through(request_):
+    """The store being down is not a refusal of the input: reported() lets it go
+    on (to StorageUnavailableMiddleware's 503 page), no message, no form error."""
+    form = NoteForm({"body": "x"})
+    assert form.is_valid()
+    with pytest.raises(errors.StorageUnavailable), errors.reported(request_, "saved", form=form):
+        raise errors.StorageUnavailable
+    assert form.errors == {}
+    assert _messages(request_) == []
+
+
+def test_the_middleware_answers_an_outage_with_the_503_page(rf):
+    middleware = errors.StorageUnavailableMiddleware(lambda r: HttpResponse())
+    request = rf.get("/ressources/")
+    request.user = AnonymousUser()
+    response = middleware.process_exception(request, errors.StorageUnavailable())
+    assert response.status_code == 503 and response["Retry-After"] == "60"
+    assert "no-store" in response["Cache-Control"]
+    text = response.content.decode()
+    assert "unavailable" in text or "indisponible" in text
+    request = rf.post("/ressources/envoi/debut", HTTP_ACCEPT="application/json")
+    request.user = AnonymousUser()
+    response = middleware.process_exception(request, errors.StorageUnavailable())
+    assert response.status_code == 503 and "error" in json.loads(response.content)
+    assert middleware.process_exception(request, ValueError()) is None

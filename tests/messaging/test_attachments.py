@@ -61,6 +61,7 @@ def test_store_down_means_nothing_recorded(world, s3, settings, client, login_as
     storage.reset_clients()
     login_as(world.guardian)
     r = _post(client, world, [SimpleUploadedFile("certificat.pdf", PDF)])
-    assert r.status_code == 400
+    # An outage, not a refusal of the input: the 503 page (ent.errors.StorageUnavailableMiddleware).
+    assert r.status_code == 503
     assert "indisponible" in r.content.decode() or "unavailable" in r.content.decode()
     assert Conversation.objects.count() == 0 and Message.objects.count() == 0
