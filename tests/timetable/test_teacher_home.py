@@ -77,3 +77,26 @@ def test_the_office_day_lists_lessons_without_a_register(world, client, login_as
     client.post(reverse("absences:register_open"), {"lesson": f"s{lesson.id}-20261005"})
     page = client.get(url).content.decode()
     assert f'id="unopened-s{lesson.id}-20261005"' not in page and "unopened-s" in page
+
+
+def test_the_teachers_home_costs_the_same_for_one_lesson_and_forty(
+    world, client, login_as, at_0810, lesson, no_page_cache, django_assert_max_num_queries
+):
+    login_as(world.teacher)
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(7) as few:
+        client.get(reverse("home"))
+    for weekday in range(5):
+        for hour in range(9, 17):
+            make_slot(
+                world.school,
+                klass=world.klass,
+                weekday=weekday,
+                start=(hour, 0),
+                end=(hour, 55),
+                subject=world.subject,
+                teachers=[world.teacher],
+            )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("home")).content.decode()
+    assert page.count('class="lesson') == 9  # Monday's lessons only
