@@ -9,7 +9,7 @@
 - anyone else, another family or another school: nothing, and 404 for a
   page about a pupil, class or slot that is not theirs.
 
-Lists come from Slot/Change.objects.visible_to(user) (querysets.py); the
+Lists come from Slot/Change.objects.visible_to(user) (models.py); the
 single objects from the access_* functions below, the same 404 for "missing"
 and "not yours"."""
 
@@ -106,6 +106,20 @@ def my_lessons(user, start, end):
     if roles_of(user) is None:
         return []
     return lessons(start, end, person=user)
+
+
+def my_week(user, start, end, *, chosen_child):
+    """My week: a pupil's or a teacher's own; for a parent (neither pupil nor
+    teacher), the child chosen in the header — `chosen_child()` gives it, called
+    only for a parent (it reads the person's children). Returns (what the page
+    is about, lessons)."""
+    roles = roles_of(user)
+    if roles is not None and roles.is_parent and not (roles.is_pupil or roles.is_teacher):
+        child = chosen_child()
+        if child is not None:
+            pupil, found = pupil_lessons(user, child.id, start, end)
+            return {"pupil": pupil}, found
+    return {"own": True}, my_lessons(user, start, end)
 
 
 def pupil_lessons(user, pupil_id, start, end):
@@ -219,6 +233,14 @@ def school_changes(user, school, since):
         .select_related("slot__school_class", "slot__group", "slot__subject", "teacher", "school_class")
         .order_by("date", "id")
     )
+
+
+def access_current_year(school):
+    """The school's current year; a school with none has no timetable to import (404)."""
+    year = current_year(school)
+    if year is None:
+        raise Http404
+    return year
 
 
 def current_year(school):

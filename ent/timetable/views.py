@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,11 +57,8 @@ def _page(request, template_context, found, first, last, form, status=200):
 def mine(request):
     """My week: a pupil's or a teacher's own; a parent's chosen child's."""
     form, first, last = _week(request)
-    child = request_child(request) if request.user.roles.is_parent else None
-    if child is not None and not (request.user.roles.is_pupil or request.user.roles.is_teacher):
-        pupil, found = access.pupil_lessons(request.user, child.id, first, last)
-        return _page(request, {"pupil": pupil}, found, first, last, form)
-    return _page(request, {"own": True}, access.my_lessons(request.user, first, last), first, last, form)
+    about, found = access.my_week(request.user, first, last, chosen_child=lambda: request_child(request))
+    return _page(request, about, found, first, last, form)
 
 
 @login_required
@@ -87,9 +83,7 @@ def import_file(request, school_id):
     """Upload → preview (every issue by line and field, what would change) →
     apply. Nothing is written before "apply"."""
     school = access.access_office_school(request.user, school_id)
-    year = access.current_year(school)
-    if year is None:
-        raise Http404
+    year = access.access_current_year(school)
     form, preview, token = ImportForm(), None, None
     if request.method == "POST" and "token" in request.POST:
         apply_form = ApplyForm(request.POST)
