@@ -35,7 +35,8 @@ def home(request):
     context = {"child": child} if child is not None else {}
     context |= access.home_lists(user, child)
     response = render(request, "directory/home.html", context)
-    pagecache.expire_at(response, lambda: timetable_access.next_change_at(child or user))
+    memo = timetable_access.home_memo(request)
+    pagecache.expire_at(response, lambda: timetable_access.next_change_at(child or user, memo=memo))
     return response
 
 

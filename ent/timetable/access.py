@@ -174,11 +174,11 @@ def school_lessons(user, school, day):
     return lessons(day, day, school=school)
 
 
-def now_and_today(user, now=None):
+def now_and_today(user, now=None, memo=None):
     """The teacher's home: the lesson going on now (or the next one today),
     and today's lessons, cancelled ones included (said so)."""
     now = now or timezone.localtime()
-    today = lessons(now.date(), now.date(), person=user) if roles_of(user) is not None else []
+    today = _today(user, now, memo) if roles_of(user) is not None else []
     held = [lesson for lesson in today if not lesson.cancelled]
     current = next((lesson for lesson in held if lesson.start <= now < lesson.end), None)
     upcoming = next((lesson for lesson in held if lesson.start > now), None)
@@ -249,7 +249,24 @@ def current_year(school):
     return SchoolYear.objects.filter(school=school, is_current=True).first()
 
 
-def home_part(user, child=None, now=None):
+def home_memo(request) -> dict:
+    """One dict per request where the home's part (its template tag) and its
+    cache expiry (ent/directory/views.py) keep today's lessons, computed once."""
+    return request.__dict__.setdefault("ent_timetable_today", {})
+
+
+def _today(person, now, memo):
+    """Today's lessons of `person`; `memo` (a dict the caller keeps for one
+    request) lets the home's part and its cache expiry share one computation."""
+    if memo is None:
+        return lessons(now.date(), now.date(), person=person)
+    key = (person.pk, now.date())
+    if key not in memo:
+        memo[key] = lessons(now.date(), now.date(), person=person)
+    return memo[key]
+
+
+def home_part(user, child=None, now=None, memo=None):
     """What the home page shows of the timetable: a teacher's lesson now (or
     next) and today's; a pupil's today; a parent's chosen child's today."""
     roles = roles_of(user)
@@ -258,21 +275,21 @@ def home_part(user, child=None, now=None):
     now = now or timezone.localtime()
     part = {}
     if roles.is_teacher:
-        part |= now_and_today(user, now)
+        part |= now_and_today(user, now, memo)
         part["teacher"] = True
     elif roles.is_pupil:
-        part["today"] = lessons(now.date(), now.date(), person=user)
+        part["today"] = _today(user, now, memo)
     elif child is not None and child.pk in roles.child_ids:
-        part["today"] = lessons(now.date(), now.date(), person=child)
+        part["today"] = _today(child, now, memo)
         part["child"] = child
     return part
 
 
-def next_change_at(user, now=None):
+def next_change_at(user, now=None, memo=None):
     """When the home's "now" stops being true: the next start or end of one
     of the person's lessons today (None: nothing more today)."""
     now = now or timezone.localtime()
     if roles_of(user) is None:
         return None
-    moments = [m for x in lessons(now.date(), now.date(), person=user) for m in (x.start, x.end) if m > now]
+    moments = [m for x in _today(user, now, memo) for m in (x.start, x.end) if m > now]
     return min(moments, default=None)

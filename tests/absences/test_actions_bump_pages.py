@@ -47,7 +47,7 @@ def test_saving_the_register(world, monday, login_as, open_register):
     url = _register_url(register)
     client = _cached(world.teacher, login_as, url)
     actions.do_save_register(world.teacher, register, {world.pupil.id: ("absence", None)}, finish=False)
-    assert _not_served_from_cache(client, url).content.decode().count('class="pupil-row marked"') == 1
+    assert _not_served_from_cache(client, url).content.decode().count('class="pupil-row marked mark-absence"') == 1
 
 
 def test_opening_a_register_bumps_it(world, monday, open_register, monkeypatch):

@@ -39,11 +39,17 @@ def _budget():
     of the person then ran a get_or_create), the session INSERTed once
     (ent/directory/session_engines: no SELECT of the key, no UPDATE after), and
     the savepoint around it. Signing in again on another device costs the same:
-    the devices already signed in are not read."""
+    the devices already signed in are not read.
+
+    The home (7; 4 before the timetable, session 9): its "Ma journée" part reads
+    today's lessons of the person (for a parent, of the chosen child, whose
+    roles are one more read): the day's changes and the weekly slots, computed
+    once for the part and for the page's cache expiry (ent/timetable/access.py
+    home_memo)."""
     post = 7
     if settings.AUTH_USER_CACHE_SECONDS:
-        return {"form": 1, "post": post, "home": 4}
-    return {"form": 1, "post": post, "home": 6}
+        return {"form": 1, "post": post, "home": 7}
+    return {"form": 1, "post": post, "home": 9}
 
 
 def _sign_in(client, username, assert_max_queries, on_commit):

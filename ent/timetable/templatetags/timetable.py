@@ -11,5 +11,5 @@ register = template.Library()
 @register.inclusion_tag("timetable/_home.html", takes_context=True)
 def timetable_home(context):
     request = context["request"]
-    part = access.home_part(request.user, context.get("child"))
+    part = access.home_part(request.user, context.get("child"), memo=access.home_memo(request))
     return part | {"request": request, "csrf_token": context.get("csrf_token")}
