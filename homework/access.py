@@ -8,6 +8,7 @@ not change it (a parent on a tick, the direction on an edit form) gets
 PermissionDenied (403): the page exists for them, the action does not.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from ent.directory.access import access_child
 from ent.directory.models import Enrollment, Group, SchoolClass, Subject, TeachingAssignment, User
 from ent.directory.querysets import roles_of
 from ent.ids import int_id_or_404
+from ent.timetable.lessons import lessons
 from homework.models import (
     READER_ROLES,
     VISA_ROLES,
@@ -79,17 +81,26 @@ def next_publication_for_pupil(user, pupil):
     return Entry.objects.next_publication_for_pupil(pupil.id, pupil_class_ids(user, pupil))
 
 
-def access_feed_pupil(user, pupil_id) -> User:
-    """A pupil whose calendar feed this person may hold: themselves, or their child."""
+def access_feed_pupil(user, pupil_id, kind=CalendarFeed.Kind.HOMEWORK) -> User:
+    """A person whose calendar feed of `kind` this person may hold: themselves
+    (a pupil; for the timetable, a teacher too), or their child."""
     pupil_id = int_id_or_404(pupil_id)
     roles = roles_of(user)
     if roles is None:
         raise Http404
-    is_self = pupil_id == roles.user_id and roles.is_pupil
+    is_self = pupil_id == roles.user_id and _may_hold_own_feed(roles, kind)
     is_child = pupil_id in roles.child_ids
     if not (is_self or is_child):
         raise Http404
     return user if is_self else User.objects.get(id=pupil_id)
+
+
+def _may_hold_own_feed(roles, kind) -> bool:
+    """Pupils hold their own feeds; a teacher only a timetable one (a teacher's
+    work to do is not a diary of their own)."""
+    if kind == CalendarFeed.Kind.TIMETABLE:
+        return roles.is_pupil or roles.is_teacher
+    return roles.is_pupil
 
 
 def access_feed_pupils(user) -> list:
@@ -111,21 +122,41 @@ def feed_pupils(user) -> list:
     return pupils
 
 
-def access_feed_by_token(token):
+def access_feed_by_token(token, kind=CalendarFeed.Kind.HOMEWORK):
+    """The live feed of `kind` behind a secret address; 404 when revoked, of
+    another kind, or when its holder no longer has the right to it."""
     feed = (
         CalendarFeed.objects.select_related("pupil", "owner")
-        .filter(token=str(token)[:64], revoked_at__isnull=True, owner__is_active=True)
+        .filter(token=str(token)[:64], kind=kind, revoked_at__isnull=True, owner__is_active=True, pupil__is_active=True)
         .first()
     )
     if feed is None:
         raise Http404
     # The address stops working when the holder loses the right to it (a child
-    # leaves, a guardianship ends), not only when it is revoked.
+    # leaves, a guardianship ends, a pupil leaves the school, a teacher stops
+    # teaching), not only when it is revoked. child_ids holds only children
+    # enrolled this year.
     if feed.owner_id != feed.pupil_id and feed.pupil_id not in feed.owner.roles.child_ids:
         raise Http404
-    if feed.owner_id == feed.pupil_id and not feed.owner.roles.is_pupil:
+    if feed.owner_id == feed.pupil_id and not _may_hold_own_feed(feed.owner.roles, kind):
         raise Http404
     return feed
+
+
+def feed_offer(user, pupil_id, kind) -> dict | None:
+    """What a page offers about `pupil_id`'s calendar address of `kind`: the
+    person and this user's live feed (None when none is made yet), or None
+    when this user may hold no such address (a parent's own week, staff)."""
+    try:
+        pupil = access_feed_pupil(user, pupil_id, kind)
+    except Http404:
+        return None
+    return {"pupil": pupil, "feed": live_feed(user, pupil, kind)}
+
+
+def live_feed(owner, pupil, kind):
+    """The person's live address of `kind` for `pupil` (None: none made)."""
+    return CalendarFeed.objects.filter(owner=owner, pupil=pupil, kind=kind, revoked_at__isnull=True).first()
 
 
 # --- Classes and groups (a diary's "target") ---------------------------------------------------
@@ -274,6 +305,75 @@ def subjects_for(user, target: Target):
     if None in subject_ids:
         return Subject.objects.filter(school_id=target.school.id)
     return Subject.objects.filter(id__in=subject_ids)
+
+
+# How far "pour la prochaine séance" looks: past the longest school holidays
+# inside a year (two weeks) with room to spare.
+NEXT_LESSON_DAYS = 35
+
+
+def next_lessons(target: Target, subject, after, limit=3) -> list:
+    """The target's next lessons in `subject` after the day `after` (the day
+    the work is given), held ones only: a cancelled lesson is no due date.
+    The target was checked by access_target(for_write=True) before."""
+    start = after + datetime.timedelta(days=1)
+    end = after + datetime.timedelta(days=NEXT_LESSON_DAYS)
+    if target.school_class is not None:
+        found = lessons(start, end, school_class=target.school_class)
+    else:
+        found = lessons(start, end, group=target.group)
+    subject_id = subject.id if subject is not None else None
+    held = [x for x in found if not x.cancelled and (x.subject.id if x.subject else None) == subject_id]
+    return held[:limit]
+
+
+def due_work_by_lesson(user, found, pupil=None) -> dict:
+    """The work due in each lesson of a week page, by Lesson.key: the work due
+    that day in that lesson's subject, under the first such lesson of the day.
+    For a pupil's week (`pupil`: the person or their child; None: the
+    person's own week) their diary's work; for a teacher's own week the work
+    of the classes and groups they teach. Anyone else's week shows none (a
+    teacher looking up a pupil reads the class diary instead). One query."""
+    if not found:
+        return {}
+    roles = roles_of(user)
+    if roles is None:
+        return {}
+    if pupil is None and roles.is_pupil:
+        pupil = user
+    first, last = found[0].date, found[-1].date
+    if pupil is not None:
+        if not (pupil.id == roles.user_id and roles.is_pupil) and pupil.id not in roles.child_ids:
+            return {}
+        entries = diary_for_pupil(user, pupil)
+    elif roles.is_teacher:
+        taught = Q(school_class_id__in=roles.taught_class_ids) | Q(group_id__in=roles.taught_group_ids)
+        entries = Entry.objects.visible_to(user).filter(taught)
+    else:
+        return {}
+    entries = entries.filter(kind=Entry.Kind.WORK, due_on__gte=first, due_on__lte=last).order_by("id")
+    work = {}
+    for entry in entries.only("id", "title", "due_on", "subject_id", "school_class_id", "group_id"):
+        work.setdefault((entry.due_on, entry.subject_id), []).append(entry)
+    out = {}
+    for lesson in found:
+        if lesson.cancelled:
+            continue
+        key = (lesson.date, lesson.subject.id if lesson.subject else None)
+        if key not in work:
+            continue
+        mine = [e for e in work[key] if pupil is not None or _for_lesson(e, lesson)]
+        if mine:
+            out[lesson.key] = mine
+            work[key] = [e for e in work[key] if e not in mine]
+    return out
+
+
+def _for_lesson(entry, lesson) -> bool:
+    """A teacher's entry belongs to the lesson of its own class or group."""
+    if lesson.school_class is not None:
+        return entry.school_class_id == lesson.school_class.id
+    return entry.group_id == lesson.group.id
 
 
 # --- Entries and what hangs on them ----------------------------------------------------------------
@@ -433,7 +533,9 @@ def recent_archives(target: Target, limit=5) -> list:
 
 def live_feeds(owner, pupils) -> dict:
     """The person's calendar addresses still in use, by pupil id."""
-    feeds = CalendarFeed.objects.filter(owner=owner, pupil__in=pupils, revoked_at__isnull=True)
+    feeds = CalendarFeed.objects.filter(
+        owner=owner, pupil__in=pupils, kind=CalendarFeed.Kind.HOMEWORK, revoked_at__isnull=True
+    )
     return {f.pupil_id: f for f in feeds}
 
 

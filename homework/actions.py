@@ -565,15 +565,16 @@ def do_build_archive(archive_id) -> Archive | None:
 
 
 @transaction.atomic
-def do_regenerate_feed(owner, pupil) -> CalendarFeed:
-    """A new secret address; the old one stops working at once."""
-    CalendarFeed.objects.filter(owner=owner, pupil=pupil, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    return CalendarFeed.objects.create(owner=owner, pupil=pupil)
+def do_regenerate_feed(owner, pupil, kind=CalendarFeed.Kind.HOMEWORK) -> CalendarFeed:
+    """A new secret address; the old one (of the same kind) stops working at once."""
+    live = CalendarFeed.objects.filter(owner=owner, pupil=pupil, kind=kind, revoked_at__isnull=True)
+    live.update(revoked_at=timezone.now())
+    return CalendarFeed.objects.create(owner=owner, pupil=pupil, kind=kind)
 
 
 @transaction.atomic
-def do_revoke_feed(owner, pupil) -> int:
-    return CalendarFeed.objects.filter(owner=owner, pupil=pupil, revoked_at__isnull=True).update(
+def do_revoke_feed(owner, pupil, kind=CalendarFeed.Kind.HOMEWORK) -> int:
+    return CalendarFeed.objects.filter(owner=owner, pupil=pupil, kind=kind, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
 

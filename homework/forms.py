@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent.forms import MultipleFileField
@@ -88,6 +89,12 @@ class EntryForm(forms.Form):
 
 
 class NewEntryForm(EntryForm):
+    """A new entry for `target` (the class or group the view checked), with
+    "pour la prochaine séance": a second submit button that fills the due date
+    from the timetable instead of saving (no JavaScript needed)."""
+
+    NEXT_LESSON = "next_lesson"
+
     recurrence = forms.ChoiceField(
         label=_("Repeat"),
         required=False,
@@ -96,6 +103,45 @@ class NewEntryForm(EntryForm):
     repeat_until = forms.DateField(
         label=_("Repeat until"), required=False, widget=DateInput(), input_formats=DATE_FORMATS
     )
+
+    def __init__(self, *args, target=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+        self.next_lessons = []
+        self.no_next_lesson = False
+
+    def asks_next_lesson(self) -> bool:
+        return self.is_bound and self.NEXT_LESSON in self.data
+
+    def with_next_lesson(self, find) -> "NewEntryForm":
+        """The form again, unbound (no error is shown: the title may still be
+        empty, this is not the save), holding what was typed, with the next
+        lesson's day as the due date; `find(target, subject, after)` reads the
+        timetable. No lesson found: the date is left as typed, and the page
+        says so. Files are not carried over (a browser cannot re-send them)."""
+        typed = {
+            name: field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            for name, field in self.fields.items()
+            if name != "attachments"
+        }
+        subject = self._partial("subject")
+        after = self._partial("given_on") or timezone.localdate()
+        found = find(self.target, subject, after)
+        if found:
+            typed["due_on"] = found[0].date.isoformat()
+            typed["kind"] = Entry.Kind.WORK
+        form = NewEntryForm(subjects=self.fields["subject"].queryset, initial=typed, target=self.target)
+        form.next_lessons = found
+        form.no_next_lesson = not found
+        return form
+
+    def _partial(self, name):
+        """One field's value from what was typed, or None when empty or wrong."""
+        field = self.fields[name]
+        try:
+            return field.clean(field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name)))
+        except forms.ValidationError:
+            return None
 
     def clean(self):
         data = super().clean()

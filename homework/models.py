@@ -315,13 +315,23 @@ def new_feed_token():
 
 
 class CalendarFeed(models.Model):
-    """A secret iCal address: `owner` subscribes to `pupil`'s work (themselves,
-    or one of their children). The token is shown again on the settings page (a
-    parent re-adds it on a new phone), so it is stored as is; revoking it is the
-    protection against a leaked address."""
+    """A secret iCal address: `owner` subscribes to `pupil`'s work or timetable
+    (themselves, or one of their children). The token is shown again on the
+    settings page (a parent re-adds it on a new phone), so it is stored as is;
+    revoking it is the protection against a leaked address.
+
+    The one token mechanism of the ENT: a timetable feed is a row of kind
+    TIMETABLE, so it is made, renewed and revoked the same way. A teacher's
+    timetable feed has owner == pupil == the teacher (`pupil` then reads
+    "whose calendar"); homework feeds stay pupils' and parents' only."""
+
+    class Kind(models.TextChoices):
+        HOMEWORK = "homework", _("work to do")
+        TIMETABLE = "timetable", _("timetable")
 
     owner = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="homework_feeds")
     pupil = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HOMEWORK)
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -329,7 +339,9 @@ class CalendarFeed(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["owner", "pupil"], condition=Q(revoked_at__isnull=True), name="homework_one_live_feed"
+                fields=["owner", "pupil", "kind"],
+                condition=Q(revoked_at__isnull=True),
+                name="homework_one_live_feed_per_kind",
             ),
         ]
 

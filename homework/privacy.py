@@ -49,6 +49,7 @@ def _feeds(owner) -> list:
     return [
         {
             "for": feed.pupil.get_full_name() or feed.pupil.username,
+            "what": str(feed.get_kind_display()),
             "created_at": feed.created_at.isoformat(),
             "revoked_at": feed.revoked_at.isoformat() if feed.revoked_at else None,
         }

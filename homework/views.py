@@ -268,8 +268,10 @@ def entry_create(request, target):
     initial = {"kind": Entry.Kind.WORK, "given_on": timezone.localdate()}
     if subjects.count() == 1:
         initial["subject"] = subjects.first()
-    form = NewEntryForm(request.POST or None, request.FILES or None, subjects=subjects, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    form = NewEntryForm(request.POST or None, request.FILES or None, subjects=subjects, initial=initial, target=target)
+    if form.asks_next_lesson():
+        form = form.with_next_lesson(access.next_lessons)
+    elif request.method == "POST" and form.is_valid():
         with errors.reported(request, form=form) as outcome:
             created = actions.do_create_entry(
                 user,

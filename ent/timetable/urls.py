@@ -15,3 +15,9 @@ urlpatterns += [
     path("ecoles/<int:school_id>/changements/", views.changes, name="changes"),
     path("changements/<int:change_id>/retirer/", views.change_withdraw, name="change_withdraw"),
 ]
+
+urlpatterns += [
+    path("agenda/nouvelle-adresse/", views.feed_regenerate, name="feed_regenerate"),
+    path("agenda/supprimer-adresse/", views.feed_revoke, name="feed_revoke"),
+    path("ical/<str:token>.ics", views.ical_feed, name="ical_feed"),
+]

@@ -4,17 +4,26 @@ import and one-off changes."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ent import errors
 from ent.directory.context_processors import request_child
-from ent.timetable import access, actions, imports
+from ent.timetable import access, actions, ical, imports
 from ent.timetable.forms import ApplyForm, ChangeForm, ImportForm, WeekForm
+from homework import access as feeds
+from homework import actions as feed_actions
+from homework.models import CalendarFeed
+
+TIMETABLE_FEED = CalendarFeed.Kind.TIMETABLE
 
 
 def _week(request):
@@ -26,27 +35,30 @@ def _week(request):
     return form if form.is_bound else WeekForm(initial={"semaine": first}), first, last
 
 
-def _days(found, first, last):
-    """The week as days (Monday..Saturday; Saturday only when it has lessons)."""
+def _days(found, first, last, due=None):
+    """The week as days (Monday..Saturday; Saturday only when it has lessons),
+    each lesson with the work due in it (homework's due_work_by_lesson)."""
     today = timezone.localdate()
+    due = due or {}
     days = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
         of_day = [lesson for lesson in found if lesson.date == day]
         if day.weekday() == 5 and not of_day:
             continue
-        days.append({"date": day, "lessons": of_day, "is_today": day == today})
+        rows = [{"lesson": lesson, "due": due.get(lesson.key, ())} for lesson in of_day]
+        days.append({"date": day, "lessons": of_day, "rows": rows, "is_today": day == today})
     return days
 
 
-def _page(request, template_context, found, first, last, form, status=200):
+def _page(request, template_context, found, first, last, form, status=200, due=None):
     context = {
         "form": form,
         "first": first,
         "last": last,
         "previous": first - timedelta(days=7),
         "following": first + timedelta(days=7),
-        "days": _days(found, first, last),
+        "days": _days(found, first, last, due),
         "today_changes": [x for x in found if x.date == timezone.localdate() and x.changed],
     } | template_context
     return render(request, "timetable/week.html", context, status=400 if form.errors else status)
@@ -58,7 +70,20 @@ def mine(request):
     """My week: a pupil's or a teacher's own; a parent's chosen child's."""
     form, first, last = _week(request)
     about, found = access.my_week(request.user, first, last, chosen_child=lambda: request_child(request))
-    return _page(request, about, found, first, last, form)
+    pupil = about.get("pupil")
+    whose = pupil.id if pupil is not None else request.user.id
+    due = feeds.due_work_by_lesson(request.user, found, pupil=pupil)
+    return _page(request, about | {"feed": _feed_block(request.user, whose)}, found, first, last, form, due=due)
+
+
+def _feed_block(user, whose):
+    """The week page's calendar address block (None: nothing to offer)."""
+    offer = feeds.feed_offer(user, whose, TIMETABLE_FEED)
+    if offer is not None and offer["feed"] is not None:
+        offer["url"] = settings.SITE_URL + reverse("timetable:ical_feed", args=[offer["feed"].token])
+        # webcal: makes phones open their calendar app's "subscribe" screen (no copy needed).
+        offer["webcal"] = "webcal://" + offer["url"].split("://", 1)[1]
+    return offer
 
 
 @login_required
@@ -66,7 +91,8 @@ def mine(request):
 def pupil_week(request, pupil_id):
     form, first, last = _week(request)
     pupil, found = access.pupil_lessons(request.user, pupil_id, first, last)
-    return _page(request, {"pupil": pupil}, found, first, last, form)
+    due = feeds.due_work_by_lesson(request.user, found, pupil=pupil)
+    return _page(request, {"pupil": pupil}, found, first, last, form, due=due)
 
 
 @login_required
@@ -167,3 +193,38 @@ def change_withdraw(request, change_id):
     actions.do_withdraw_change(request.user, change)
     messages.success(request, _("Change withdrawn."))
     return redirect("timetable:changes", school_id=change.school_id)
+
+
+# --- Calendar feeds: the homework feeds' token mechanism, of kind TIMETABLE ----------------------
+
+
+@login_required
+@require_POST
+def feed_regenerate(request):
+    pupil = feeds.access_feed_pupil(request.user, request.POST.get("pupil"), TIMETABLE_FEED)
+    feed_actions.do_regenerate_feed(request.user, pupil, TIMETABLE_FEED)
+    messages.success(request, _("A new address was made. The previous one no longer works."))
+    return redirect("timetable:mine")
+
+
+@login_required
+@require_POST
+def feed_revoke(request):
+    pupil = feeds.access_feed_pupil(request.user, request.POST.get("pupil"), TIMETABLE_FEED)
+    feed_actions.do_revoke_feed(request.user, pupil, TIMETABLE_FEED)
+    messages.success(request, _("The address was deleted: calendars using it no longer update."))
+    return redirect("timetable:mine")
+
+
+@never_cache
+@require_GET
+def ical_feed(request, token):
+    """No login: the secret address is the credential (calendar apps cannot log in)."""
+    feed = feeds.access_feed_by_token(token, TIMETABLE_FEED)
+    start, end = ical.feed_range()
+    found = access.feed_lessons(feed.pupil, start, end)
+    response = HttpResponse(
+        ical.build_calendar(feed.pupil.first_name, found), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="emploi-du-temps.ics"'
+    return response

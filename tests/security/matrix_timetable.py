@@ -43,3 +43,24 @@ ROUTES |= {
         "the next ones; direction's withdrawal is tested in tests/timetable/test_office_pages.py",
     ),
 }
+
+
+def _timetable_feed(w):
+    from homework.models import CalendarFeed
+
+    return CalendarFeed.objects.create(owner=w.pupil, pupil=w.pupil, kind=CalendarFeed.Kind.TIMETABLE)
+
+
+# The timetable's calendar address: the homework feeds' tokens, of kind
+# TIMETABLE. For `pupil`'s timetable: the pupil and each of their guardians
+# make and revoke their own; a teacher holds one of their own lessons only
+# (tests/timetable/test_ical.py), never a pupil's.
+ROUTES |= {
+    "timetable:feed_regenerate": Route(only(FAMILY, status=302), method="post", data=lambda w: {"pupil": w.pupil.id}),
+    "timetable:feed_revoke": Route(only(FAMILY, status=302), method="post", data=lambda w: {"pupil": w.pupil.id}),
+    "timetable:ical_feed": Route(
+        {**only([], other=200), "anonymous": 200},
+        kwargs=lambda w: {"token": _timetable_feed(w).token},
+        note="the secret address is the credential: calendar apps cannot log in",
+    ),
+}
