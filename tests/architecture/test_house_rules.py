@@ -464,16 +464,6 @@ ACCESS_ATTRIBUTES = {"roles", "is_staff", "is_superuser", "has_perm", "has_perms
 VIEWS_DECIDING = {
     **dict.fromkeys(
         [
-            "ent.directory.views:home",
-            "ent.directory.views_admin:<module>",
-            "ent.directory.views_admin:manage_home",
-            "ent.directory.views_admin:letters_download",
-            "ent.directory.views_admin:privacy_export_download",
-        ],
-        "ent/directory is the dirbump/login engineers' this session",
-    ),
-    **dict.fromkeys(
-        [
             "absences.views:<module>",
             "absences.views:home",
             "absences.views:register_open",
