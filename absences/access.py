@@ -220,6 +220,45 @@ def access_stats_class(user, class_id) -> SchoolClass:
     return klass
 
 
+def home_dashboard(user):
+    """The school whose day dashboard is a manager's absences home: the first
+    they manage, for one who is nobody's teacher, guardian or pupil (the others
+    see their own registers or family file first); else None."""
+    roles = roles_of(user)
+    managed = sorted(managed_school_ids(user))
+    if not managed or roles.is_teacher or roles.is_parent or roles.is_pupil:
+        return None
+    return managed[0]
+
+
+def is_teacher(user) -> bool:
+    roles = roles_of(user)
+    return roles is not None and roles.is_teacher
+
+
+def home_pupil(user, *, chosen_child):
+    """Whose absences the home page shows: the child chosen in the header for a
+    guardian (`chosen_child()`, called only for one), the pupil themselves, else None."""
+    roles = roles_of(user)
+    if roles is None:
+        return None
+    if roles.is_parent:
+        return chosen_child()
+    if roles.is_pupil:
+        return user
+    return None
+
+
+def access_register_targets(user):
+    """The classes and groups (lists) this person may open a register for; 404
+    for someone who may open none."""
+    classes, groups = register_targets(user)
+    classes, groups = list(classes), list(groups)
+    if not classes and not groups:
+        raise Http404
+    return classes, groups
+
+
 def register_targets(user):
     """Classes and groups (current year) this person may open a register for."""
     roles = roles_of(user)
@@ -344,7 +383,8 @@ def access_register(user, register_id, *, for_write=False):
     return register
 
 
-def access_notice(user, notice_id, *, for_treat=False):
+def access_notice(user, notice_id, *, for_treat=False, for_document=False):
+    """for_document: its attached document (404 for a notice without one)."""
     notice_id = int_id_or_404(notice_id)
     notice = (
         AbsenceNotice.objects.visible_to(user)
@@ -356,6 +396,8 @@ def access_notice(user, notice_id, *, for_treat=False):
         raise Http404
     if for_treat and notice.school_id not in managed_school_ids(user):
         raise PermissionDenied
+    if for_document and not notice.document_key:
+        raise Http404
     return notice
 
 

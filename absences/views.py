@@ -2,7 +2,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,18 +44,14 @@ def home(request):
     """What concerns this person today: a teacher's registers, a family's
     absences, a manager's day dashboard."""
     user = request.user
-    roles = user.roles
+    dashboard = access.home_dashboard(user)
+    if dashboard is not None:
+        return redirect("absences:dashboard", school_id=dashboard)
     managed = sorted(access.managed_school_ids(user))
-    if managed and not (roles.is_teacher or roles.is_parent or roles.is_pupil):
-        return redirect("absences:dashboard", school_id=managed[0])
     context = {"managed_schools": School.objects.visible_to(user).filter(id__in=managed)}
-    if roles.is_teacher:
+    if access.is_teacher(user):
         context |= _teacher_today(user)
-    pupil = None
-    if roles.is_parent:
-        pupil = request_child(request)
-    elif roles.is_pupil:
-        pupil = user
+    pupil = access.home_pupil(user, chosen_child=lambda: request_child(request))
     if pupil is not None:
         context["file"] = _file_context(user, pupil)
     return render(request, "absences/home.html", context)
@@ -102,10 +98,7 @@ def _file_context(user, pupil):
 def register_open(request):
     if "lesson" in request.POST:
         return _open_lesson(request)
-    classes, groups = access.register_targets(request.user)
-    classes, groups = list(classes), list(groups)
-    if not classes and not groups:
-        raise Http404
+    classes, groups = access.access_register_targets(request.user)
     form = RegisterOpenForm(request.POST, classes=classes, groups=groups)
     if form.is_valid():
         data = form.cleaned_data
@@ -301,9 +294,7 @@ def notice_detail(request, notice_id):
 @login_required
 @require_GET
 def notice_document(request, notice_id):
-    notice = access.access_notice(request.user, notice_id)
-    if not notice.document_key:
-        raise Http404
+    notice = access.access_notice(request.user, notice_id, for_document=True)
     if access.is_staff_viewer(request.user, notice.pupil_id):
         actions.retention.record_views(request.user, [notice.pupil_id], notice.school_id, AuditEntry.What.DOCUMENT)
     return files.download(request, notice, files.ABSENCE_DOCUMENT, seconds=120)

@@ -13,27 +13,21 @@ object is missing or not the person's to see, 403 (PermissionDenied) when they
 see it but may not do what they asked (read-only). Lists come from the
 QuerySets' `visible_to()` (or the narrower lists below, built on the same rules).
 
-The media models (and media.fdroid, which imports them) are imported inside the
-functions: media/models.py builds its managers from the QuerySets defined here,
-so a module-level import of them would be a cycle.
+The QuerySets live next to their models (media/models.py) and follow the same
+rules (APPROVER_ROLES is defined there, for both).
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 
-from ent.directory.models import Group, StaffRole
+from ent import storage
+from ent.directory.querysets import roles_of
 from ent.files import ScanState
 from ent.ids import int_id
-
-APPROVER_ROLES = (StaffRole.Role.REFERENT, StaffRole.Role.DIRECTION)
-
-
-def _roles(user):
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return user.roles
+from media import fdroid
+from media.models import APPROVER_ROLES, Fleet, Illustration, Item, Tablet, UploadTicket, Version, hash_token
 
 
 def _one_or_404(queryset, object_id):
@@ -46,13 +40,13 @@ def _one_or_404(queryset, object_id):
 
 
 def approver_school_ids(user) -> frozenset:
-    roles = _roles(user)
+    roles = roles_of(user)
     return roles.staff_school_ids(*APPROVER_ROLES) if roles else frozenset()
 
 
 def proposer_school_ids(user) -> frozenset:
     """Schools where the person may propose a resource."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return frozenset()
     return roles.teacher_school_ids | roles.staff_school_ids(*APPROVER_ROLES)
@@ -66,102 +60,17 @@ def can_approve(user, school_id) -> bool:
     return school_id in approver_school_ids(user)
 
 
-def _offered_q(prefix=""):
-    from media.models import Item
-
-    return Q(**{f"{prefix}status": Item.Status.APPROVED}) & (
-        Q(**{f"{prefix}kind": Item.Kind.LINK}) | Q(**{f"{prefix}current_version__isnull": False})
-    )
-
-
-class ItemQuerySet(models.QuerySet):
-    def offered(self):
-        """Approved and, for files, with a clean approved version."""
-        return self.filter(_offered_q())
-
-    def assigned_to(self, class_ids, group_ids):
-        q = Q(assignments__school_class_id__in=class_ids) | Q(assignments__group_id__in=group_ids)
-        return self.offered().filter(id__in=self.model.objects.filter(q).values("id"))
-
-    def for_pupil(self, pupil_id, class_ids):
-        """What one pupil has: their classes' and groups' offered items."""
-        group_ids = Group.members.through.objects.filter(user_id=pupil_id, group__year__is_current=True).values(
-            "group_id"
-        )
-        return self.assigned_to(class_ids, group_ids)
-
-    def mine(self, user, child_id=None):
-        """The 'Mes ressources' list: a pupil's own, or one child's for a parent."""
-        roles = _roles(user)
-        if roles is None:
-            return self.none()
-        if child_id is not None:
-            if child_id not in roles.child_ids:
-                return self.none()
-            return self.for_pupil(child_id, roles.child_class_ids.get(child_id, frozenset()))
-        if roles.is_pupil:
-            return self.assigned_to(roles.pupil_class_ids, roles.pupil_group_ids)
-        return self.none()
-
-    def catalogue_for(self, user):
-        """The school catalogue for adults who work there."""
-        roles = _roles(user)
-        if roles is None:
-            return self.none()
-        approver = approver_school_ids(user)
-        q = Q(school_id__in=approver)
-        colleagues = (roles.teacher_school_ids | roles.staff_school_ids()) - approver
-        if colleagues:
-            q |= Q(school_id__in=colleagues) & _offered_q()
-        q |= Q(created_by_id=roles.user_id, school_id__in=roles.teacher_school_ids)
-        return self.filter(q)
-
-    def with_icons(self):
-        """Each item's clean icon as `item.icons` (a list), for the lists' thumbnails."""
-        from media.models import Illustration
-
-        icons = Illustration.objects.filter(role=Illustration.Role.ICON, scan=ScanState.OFFERED)
-        return self.prefetch_related(Prefetch("illustrations", queryset=icons, to_attr="icons"))
-
-    def visible_to(self, user):
-        roles = _roles(user)
-        if roles is None:
-            return self.none()
-        q = Q(id__in=self.model.objects.catalogue_for(user).values("id"))
-        family_classes = roles.pupil_class_ids | {c for ids in roles.child_class_ids.values() for c in ids}
-        if family_classes:
-            pupil_ids = set(roles.child_ids) | ({roles.user_id} if roles.is_pupil else set())
-            groups = Group.members.through.objects.filter(user_id__in=pupil_ids, group__year__is_current=True)
-            q |= Q(id__in=self.model.objects.assigned_to(family_classes, groups.values("group_id")).values("id"))
-        return self.filter(q)
-
-
-class FleetQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        roles = _roles(user)
-        if roles is None:
-            return self.none()
-        q = Q(school_id__in=fleet_school_ids(user))
-        if roles.admin_territory_ids:
-            q |= Q(school__territory_id__in=roles.admin_territory_ids)
-        return self.filter(q)
-
-
 # Lists -----------------------------------------------------------------------------
 
 
 def resources_of(user, child=None):
     """'Mes ressources': a pupil's own, or the chosen child's for a parent."""
-    from media.models import Item
-
     return Item.objects.mine(user, child_id=child.id if child else None)
 
 
 def proposals_of(user):
     """A teacher's own proposals (none for anyone who teaches nowhere)."""
-    from media.models import Item
-
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None or not roles.teacher_school_ids:
         return Item.objects.none()
     return Item.objects.filter(created_by_id=roles.user_id)
@@ -169,9 +78,7 @@ def proposals_of(user):
 
 def access_catalogue(user):
     """The school catalogue, for adults who work in a school; 404 for the others."""
-    from media.models import Item
-
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         raise Http404
     if not (proposer_school_ids(user) or roles.staff):
@@ -189,7 +96,7 @@ def access_proposal_schools(user) -> frozenset:
 
 def sees_fleets(user) -> bool:
     """Whether the fleets page is theirs: the schools' approvers and the territory admins."""
-    roles = _roles(user)
+    roles = roles_of(user)
     return roles is not None and bool(fleet_school_ids(user) or roles.admin_territory_ids)
 
 
@@ -218,8 +125,6 @@ def access_item(user, item_id, *, for_write=False):
     """The item, if the person sees it (else 404). for_write: change it (new
     version, images, delete a version): its approvers, or its author; someone who
     sees it but may not change it gets 403."""
-    from media.models import Item
-
     item = _one_or_404(Item.objects.select_related("school", "current_version"), item_id)
     if not may_see(user, item):
         raise Http404
@@ -231,7 +136,7 @@ def access_item(user, item_id, *, for_write=False):
 def may_see(user, item) -> bool:
     """The rules of ItemQuerySet.visible_to for one item already loaded: at most
     one small query (download links are checked on every click)."""
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles is None:
         return False
     if item.school_id in approver_school_ids(user):
@@ -260,8 +165,6 @@ def can_edit_item(user, item) -> bool:
 def can_delete_item(user, item) -> bool:
     """Its editors may delete it, except an approved one: that is its approvers'
     decision (pupils and tablets have it)."""
-    from media.models import Item
-
     if not can_edit_item(user, item):
         return False
     if item.status == Item.Status.APPROVED and not can_approve(user, item.school_id):
@@ -295,8 +198,6 @@ def access_file_item(user, item_id):
 
 
 def access_version(user, version_id, *, for_write=False):
-    from media.models import Version
-
     version = _one_or_404(Version.objects.select_related("item"), version_id)
     access_item(user, version.item_id, for_write=for_write)
     return version
@@ -305,8 +206,6 @@ def access_version(user, version_id, *, for_write=False):
 def access_version_of(item, version_id):
     """The version of this item a review names (None when none is named); 404 for
     one of another item."""
-    from media.models import Version
-
     if not version_id:
         return None
     return _one_or_404(Version.objects.filter(item=item), version_id)
@@ -316,25 +215,30 @@ def access_download(user, item_id, version_id=None):
     """The item and the version a person may download. Families get only the
     approved version; the authors and approvers may name any version of the item
     (one not offered gets the file gate's "held" or "infected" page, never a link)."""
-    from media.models import Version
-
     item = access_item(user, item_id)
     if version_id is None:
         if item.current_version is None:
             raise Http404
-        return item, item.current_version
+        return item, _stored(item.current_version)
     if not can_edit_item(user, item):
         raise Http404
     version = _one_or_404(Version.objects.filter(item=item), version_id)
-    return item, version
+    return item, _stored(version)
+
+
+def _stored(version):
+    """An offered version whose file is not stored (yet) has nothing to serve:
+    404. A held or infected one is returned: the caller shows the file gate's
+    page saying why (403, no link)."""
+    if version.is_offered and not version.key:
+        raise Http404
+    return version
 
 
 def access_openable(user, item_id):
     """An item to open: a web link's address may be followed by whoever sees the
     item once it is offered, before that only by its editors (to check it); a
     file's version is then chosen by access_download."""
-    from media.models import Item
-
     item = access_item(user, item_id)
     if item.kind == Item.Kind.LINK and not item.is_offered and not can_edit_item(user, item):
         raise Http404
@@ -343,8 +247,6 @@ def access_openable(user, item_id):
 
 def access_illustration(user, illustration_id):
     """An icon or screenshot: whoever sees the item, once the image is clean."""
-    from media.models import Illustration
-
     picture = _one_or_404(Illustration.objects.filter(scan=ScanState.OFFERED).exclude(key=""), illustration_id)
     access_item(user, picture.item_id)
     return picture
@@ -352,8 +254,6 @@ def access_illustration(user, illustration_id):
 
 def access_upload_ticket(user, ticket_id):
     """A direct upload's ticket: only the person who started it."""
-    from media.models import UploadTicket
-
     return _one_or_404(UploadTicket.objects.filter(created_by_id=user.id), ticket_id)
 
 
@@ -376,8 +276,6 @@ def can_manage_fleet(user, fleet) -> bool:
 
 
 def access_fleet(user, fleet_id, *, for_write=False):
-    from media.models import Fleet
-
     fleet = _one_or_404(Fleet.objects.visible_to(user).select_related("school"), fleet_id)
     if for_write and not can_manage_fleet(user, fleet):
         raise PermissionDenied
@@ -386,17 +284,17 @@ def access_fleet(user, fleet_id, *, for_write=False):
 
 def access_fleet_app(fleet, item_id):
     """An item on this fleet (to remove it); 404 for one that is not."""
-    from media.models import Item
-
     return _one_or_404(Item.objects.filter(fleet_items__fleet=fleet), item_id)
 
 
 def access_tablet(user, tablet_id, *, for_write=False):
-    from media.models import Tablet
-
     tablet = _one_or_404(Tablet.objects.select_related("fleet"), tablet_id)
     access_fleet(user, tablet.fleet_id, for_write=for_write)
     return tablet
+
+
+# An F-Droid index file is a few hundred KB; anything far bigger is not one.
+FDROID_INDEX_MAX_BYTES = 20 * 1024 * 1024
 
 
 # The tablets' own endpoints: a device token or the repository's secret, no person.
@@ -404,8 +302,6 @@ def access_tablet(user, tablet_id, *, for_write=False):
 
 def tablet_for_token(token: str):
     """The live tablet holding this device token, or None (wrong or revoked)."""
-    from media.models import Tablet, hash_token
-
     if not token or len(token) > 200:
         return None
     return Tablet.objects.select_related("fleet").filter(token_hash=hash_token(token), revoked_at__isnull=True).first()
@@ -414,8 +310,6 @@ def tablet_for_token(token: str):
 def access_tablet_version(tablet, version_id):
     """An APK a tablet may download: the approved version of an app offered in
     its fleet; 404 otherwise (withdrawn, replaced, another fleet's)."""
-    from media.models import Item, Version
-
     offered = Version.objects.filter(
         item__current_version_id=models.F("id"),
         item__status=Item.Status.APPROVED,
@@ -428,9 +322,6 @@ def access_fdroid_repo(secret: str, name: str):
     """The fleet whose published F-Droid repository holds the file `name`: the
     secret in the URL is the only credential. 404 for a wrong secret, a
     repository never built or a name that is not a file path of one."""
-    from media import fdroid
-    from media.models import Fleet
-
     fleet = Fleet.objects.filter(repo_secret=secret).first() if secret else None
     if fleet is None or fleet.repo_built_at is None:
         raise Http404
@@ -444,10 +335,44 @@ def access_fdroid_apk(fleet, name: str):
     version of an app still offered in that fleet. Checked at every request, so a
     withdrawal or a rejection stops downloads at once, whatever the last build
     left in the index."""
-    from media.fdroid import apk_name
 
     for link in fleet.offered_apps():
         version = link.item.current_version
-        if version.key and apk_name(version) == name:
+        if version.key and fdroid.apk_name(version) == name:
             return version
     raise Http404
+
+
+def access_fdroid_index(fleet, name: str):
+    """An index file of the fleet's published build (entry.jar, index-v2.json,
+    icons...): its object key and stat. 404 when nothing is published yet, the
+    file is missing, or it is bigger than any index (never streamed)."""
+    if not fleet.repo_build:
+        raise Http404
+    key = fdroid.build_key(fleet, fleet.repo_build, name)
+    info = storage.stat(key)
+    if info is None or info.size > FDROID_INDEX_MAX_BYTES:
+        raise Http404
+    return key, info
+
+
+def open_fdroid_index(key: str):
+    """The index file's bytes, as a stream to close; 404 when it went away since
+    its stat (a newer build replaced it)."""
+    stream = storage.get_stream(key)
+    if stream is None:
+        raise Http404
+    return stream
+
+
+def shown_child(user, wanted, *, children):
+    """The child a guardian looks at: `wanted` (an id, from `?child=` or the
+    header's choice) when it is one of theirs, else the first; None for anyone
+    who is not a guardian. `children()` gives the guardian's children, first-name
+    order (called only for a guardian)."""
+    roles = roles_of(user)
+    if roles is None or not roles.is_parent:
+        return None
+    wanted = int_id(wanted)
+    kids = children()
+    return next((c for c in kids if c.id == wanted), kids[0] if kids else None)

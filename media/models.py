@@ -6,13 +6,83 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ent.directory.models import Group, School, SchoolClass, Subject
+from ent.directory.models import Group, School, SchoolClass, StaffRole, Subject
+from ent.directory.querysets import roles_of
 from ent.files import Scanned, ScanState, scan_field
-from media.access import FleetQuerySet, ItemQuerySet
+
+# The school's staff who approve its resources and run its tablet fleets (the
+# rules themselves are in media/access.py; the querysets below follow them).
+APPROVER_ROLES = (StaffRole.Role.REFERENT, StaffRole.Role.DIRECTION)
+
+
+def _offered_q(prefix=""):
+    return Q(**{f"{prefix}status": Item.Status.APPROVED}) & (
+        Q(**{f"{prefix}kind": Item.Kind.LINK}) | Q(**{f"{prefix}current_version__isnull": False})
+    )
+
+
+class ItemQuerySet(models.QuerySet):
+    def offered(self):
+        """Approved and, for files, with a clean approved version."""
+        return self.filter(_offered_q())
+
+    def assigned_to(self, class_ids, group_ids):
+        q = Q(assignments__school_class_id__in=class_ids) | Q(assignments__group_id__in=group_ids)
+        return self.offered().filter(id__in=self.model.objects.filter(q).values("id"))
+
+    def for_pupil(self, pupil_id, class_ids):
+        """What one pupil has: their classes' and groups' offered items."""
+        group_ids = Group.members.through.objects.filter(user_id=pupil_id, group__year__is_current=True).values(
+            "group_id"
+        )
+        return self.assigned_to(class_ids, group_ids)
+
+    def mine(self, user, child_id=None):
+        """The 'Mes ressources' list: a pupil's own, or one child's for a parent."""
+        roles = roles_of(user)
+        if roles is None:
+            return self.none()
+        if child_id is not None:
+            if child_id not in roles.child_ids:
+                return self.none()
+            return self.for_pupil(child_id, roles.child_class_ids.get(child_id, frozenset()))
+        if roles.is_pupil:
+            return self.assigned_to(roles.pupil_class_ids, roles.pupil_group_ids)
+        return self.none()
+
+    def catalogue_for(self, user):
+        """The school catalogue for adults who work there."""
+        roles = roles_of(user)
+        if roles is None:
+            return self.none()
+        approver = roles.staff_school_ids(*APPROVER_ROLES)
+        q = Q(school_id__in=approver)
+        colleagues = (roles.teacher_school_ids | roles.staff_school_ids()) - approver
+        if colleagues:
+            q |= Q(school_id__in=colleagues) & _offered_q()
+        q |= Q(created_by_id=roles.user_id, school_id__in=roles.teacher_school_ids)
+        return self.filter(q)
+
+    def with_icons(self):
+        """Each item's clean icon as `item.icons` (a list), for the lists' thumbnails."""
+        icons = Illustration.objects.filter(role=Illustration.Role.ICON, scan=ScanState.OFFERED)
+        return self.prefetch_related(Prefetch("illustrations", queryset=icons, to_attr="icons"))
+
+    def visible_to(self, user):
+        roles = roles_of(user)
+        if roles is None:
+            return self.none()
+        q = Q(id__in=self.model.objects.catalogue_for(user).values("id"))
+        family_classes = roles.pupil_class_ids | {c for ids in roles.child_class_ids.values() for c in ids}
+        if family_classes:
+            pupil_ids = set(roles.child_ids) | ({roles.user_id} if roles.is_pupil else set())
+            groups = Group.members.through.objects.filter(user_id__in=pupil_ids, group__year__is_current=True)
+            q |= Q(id__in=self.model.objects.assigned_to(family_classes, groups.values("group_id")).values("id"))
+        return self.filter(q)
 
 
 class Item(models.Model):
@@ -245,6 +315,17 @@ class UploadTicket(models.Model):
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class FleetQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        roles = roles_of(user)
+        if roles is None:
+            return self.none()
+        q = Q(school_id__in=roles.staff_school_ids(*APPROVER_ROLES))
+        if roles.admin_territory_ids:
+            q |= Q(school__territory_id__in=roles.admin_territory_ids)
+        return self.filter(q)
 
 
 class Fleet(models.Model):

@@ -95,7 +95,8 @@ def access_import_job(user, job_id):
 
 
 def access_letter_batch(user, batch_id):
-    """A school's login letters: only its directory managers may download them."""
+    """A school's login letters to download: only its directory managers, and
+    only while the PDF is ready and not yet expired."""
     from ent.directory.models import LetterBatch
 
     batch_id = int_id_or_404(batch_id)
@@ -104,7 +105,19 @@ def access_letter_batch(user, batch_id):
         raise Http404
     if not can_manage_school(user, batch.school):
         raise Http404
+    if not batch.is_downloadable:
+        raise Http404
     return batch
+
+
+def access_managed_schools(user):
+    """The management home's schools (see managed_schools), by name; 404 for a
+    person who manages none."""
+    schools = managed_schools(user).select_related("territory").order_by("name")
+    # Evaluated here: the page then lists the rows already read (one query).
+    if not schools:
+        raise Http404
+    return schools
 
 
 def managed_schools(user):
@@ -192,12 +205,15 @@ def access_school_pupil(user, school, pupil_id) -> User:
 
 
 def access_data_export(user, export_id):
-    """Only the person who asked for their data may download it."""
+    """Only the person who asked for their data may download it, while the
+    file is ready and not yet expired."""
     from ent.directory.models import DataExport
 
     export_id = int_id_or_404(export_id)
     export = DataExport.objects.filter(id=export_id, user_id=user.pk).first()
     if export is None:
+        raise Http404
+    if not export.is_downloadable:
         raise Http404
     return export
 
@@ -216,6 +232,13 @@ def access_user_session(user, session_id):
 # --- What the pages read about what was accessed ------------------------------
 # The views ask here rather than build querysets: each function starts from the
 # person (and their roles) or from an object an access_* function returned.
+
+
+def home_child(user, *, chosen_child):
+    """The child a guardian's home page is about: `chosen_child()` gives the one
+    chosen in the header (called only for a guardian: it reads their children);
+    None for anyone else."""
+    return chosen_child() if user.roles.is_parent else None
 
 
 def home_lists(user, child=None) -> dict:

@@ -31,7 +31,7 @@ def home(request):
     lessons: the timetable's part, kept no longer than the next lesson's
     start or end)."""
     user = request.user
-    child = request_child(request) if user.roles.is_parent else None
+    child = access.home_child(user, chosen_child=lambda: request_child(request))
     context = {"child": child} if child is not None else {}
     context |= access.home_lists(user, child)
     response = render(request, "directory/home.html", context)

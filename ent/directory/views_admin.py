@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -47,9 +47,7 @@ ENTITY_LABELS = {
 @login_required
 @require_GET
 def manage_home(request):
-    schools = access.managed_schools(request.user).select_related("territory").order_by("name")
-    if not schools:
-        raise Http404
+    schools = access.access_managed_schools(request.user)
     return render(request, "directory/admin/home.html", {"schools": schools})
 
 
@@ -202,8 +200,6 @@ def letters_view(request, school_id):
 @require_GET
 def letters_download(request, batch_id):
     batch = access.access_letter_batch(request.user, batch_id)
-    if not batch.is_downloadable:
-        raise Http404
     name = slugify(f"lettres-{batch.school.name}") + ".pdf"
     response = redirect(storage.presigned_get(batch.key, filename=name, content_type="application/pdf"))
     response["Cache-Control"] = "no-store"
@@ -423,7 +419,5 @@ def privacy_export(request):
 @require_GET
 def privacy_export_download(request, export_id):
     export = access.access_data_export(request.user, export_id)
-    if not export.is_downloadable:
-        raise Http404
     url = storage.presigned_get(export.key, filename="mes-donnees-ent.zip", content_type="application/zip")
     return redirect(url)

@@ -4,7 +4,6 @@ deleting."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -12,7 +11,6 @@ from django.views.decorators.http import require_GET, require_POST
 from ent import files as gate
 from ent.directory.context_processors import request_children
 from ent.errors import reported
-from ent.ids import int_id
 from media import access, actions, files
 from media.forms import (
     AssignForm,
@@ -31,11 +29,8 @@ INLINE_TYPES = ("video/", "audio/", "image/", "application/pdf")
 def _current_child(request):
     """The child a parent looks at: `?child=` when it is one of theirs, else the
     one chosen in the header, else the first."""
-    if not request.user.roles.is_parent:
-        return None
-    wanted = int_id(request.GET.get("child") or request.session.get("child_id"))
-    children = request_children(request)
-    return next((c for c in children if c.id == wanted), children[0] if children else None)
+    wanted = request.GET.get("child") or request.session.get("child_id")
+    return access.shown_child(request.user, wanted, children=lambda: request_children(request))
 
 
 # Families ------------------------------------------------------------------
@@ -76,13 +71,11 @@ def catalogue(request):
 
 
 def _redirect_to_object(request, version, *, inline):
-    if version is None:
-        raise Http404
+    """`version` comes from access.access_download: there is one, and an offered
+    one has its file stored."""
     if not version.is_offered:
         # Held or infected: the page every upload surface shows (403, why, no link).
         return gate.unavailable(request, version, version.filename)
-    if not version.key:
-        raise Http404
     inline = inline and version.content_type.startswith(INLINE_TYPES)
     response = redirect(files.presigned_open(version.key, version.filename, version.content_type, inline=inline))
     response["Cache-Control"] = "private, no-store"

@@ -1,14 +1,12 @@
 """The fleets' F-Droid repositories, as the F-Droid clients fetch them: the URL
 holds the fleet's secret, the only credential (no session, no token)."""
 
-from django.http import Http404, HttpResponseNotModified, StreamingHttpResponse
+from django.http import HttpResponseNotModified, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_safe
 
 from ent import storage
-from media import access, fdroid, files
-
-FDROID_INDEX_MAX_BYTES = 20 * 1024 * 1024
+from media import access, files
 
 
 @require_safe
@@ -22,20 +20,13 @@ def fdroid_file(request, secret, name):
     if name.endswith(".apk"):
         version = access.access_fdroid_apk(fleet, name)
         return redirect(storage.presigned_get(version.key, filename=name, content_type=version.content_type))
-    if not fleet.repo_build:
-        raise Http404
-    key = fdroid.build_key(fleet, fleet.repo_build, name)
-    info = storage.stat(key)
-    if info is None or info.size > FDROID_INDEX_MAX_BYTES:
-        raise Http404
+    key, info = access.access_fdroid_index(fleet, name)
     # The object's ETag changes with its bytes; the build id with each publication.
     etag = f'"{fleet.repo_build}-{(info.etag or "").strip(chr(34))}"'
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponseNotModified()
     else:
-        stream = storage.get_stream(key)
-        if stream is None:
-            raise Http404
+        stream = access.open_fdroid_index(key)
         response = StreamingHttpResponse(
             _stream_object(stream), content_type=info.content_type or "application/octet-stream"
         )
