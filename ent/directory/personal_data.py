@@ -104,6 +104,28 @@ PERSONAL_DATA = {
     "notify.NotificationSettings": Held("ent.notify.privacy:export", ACCOUNT),
     "notify.Preference": Held("ent.notify.privacy:export", ACCOUNT),
     "notify.ChildMute": Held("ent.notify.privacy:export", ACCOUNT),
+    # The timetable: the school's record of its lessons; a teacher's name on them.
+    "timetable.Slot": Held(
+        None,
+        ACCOUNT,
+        not_exported="the school's weekly timetable; a teacher is named on their lessons (link gone with the account)",
+    ),
+    "timetable.Change": Held(
+        None,
+        UNLINKED,
+        not_exported="a one-off change of the school's timetable (replacement teacher, who recorded it)",
+    ),
+    "timetable.RegisterReminder": Held(
+        None,
+        ACCOUNT,
+        not_exported="a mark that a teacher was reminded once of a register (the reminder is a notification)",
+    ),
+    # The API: a person's access tokens for apps.
+    "api.PersonalToken": Held(
+        None,
+        ACCOUNT,
+        not_exported="a hash of an app's access secret (useless outside the ENT); the tokens are listed on their page",
+    ),
     "notify.WebPushSubscription": Held(
         None,
         ACCOUNT,
