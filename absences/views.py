@@ -25,6 +25,7 @@ from absences.forms import (
 from absences.models import AbsenceEvent, AbsenceNotice, AuditEntry, HalfDay, Reason, Register
 from absences.stats import pupil_totals, totals_by_pupil
 from ent import csvwriter, errors, files, pagecache
+from ent.directory import access as directory_access
 from ent.directory.context_processors import request_child
 from ent.directory.models import Group, School, SchoolClass
 from ent.ids import int_id
@@ -150,7 +151,11 @@ def register(request, register_id):
         return redirect("absences:register", register_id=register.id)
     if events is None:
         events = register.events_by_pupil()
-    rows = form.table(register.announced_pupil_ids([p.id for p in pupils]))
+    rows = form.table(
+        register.announced_pupil_ids([p.id for p in pupils]),
+        # The trombinoscope: the photos this person may see, in one query.
+        photos=directory_access.photo_pupil_ids(request.user, [p.id for p in pupils]),
+    )
     return render(
         request,
         "absences/register.html",

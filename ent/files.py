@@ -41,6 +41,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.apps import apps
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -229,15 +230,9 @@ def _sniff_zip(fh, start, size) -> Sniffed:
     try:
         with zipfile.ZipFile(fh) as archive:
             infos = archive.infolist()
-            if len(infos) > ZIP_MAX_MEMBERS:
-                return Sniffed(None, "bomb")
             # Declared sizes bound what zipfile will ever expand (it stops at them),
             # so nothing is unpacked to decide.
-            expanded = sum(info.file_size for info in infos)
-            packed = size if size is not None else max(sum(info.compress_size for info in infos), 1)
-            if expanded > ZIP_MAX_UNZIPPED_BYTES or (
-                expanded > ZIP_RATIO_FLOOR_BYTES and expanded > ZIP_MAX_RATIO * packed
-            ):
+            if is_zip_bomb(infos, size):
                 return Sniffed(None, "bomb")
             names = set(archive.namelist())
             if "mimetype" in names:
@@ -256,6 +251,16 @@ def _sniff_zip(fh, start, size) -> Sniffed:
     finally:
         fh.seek(start)
     return Sniffed(None, "unknown")
+
+
+def is_zip_bomb(infos, size: int | None = None) -> bool:
+    """Whether a zip's members (``ZipFile.infolist()``) declare they expand past
+    the gate's bounds, for an archive of ``size`` bytes."""
+    if len(infos) > ZIP_MAX_MEMBERS:
+        return True
+    expanded = sum(info.file_size for info in infos)
+    packed = size if size is not None else max(sum(info.compress_size for info in infos), 1)
+    return expanded > ZIP_MAX_UNZIPPED_BYTES or (expanded > ZIP_RATIO_FLOOR_BYTES and expanded > ZIP_MAX_RATIO * packed)
 
 
 def _head(fh, n=8) -> bytes:
@@ -366,8 +371,22 @@ CSV_IMPORT = Surface(
     name_field="file_name",
     after_scan="ent.directory.imports.jobs.after_scan",
 )
+# The school office's photos of pupils (the trombinoscope, ent/directory/photos.py):
+# one picture from a camera or a phone, or a zip of them (PUPIL_PHOTO_ZIP_MAX_BYTES,
+# opened with open_zip below). What is stored is the thumbnail re-encoded from it.
+PUPIL_PHOTO = Surface(
+    "directory.pupil_photo",
+    "directory.PupilPhoto",
+    frozenset({JPEG, PNG}),
+    _("a JPEG or PNG photo"),
+    "PUPIL_PHOTO_MAX_BYTES",
+    10 * MiB,
+    bump_pages="ent.directory.pagescopes.bump_directory",
+)
+PUPIL_PHOTO_ZIP_MAX_BYTES = 200 * MiB
 SURFACES = {
-    s.name: s for s in (HOMEWORK_ATTACHMENT, HOMEWORK_SUBMISSION, ABSENCE_DOCUMENT, MESSAGE_ATTACHMENT, CSV_IMPORT)
+    s.name: s
+    for s in (HOMEWORK_ATTACHMENT, HOMEWORK_SUBMISSION, ABSENCE_DOCUMENT, MESSAGE_ATTACHMENT, CSV_IMPORT, PUPIL_PHOTO)
 }
 
 
@@ -455,6 +474,87 @@ def check(upload, surface: Surface, *, name_limit: int = 150) -> Checked:
             % {**params, "kind": TYPE_NAMES[content_type], "ext": ext}
         )
     return Checked(content_type, filename, size)
+
+
+# --- Zips of files for a surface (the office's photos) -------------------------------------
+
+
+def _too_large(name, size, limit):
+    return FileRefused(
+        _("The file “%(name)s” is too large (%(size)s MB); the limit is %(limit)s MB.")
+        % {"name": name, "size": round(size / MiB, 1), "limit": round(limit / MiB, 1)}
+    )
+
+
+def _bomb(name):
+    return FileRefused(
+        _(
+            "The file “%(name)s” would expand to far more than its size when opened (a “zip bomb”): "
+            "it is refused. Save the document again from its application and send that copy."
+        )
+        % {"name": name}
+    )
+
+
+def _damaged(name):
+    return FileRefused(_("The file “%(name)s” is damaged (it cannot be opened as a document).") % {"name": name})
+
+
+def open_zip(upload, *, max_bytes: int) -> zipfile.ZipFile:
+    """An uploaded zip holding many files for one surface, opened after the
+    gate's checks on the archive: its size, the bounds on what its members
+    declare they expand to (zip bombs, checked before anything is unpacked), and
+    that it opens at all. Raises FileRefused saying why; the caller closes it
+    and passes each member through zip_member() then check()."""
+    filename = safe_filename(getattr(upload, "name", "") or "")
+    size = upload.size
+    if not size:
+        raise FileRefused(_("The file “%(name)s” is empty.") % {"name": filename})
+    if size > max_bytes:
+        raise _too_large(filename, size, max_bytes)
+    if not _head(upload, 4).startswith(b"PK\x03\x04"):
+        raise FileRefused(_("The file “%(name)s” is not a zip archive (.zip).") % {"name": filename})
+    upload.seek(0)
+    try:
+        archive = zipfile.ZipFile(upload)
+        infos = archive.infolist()
+    except Exception:
+        # Damaged or crafted central directories raise many kinds of errors.
+        raise _damaged(filename) from None
+    if is_zip_bomb(infos, size):
+        archive.close()
+        raise _bomb(filename)
+    return archive
+
+
+def zip_files(archive: zipfile.ZipFile):
+    """The archive's files (not its folders, nor the "__MACOSX/" and "._x"
+    companions a Mac adds), as (safe file name, ZipInfo)."""
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        path = info.filename.replace("\\", "/")
+        name = safe_filename(path)
+        if path.startswith("__MACOSX/") or name.startswith("._"):
+            continue
+        yield name, info
+
+
+def zip_member(archive: zipfile.ZipFile, info, name: str, surface: Surface) -> ContentFile:
+    """One member read into memory (bounded by the surface's size, which zipfile
+    also enforces against the member's declared size), ready for check()."""
+    limit = surface.max_bytes
+    if info.file_size > limit:
+        raise _too_large(name, info.file_size, limit)
+    try:
+        with archive.open(info) as member:
+            data = member.read(limit + 1)
+    except Exception:
+        # A bad CRC, an encrypted member, an unknown compression.
+        raise _damaged(name) from None
+    if len(data) > limit:
+        raise _too_large(name, len(data), limit)
+    return ContentFile(data, name=name)
 
 
 def put(key: str, upload, checked: Checked) -> None:

@@ -426,3 +426,184 @@ def access_closed_day(user, school, closed_day_id):
 
 def closed_days_of(school):
     return school.closed_days.order_by("date", "id")
+
+
+# --- Pupil photos, the trombinoscope (issue 21) ----------------------------------
+
+# The school office that takes and sees the photos: its direction and vie
+# scolaire (not the secretary, the référent numérique nor the territory admin,
+# who have no use for a face).
+PHOTO_OFFICE = (StaffRole.Role.DIRECTION, StaffRole.Role.VIE_SCOLAIRE)
+
+
+def can_manage_photos(user, school) -> bool:
+    return school.id in user.roles.staff_school_ids(*PHOTO_OFFICE)
+
+
+def _photos_seen_by(user):
+    """The photos this person may see, in one query: the pupil is enrolled now
+    in the photo's school, the family has not refused, and the person is the
+    office of that school or teaches the pupil's class or one of their groups.
+    Other families, pupils (the class-mates and the pupil included) and other
+    schools see none."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from ent.directory.models import Enrollment, Group, PhotoRefusal, PupilPhoto
+
+    roles = user.roles
+    current = Enrollment.objects.current()
+    seen = Q(school_id__in=roles.staff_school_ids(*PHOTO_OFFICE))
+    if roles.taught_class_ids:
+        seen |= Q(pupil_id__in=current.filter(school_class_id__in=roles.taught_class_ids).values("pupil_id"))
+    if roles.taught_group_ids:
+        members = Group.members.through.objects.filter(group_id__in=roles.taught_group_ids)
+        seen |= Q(pupil_id__in=members.values("user_id"))
+    return (
+        PupilPhoto.objects.filter(seen)
+        .filter(Exists(current.filter(pupil_id=OuterRef("pupil_id"), school_class__school_id=OuterRef("school_id"))))
+        .exclude(Exists(PhotoRefusal.objects.filter(pupil_id=OuterRef("pupil_id"), school_id=OuterRef("school_id"))))
+    )
+
+
+def access_pupil_photo(user, pupil_id):
+    """A pupil's photo for the register and the office's pages: 404 for anyone
+    but the pupil's teachers and their school's office, and when there is none."""
+    pupil_id = int_id_or_404(pupil_id)
+    if not user.is_authenticated:
+        raise Http404
+    photo = _photos_seen_by(user).filter(pupil_id=pupil_id).first()
+    if photo is None:
+        raise Http404
+    return photo
+
+
+def photo_pupil_ids(user, pupil_ids) -> frozenset:
+    """Which of these pupils have a photo this person may see and that the
+    antivirus let through (the register's rows), in one query."""
+    from ent.files import ScanState
+
+    ids = list(pupil_ids)
+    if not ids:
+        return frozenset()
+    return frozenset(
+        _photos_seen_by(user).filter(pupil_id__in=ids, scan=ScanState.OFFERED).values_list("pupil_id", flat=True)
+    )
+
+
+def access_photo_school(user, school_id) -> School:
+    """A school whose photos this person manages (its direction or vie scolaire)."""
+    school_id = int_id_or_404(school_id)
+    if school_id not in user.roles.staff_school_ids(*PHOTO_OFFICE):
+        raise Http404
+    school = School.objects.filter(id=school_id).first()
+    if school is None:
+        raise Http404
+    return school
+
+
+def access_photo_pupil(user, school, pupil_id) -> User:
+    """A pupil enrolled now in a school whose photos this person manages."""
+    from ent.directory.models import Enrollment
+
+    pupil_id = int_id_or_404(pupil_id)
+    if not can_manage_photos(user, school):
+        raise Http404
+    if not Enrollment.objects.current().filter(pupil_id=pupil_id, school_class__school=school).exists():
+        raise Http404
+    return User.objects.get(id=pupil_id)
+
+
+def access_child_photo_school(user, child_id, school_id) -> tuple:
+    """(child, school) for a guardian recording the family's refusal: their
+    own child, enrolled now in that school."""
+    from ent.directory.models import Enrollment
+
+    child_id = int_id_or_404(child_id)
+    school_id = int_id_or_404(school_id)
+    # Any adult linked to the child may say no (less is shown, never more); only
+    # the office withdraws a refusal.
+    if child_id not in user.roles.child_ids:
+        raise Http404
+    enrolment = (
+        Enrollment.objects.current()
+        .filter(pupil_id=child_id, school_class__school_id=school_id)
+        .select_related("pupil", "school_class__school")
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment.pupil, enrolment.school_class.school
+
+
+def photo_state(pupil, school) -> dict:
+    """What the office's and the family's pages say about a pupil's photo here."""
+    from ent.directory.models import PhotoRefusal, PupilPhoto
+
+    return {
+        "photo": PupilPhoto.objects.filter(pupil=pupil, school=school).first(),
+        "refusal": PhotoRefusal.objects.filter(pupil=pupil, school=school).select_related("recorded_by").first(),
+    }
+
+
+def school_photo_counts(school) -> dict:
+    from ent.directory.models import Enrollment, PhotoRefusal, PupilPhoto
+
+    current = Enrollment.objects.current().filter(school_class__school=school)
+    return {
+        "pupils": current.values("pupil_id").distinct().count(),
+        "photos": PupilPhoto.objects.filter(school=school, pupil_id__in=current.values("pupil_id")).count(),
+        "refusals": PhotoRefusal.objects.filter(school=school, pupil_id__in=current.values("pupil_id")).count(),
+    }
+
+
+def school_pupils_by_name(school) -> dict:
+    """The school's current pupils, by the names a photo file may carry: their
+    INE (external_id) and their login, both lower-cased."""
+    from ent.directory.models import Enrollment
+
+    pupils = User.objects.filter(
+        id__in=Enrollment.objects.current().filter(school_class__school=school).values("pupil_id")
+    ).only("id", "username", "external_id", "first_name", "last_name")
+    names = {}
+    for pupil in pupils:
+        names[pupil.username.lower()] = pupil
+        if pupil.external_id:
+            names[pupil.external_id.lower()] = pupil
+    return names
+
+
+def school_photo_states(school):
+    """The school's current pupils for the office's photo page, in one query:
+    their class, and whether they have a photo (and its antivirus state) or a
+    family's refusal."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from ent.directory.models import Enrollment, PhotoRefusal, PupilPhoto
+
+    current = Enrollment.objects.current().filter(school_class__school=school)
+    return (
+        User.objects.filter(id__in=current.values("pupil_id"))
+        .annotate(
+            class_name=Subquery(current.filter(pupil_id=OuterRef("pk")).values("school_class__name")[:1]),
+            photo_scan=Subquery(PupilPhoto.objects.filter(pupil_id=OuterRef("pk"), school=school).values("scan")[:1]),
+            photo_refused=Exists(PhotoRefusal.objects.filter(pupil_id=OuterRef("pk"), school=school)),
+        )
+        .only("id", "first_name", "last_name", "username")
+        .order_by("class_name", "last_name", "first_name", "id")
+    )
+
+
+def photo_links(user, enrollments) -> list:
+    """For a pupil's page, per school the pupil is enrolled in: may this person
+    manage the pupil's photo there (the office), or record the family's refusal
+    (one of the pupil's guardians)? From the person's roles: no query."""
+    roles = user.roles
+    office = roles.staff_school_ids(*PHOTO_OFFICE)
+    links = []
+    for enrolment in enrollments:
+        school = enrolment.school_class.school
+        manage = school.id in office
+        family = enrolment.pupil_id in roles.child_ids
+        if manage or family:
+            links.append({"school": school, "manage": manage, "family": family})
+    return links

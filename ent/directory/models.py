@@ -22,7 +22,7 @@ from ent.directory.querysets import (
     SchoolClassQuerySet,
     SchoolQuerySet,
 )
-from ent.files import ScanState, scan_field
+from ent.files import Scanned, ScanState, scan_field
 
 
 class PersonManager(UserManager.from_queryset(PersonQuerySet)):
@@ -608,3 +608,66 @@ class LetterBatch(models.Model):
     @property
     def is_downloadable(self):
         return self.status == self.Status.READY and self.expires_at is not None and self.expires_at > timezone.now()
+
+
+# --- Pupil photos, the trombinoscope (issue 21) ----------------------------------
+
+
+class PupilPhoto(Scanned):
+    """A pupil's small photo for the register and the office's pages. Only a
+    thumbnail re-encoded by us is kept (never the uploaded file: its EXIF may
+    hold where it was taken), in the object store under a key nobody is given;
+    it is shown through ent.directory.views_photos after access_pupil_photo."""
+
+    pupil = models.OneToOneField(User, on_delete=models.CASCADE, related_name="photo")
+    # The school that took it: its office manages it, and it goes when the pupil
+    # leaves that school (ent.directory.photos.purge).
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="pupil_photos")
+    key = models.CharField(max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=40, default="image/jpeg")
+    filename = models.CharField(max_length=255, blank=True, default="")
+    uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pupil photo")
+        verbose_name_plural = _("pupil photos")
+
+    def __str__(self):
+        return f"{self.pupil} ({self.school})"
+
+    # The file gate's contract (ent/files.py).
+    file_stamp_field = "updated_at"
+
+    def file_owner_id(self):
+        return self.uploaded_by_id
+
+    def file_title(self):
+        return _("Photo of %(name)s") % {"name": self.pupil}
+
+    def file_page_url(self):
+        return reverse("directory:pupil_photo_manage", args=[self.school_id, self.pupil_id])
+
+
+class PhotoRefusal(models.Model):
+    """The family said no to the pupil's photo at this school. A row of its own
+    rather than a flag on the enrolment or a guardianship: one guardian's no is
+    enough (it is not per guardian), and it must outlive the class changes and
+    the year rollover (enrolments are per class and year). Recorded by the
+    school office, or by a legal guardian from the child's page; only the
+    office withdraws it."""
+
+    pupil = models.ForeignKey(User, on_delete=models.CASCADE, related_name="photo_refusals")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="photo_refusals")
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo refusal")
+        verbose_name_plural = _("photo refusals")
+        constraints = [models.UniqueConstraint(fields=["pupil", "school"], name="photo_refusal_unique")]
+
+    def __str__(self):
+        return f"{self.pupil} ({self.school})"

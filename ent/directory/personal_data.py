@@ -64,6 +64,11 @@ PERSONAL_DATA = {
     "directory.LetterBatch": Held(
         None, OLD_RECORDS, not_exported="a school's printed login letters: the staff member is only who asked"
     ),
+    # Pupil photos (issue 21): exported as "the school keeps a photo since ..."
+    # (ent.directory.photos:export); deleted with the account (CASCADE) and, with
+    # their stored thumbnail, by the nightly purge once the pupil left the school.
+    "directory.PupilPhoto": Held("ent.directory.photos:export", ACCOUNT),
+    "directory.PhotoRefusal": Held("ent.directory.photos:export", ACCOUNT),
     "sessions.Session": Held(None, OLD_RECORDS, not_exported="a signed-in browser's technical key, no content"),
     "account.EmailAddress": Held(
         None, ACCOUNT, not_exported="the same address as the person's email, which the export holds"

@@ -72,6 +72,8 @@ EXPORT_HOOKS = [
     "media.privacy:export",
     "ent.notify.privacy:export",
     "ent.identity.privacy:export",
+    # Whether the school keeps a photo of the child, and the family's refusal.
+    "ent.directory.photos:export",
 ]
 RETENTION_HOOKS = [
     "homework.privacy:purge",
@@ -82,6 +84,8 @@ RETENTION_HOOKS = [
     "ent.identity.privacy:purge",
     # Device rows whose session is gone (a login no longer walks them: sessions.list_session).
     "ent.directory.sessions:purge_devices",
+    # Pupil photos of pupils who left the school (their thumbnails in the store too).
+    "ent.directory.photos:purge",
 ]
 
 
@@ -112,6 +116,7 @@ SECTION_TITLES = {
     "messaging": gettext_lazy("Messages"),
     "media": gettext_lazy("Resources"),
     "ent.notify": gettext_lazy("Notifications"),
+    "ent.directory.photos": gettext_lazy("Photos for the school"),
 }
 # Column and field names the apps' sections use; an unknown key is shown as it is.
 FIELD_LABELS = {

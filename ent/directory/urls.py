@@ -1,8 +1,30 @@
-from django.urls import path
+from django.urls import include, path
 
-from ent.directory import views, views_admin, views_sessions
+from ent.directory import views, views_admin, views_photos, views_sessions
+
+# Pupil photos (issue 21), under the "directory" namespace the register's rows
+# name (absences/_register_rows.html): the rest of the directory's routes predate
+# namespaces and keep their bare names.
+photo_patterns = (
+    [
+        path("annuaire/photos/eleves/<int:pupil_id>/", views_photos.pupil_photo, name="pupil_photo"),
+        path("annuaire/gestion/ecoles/<int:school_id>/photos/", views_photos.school_photos, name="school_photos"),
+        path(
+            "annuaire/gestion/ecoles/<int:school_id>/photos/eleves/<int:pupil_id>/",
+            views_photos.pupil_photo_manage,
+            name="pupil_photo_manage",
+        ),
+        path(
+            "annuaire/enfants/<int:child_id>/ecoles/<int:school_id>/photo/",
+            views_photos.child_photo,
+            name="child_photo",
+        ),
+    ],
+    "directory",
+)
 
 urlpatterns = [
+    path("", include(photo_patterns)),
     path("", views.home, name="home"),
     path("enfant/", views.select_child, name="select_child"),
     path("activation/", views.activate, name="activate"),

@@ -67,7 +67,20 @@ def _letters(w):
     return batch
 
 
+def _held_photo(w):
+    """A photo of the world's pupil, still held by the antivirus: the matrix
+    needs no object store, and a held photo answers 403 ("being checked") to
+    those who may see it, 404 to everyone else. Streaming an offered one is
+    tested with the real store in tests/directory/test_photos.py."""
+    from ent.directory.models import PupilPhoto
+
+    PupilPhoto.objects.get_or_create(pupil=w.pupil, defaults={"school": w.school, "key": "directory/photos/matrix.jpg"})
+    return {}
+
+
 school = lambda w: {"school_id": w.school.id}  # noqa: E731
+# The pupil's photos: their teachers and their school's office (direction, vie scolaire).
+PHOTO_OFFICE = ["vie_scolaire", "direction"]
 
 ROUTES = {
     "manage_home": Route(only(MANAGERS + ["staff_b"])),
@@ -116,6 +129,20 @@ ROUTES = {
         method="post",
         kwargs=lambda w: {"school_id": w.school.id, "closed_day_id": MATRIX_CLOSED_DAY},
         data=_closed_day,
+    ),
+    "directory:pupil_photo": Route(
+        only(["teacher", *PHOTO_OFFICE], status=403),
+        kwargs=lambda w: {"pupil_id": w.pupil.id},
+        data=_held_photo,
+        note="never the pupil, the family, class-mates' families, other teachers or schools: 404",
+    ),
+    "directory:school_photos": Route(only(PHOTO_OFFICE), kwargs=school),
+    "directory:pupil_photo_manage": Route(
+        only(PHOTO_OFFICE), kwargs=lambda w: {"school_id": w.school.id, "pupil_id": w.pupil.id}
+    ),
+    "directory:child_photo": Route(
+        only(["guardian", "guardian2", "guardian_nojustify"]),
+        kwargs=lambda w: {"child_id": w.pupil.id, "school_id": w.school.id},
     ),
     "privacy": Route(expect(200, anonymous=200)),
     "privacy_export": Route(expect(200, anonymous=LOGIN)),
