@@ -78,6 +78,15 @@ if [ "$code" = "000" ]; then
 fi
 
 "$BIN/python" manage.py migrate --noinput
+# Web Push needs a VAPID key pair: without one in the environment, the demo makes
+# one once in var/vapid.env and keeps it (browsers' subscriptions stay valid).
+if [ -z "${WEBPUSH_VAPID_PRIVATE_KEY:-}${WEBPUSH_VAPID_PRIVATE_KEY_FILE:-}" ]; then
+  "$BIN/python" manage.py vapid_keys var/vapid.env
+  set -a
+  # shellcheck disable=SC1091
+  . var/vapid.env
+  set +a
+fi
 # The bucket and its lifecycle rule (incomplete multipart uploads aborted after 1 day).
 "$BIN/python" manage.py ensure_storage
 "$BIN/python" manage.py compilemessages --ignore .venv >/dev/null 2>&1 || true

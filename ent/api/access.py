@@ -1,7 +1,11 @@
-"""Who may see which personal token: its owner only; a revoked one is gone."""
+"""Who may see which personal token: its owner only; a revoked one is gone.
+And, for the socket (ent/api/ws.py), whether a credential named "pat:<id>" or
+"oidc:<id>" still opens the API, and as whom."""
 
 import hashlib
+from dataclasses import dataclass
 
+from allauth.idp.oidc.models import Token
 from django.http import Http404
 
 from ent.api.models import PersonalToken
@@ -41,3 +45,75 @@ def token_for_secret(secret: str) -> PersonalToken | None:
     if token is None or not token.user.is_active:
         return None
     return token
+
+
+# The OpenID scopes of the API (ent/api/auth.py asks for them on each request).
+READ_SCOPE = "api"
+WRITE_SCOPE = "api.write"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A live credential of the API: whose, its name ("pat:<id>" / "oidc:<id>"), whether it may write."""
+
+    user: object
+    name: str
+    can_write: bool
+
+
+def openid_token_for_secret(secret: str):
+    """The live OpenID access token this secret is, with the `api` scope, an
+    app and an active owner, else None (what allauth's check asks, without a request)."""
+    if not secret or secret.startswith(TOKEN_PREFIX) or len(secret) > 512:
+        return None
+    token = Token.objects.lookup(Token.Type.ACCESS_TOKEN, secret)
+    if token is None or token.user_id is None or token.client_id is None:
+        return None
+    if not token.user.is_active or READ_SCOPE not in token.get_scopes():
+        return None
+    return token
+
+
+def personal_credential(token: PersonalToken) -> Credential:
+    return Credential(token.user, f"pat:{token.id}", True)
+
+
+def openid_credential_for_secret(secret: str) -> Credential | None:
+    token = openid_token_for_secret(secret)
+    if token is None:
+        return None
+    return Credential(token.user, f"oidc:{token.pk}", WRITE_SCOPE in token.get_scopes())
+
+
+def live_credential(name: str) -> Credential | None:
+    """The credential of this name if it still opens the API now (not revoked,
+    not expired, its owner active), else None. One indexed read."""
+    kind, _sep, ident = (name or "").partition(":")
+    if not ident.isdigit():
+        return None
+    if kind == "pat":
+        personal = (
+            PersonalToken.objects.filter(id=int(ident), revoked_at__isnull=True, user__is_active=True)
+            .select_related("user")
+            .first()
+        )
+        return personal_credential(personal) if personal is not None else None
+    if kind == "oidc":
+        token = (
+            Token.objects.valid()
+            .filter(pk=int(ident), type=Token.Type.ACCESS_TOKEN, user__is_active=True, client__isnull=False)
+            .select_related("user")
+            .first()
+        )
+        if token is None or READ_SCOPE not in token.get_scopes():
+            return None
+        return Credential(token.user, name, WRITE_SCOPE in token.get_scopes())
+    return None
+
+
+def credential_expiry(name: str):
+    """When an OpenID access token expires (None for a personal token: it lives until revoked)."""
+    kind, _sep, ident = (name or "").partition(":")
+    if kind != "oidc" or not ident.isdigit():
+        return None
+    return Token.objects.filter(pk=int(ident)).values_list("expires_at", flat=True).first()

@@ -11,8 +11,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from ent.api import access, actions
 
-READ_SCOPE = "api"
-WRITE_SCOPE = "api.write"
+READ_SCOPE = access.READ_SCOPE
+WRITE_SCOPE = access.WRITE_SCOPE
 _WRITE = [READ_SCOPE, WRITE_SCOPE]
 OIDC_SCOPES = {"GET": READ_SCOPE, "HEAD": READ_SCOPE, "POST": _WRITE, "PUT": _WRITE, "PATCH": _WRITE, "DELETE": _WRITE}
 

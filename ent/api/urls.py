@@ -2,9 +2,9 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from ent.api.core import api
-from ent.api.views import absences, announcements, homework, me, messaging, notifications, resources, tokens
+from ent.api.views import absences, announcements, homework, me, messaging, notifications, resources, sockets, tokens
 
-for router in (me, homework, absences, messaging, announcements, notifications, resources):
+for router in (me, homework, absences, messaging, announcements, notifications, resources, sockets):
     api.add_router("", router.router)
 
 urlpatterns = [

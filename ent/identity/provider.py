@@ -8,7 +8,10 @@ What each scope releases (SECURITY.md says the same):
 - email: the e-mail address the school has, if any (never verified by us);
 - school: schools (UAI and name) and, for pupils and teachers, class names;
 - children (parents only): each child's subject *for this app*, first and
-  last name, school UAI and class.
+  last name, school UAI and class;
+- api: the ENT's API (/api/v1/, docs/api.md) as the person, reading only;
+  api.write: with `api`, the API's changes too (send a message, tick work...).
+  Neither releases a claim: they open the API to the access token.
 """
 
 import base64
@@ -21,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ent.directory.models import Enrollment, School, TeachingAssignment, User
 
-SCOPES = ("openid", "profile", "email", "school", "children", "offline_access")
+SCOPES = ("openid", "profile", "email", "school", "children", "offline_access", "api", "api.write")
 
 
 def pairwise_sub(client_id: str, user_id: int) -> str:
@@ -53,6 +56,8 @@ class OIDCAdapter(DefaultOIDCAdapter):
         **DefaultOIDCAdapter.scope_display,
         "school": _("Your school and classes"),
         "children": _("Your children's names, schools and classes"),
+        "api": _("Read what you see in the ENT, as you"),
+        "api.write": _("Act in the ENT as you: send messages, tick work, declare absences"),
     }
 
     def get_user_sub(self, client, user):

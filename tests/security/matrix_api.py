@@ -68,4 +68,9 @@ ROUTES = {
     "api-v1:notification_read": Route(api(only(["guardian"])), method="post", kwargs=_guardians_notification),
     "api-v1:mark_all_read": Route(api(expect(200)), method="post"),
     "api-v1:resources": Route(api(expect(200))),
+    "api-v1:ws_ticket": Route(
+        expect(401, anonymous=401),
+        method="post",
+        note="bearer tokens only (tests/api/test_ws_ticket.py): a page opens ws/ with its session cookie",
+    ),
 }
