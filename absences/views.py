@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from absences import access, actions, pagescopes, pending
+from absences import access, actions, missed, pagescopes, pending
 from absences.forms import (
     DayForm,
     EventForm,
@@ -78,6 +78,7 @@ def _file_context(user, pupil):
         .select_related("reason", "register__subject", "school_class")
         .order_by("-date", "-starts_at")
     )
+    missed.annotate(pupil, events)
     show_private = access.sees_private(user, pupil.id, events[0].school_id if events else None)
     notices = []
     if access.may_see_notices(user, pupil.id):
@@ -149,7 +150,12 @@ def register(request, register_id):
     # A save reads the marks again under the register's lock (the action): the
     # form needs them only to show the page.
     events = None if posted else register.events_by_pupil()
-    form = RegisterForm(request.POST or None, pupils=pupils, events=events or {})
+    # A register never saved starts with the announced pupils absent (their
+    # family's notice covers the lesson); once saved, the teacher's marks
+    # stand. A save does not read the notices (its query count is pinned).
+    announced = None if posted else register.announced_pupil_ids([p.id for p in pupils])
+    premarked = announced if announced and register.state == Register.State.TODO else frozenset()
+    form = RegisterForm(request.POST or None, pupils=pupils, events=events or {}, premarked=premarked)
     if posted and form.is_valid():
         finish = "finish" in request.POST
         actions.registers.do_save_register(request.user, register, form.marks(), finish=finish)
@@ -157,7 +163,9 @@ def register(request, register_id):
         return redirect("absences:register", register_id=register.id)
     if events is None:
         events = register.events_by_pupil()
-    rows = form.table(register.announced_pupil_ids([p.id for p in pupils]))
+    if announced is None:
+        announced = register.announced_pupil_ids([p.id for p in pupils])
+    rows = form.table(announced)
     return render(
         request,
         "absences/register.html",
@@ -213,6 +221,7 @@ def event_detail(request, event_id):
 
 
 def _render_event(request, event, form, is_manager, status=200):
+    missed.annotate(event.pupil, [event])
     return render(
         request,
         "absences/event_detail.html",
