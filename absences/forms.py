@@ -110,7 +110,9 @@ class RegisterForm(forms.Form):
         AbsenceEvent.Kind.LEFT_EARLY: "D",
     }
 
-    def __init__(self, *args, pupils, events, **kwargs):
+    def __init__(self, *args, pupils, events, premarked=frozenset(), **kwargs):
+        """`premarked`: pupils shown absent until the register is first saved
+        (an absence their family announced)."""
         super().__init__(*args, **kwargs)
         self.pupils = pupils
         # Two fields per pupil, copied from one pair: building 60 Django fields
@@ -128,7 +130,10 @@ class RegisterForm(forms.Form):
             event = events.get(pupil.id)
             field = copy.copy(status)
             field.label = f"{pupil.last_name} {pupil.first_name}"
-            field.initial = event.kind if event else "present"
+            if event is not None:
+                field.initial = event.kind
+            else:
+                field.initial = AbsenceEvent.Kind.ABSENCE if pupil.id in premarked else "present"
             self.fields[f"s{pupil.id}"] = field
             field = copy.copy(minutes_field)
             field.initial = event.minutes if event else None

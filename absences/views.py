@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from absences import access, actions, pagescopes, pending
+from absences import access, actions, missed, pagescopes, pending
 from absences.forms import (
     DayForm,
     EventForm,
@@ -75,6 +75,7 @@ def _file_context(user, pupil):
         .select_related("reason", "register__subject", "school_class")
         .order_by("-date", "-starts_at")
     )
+    missed.annotate(pupil, events)
     show_private = access.sees_private(user, pupil.id, events[0].school_id if events else None)
     notices = []
     if access.may_see_notices(user, pupil.id):
@@ -143,7 +144,12 @@ def register(request, register_id):
     # A save reads the marks again under the register's lock (the action): the
     # form needs them only to show the page.
     events = None if posted else register.events_by_pupil()
-    form = RegisterForm(request.POST or None, pupils=pupils, events=events or {})
+    # A register never saved starts with the announced pupils absent (their
+    # family's notice covers the lesson); once saved, the teacher's marks
+    # stand. A save does not read the notices (its query count is pinned).
+    announced = None if posted else register.announced_pupil_ids([p.id for p in pupils])
+    premarked = announced if announced and register.state == Register.State.TODO else frozenset()
+    form = RegisterForm(request.POST or None, pupils=pupils, events=events or {}, premarked=premarked)
     if posted and form.is_valid():
         finish = "finish" in request.POST
         actions.registers.do_save_register(request.user, register, form.marks(), finish=finish)
@@ -151,8 +157,10 @@ def register(request, register_id):
         return redirect("absences:register", register_id=register.id)
     if events is None:
         events = register.events_by_pupil()
+    if announced is None:
+        announced = register.announced_pupil_ids([p.id for p in pupils])
     rows = form.table(
-        register.announced_pupil_ids([p.id for p in pupils]),
+        announced,
         # The trombinoscope: the photos this person may see, in one query.
         photos=directory_access.photo_pupil_ids(request.user, [p.id for p in pupils]),
     )
@@ -211,6 +219,7 @@ def event_detail(request, event_id):
 
 
 def _render_event(request, event, form, is_manager, status=200):
+    missed.annotate(event.pupil, [event])
     return render(
         request,
         "absences/event_detail.html",

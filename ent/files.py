@@ -313,6 +313,9 @@ class Surface:
     # "module.function(rows)": the app's page-cache bumper for rows whose verdict
     # changed what its pages show (run through pagecache.bump_after_commit).
     bump_pages: str = ""
+    # Names this surface also accepts for its types (".xml" for a timetable
+    # export, which is text by its bytes).
+    also_named: frozenset = frozenset()
 
     @property
     def max_bytes(self) -> int:
@@ -384,6 +387,19 @@ PUPIL_PHOTO = Surface(
     bump_pages="ent.directory.pagescopes.bump_directory",
 )
 PUPIL_PHOTO_ZIP_MAX_BYTES = 200 * MiB
+# The timetable file (STS-web XML or CSV): small, read at once for its
+# preview, so it is scanned as it arrives, before anything parses it
+# (ent/timetable/actions.py check_upload). No row keeps it: it is not in
+# SURFACES, which the held-file sweep walks.
+TIMETABLE_IMPORT = Surface(
+    "timetable.import",
+    "timetable.Slot",
+    frozenset({TEXT}),
+    _("a CSV or XML text file (timetable export)"),
+    "TIMETABLE_IMPORT_MAX_BYTES",
+    5 * MiB,
+    also_named=frozenset({".xml"}),
+)
 SURFACES = {
     s.name: s
     for s in (HOMEWORK_ATTACHMENT, HOMEWORK_SUBMISSION, ABSENCE_DOCUMENT, MESSAGE_ATTACHMENT, CSV_IMPORT, PUPIL_PHOTO)
@@ -465,7 +481,7 @@ def check(upload, surface: Surface, *, name_limit: int = 150) -> Checked:
             % {**params, "allowed": surface.types_label}
         )
     ext = extension(filename)
-    if ext and ext not in EXTENSIONS[content_type]:
+    if ext and ext not in EXTENSIONS[content_type] and ext not in surface.also_named:
         raise FileRefused(
             _(
                 "The file “%(name)s” is %(kind)s, but its name ends in “%(ext)s”: its content does not match "

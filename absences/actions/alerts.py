@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from absences import missed
 from absences.actions.common import covers, overlapping
 from absences.models import AbsenceEvent, AbsenceNotice, AbsenteeismAlert, UnexplainedAlert
 from ent.directory.models import Guardianship, School, StaffRole, User
@@ -55,6 +56,8 @@ def alert_unexplained(events, register):
     ):
         guardians[pupil_id].append(guardian_id)
     class_name = str(register.target)
+    # The lessons missed, from the timetable: one read for the whole register.
+    lessons_missed = missed.for_register(register, events)
     for event in events:
         try:
             with transaction.atomic():
@@ -78,6 +81,7 @@ def alert_unexplained(events, register):
                 "class_name": class_name,
                 "school_name": register.school.name,
                 "child_name": event.pupil.first_name,
+                "lessons": [m.as_context() for m in lessons_missed.get(event.pk, [])],
                 "url": reverse("absences:pupil_file", args=[event.pupil_id]),
             },
         )

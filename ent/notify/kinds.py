@@ -99,7 +99,7 @@ register(
         can_be_turned_off=False,
         about_child=True,
         default_sms=True,
-        context_keys=("date", "half_day", "class_name", "school_name", "url"),
+        context_keys=("date", "half_day", "class_name", "school_name", "lessons", "url"),
     )
 )
 register(

@@ -2,22 +2,51 @@
 recorded or withdrawn. Audited like the directory's imports (AuditEntry),
 and each bumps the school's pages that show lessons."""
 
+import logging
 import secrets
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ent import dates, pagecache
+from ent import dates, files, pagecache
 from ent.directory.models import AuditEntry, School
-from ent.errors import TimetableError
+from ent.errors import FileRefused, TimetableError
 from ent.notify.api import notify
 from ent.timetable import imports, pagescopes
 from ent.timetable.lessons import lessons
 from ent.timetable.models import Change, RegisterReminder, Slot
+
+log = logging.getLogger(__name__)
+
+
+def check_upload(upload) -> bytes:
+    """The one file gate (ent/files.py) for a timetable file, before anything
+    parses it: text by its bytes (CSV or XML), the surface's size, then clamd.
+    Returns the file's bytes; raises FileRefused saying why (a threat found,
+    a spreadsheet, a program, too large) or TimetableError when the antivirus
+    cannot answer (nothing unscanned is ever read)."""
+    checked = files.check(upload, files.TIMETABLE_IMPORT)
+    upload.seek(0)
+    try:
+        clean, signature = files.scan_stream(upload)
+    except files.ScannerUnavailable as exc:
+        log.warning("timetable upload not scanned: %s", exc)
+        raise TimetableError(
+            _("The antivirus cannot check the file right now: nothing was read. Try again in a few minutes.")
+        ) from exc
+    if not clean:
+        log.warning("timetable upload refused: %s found in %r", signature, checked.filename)
+        raise FileRefused(
+            _("The antivirus found a threat in “%(name)s”: the file is refused and nothing was read from it.")
+            % {"name": checked.filename}
+        )
+    upload.seek(0)
+    return upload.read()
 
 
 def check_import(data: bytes, school, year) -> imports.Plan:
@@ -145,7 +174,11 @@ def do_record_change(user, school, *, kind, slot=None, day, **fields) -> Change:
         pagecache.bump_after_commit(pagescopes.bump_school, school.pk)
         soon = (day - timezone.localdate()).days in (0, 1)
         if kind in ANNOUNCED and soon:
-            transaction.on_commit(lambda: announce_change(change.pk))
+            # One notification per pupil is too slow for a request (a class is
+            # 30 pupils and their families): a task does it once committed.
+            from ent.timetable import tasks  # tasks call these actions
+
+            transaction.on_commit(lambda: tasks.announce_change.delay(change.pk))
     return change
 
 
@@ -240,11 +273,24 @@ ANNOUNCED = (Change.Kind.CANCELLED, Change.Kind.MOVED, Change.Kind.TEACHER_ABSEN
 def announce_change(change_id) -> int:
     """Tell the pupils and their families that a lesson of today or tomorrow
     is cancelled or moved (through ent/notify: each person's preferences,
-    per-child muting and quiet hours apply). Returns how many pupils."""
+    per-child muting and quiet hours apply). Run by a task after the change
+    is committed; idempotent: the change's row is locked and a pupil already
+    told about it (a notification about this change for this child) is not
+    told again, so a retried or redelivered task sends nothing twice. Returns
+    how many pupils were told this time."""
+    with transaction.atomic():
+        return _announce(change_id)
+
+
+def _announce(change_id) -> int:
     from ent.directory.models import Enrollment, Guardianship
+    from ent.notify.models import Notification
 
     change = (
-        Change.objects.select_related("slot__school_class", "slot__group", "slot__subject").filter(pk=change_id).first()
+        Change.objects.select_for_update(of=("self",))
+        .select_related("slot__school_class", "slot__group", "slot__subject")
+        .filter(pk=change_id)
+        .first()
     )
     if change is None or change.slot is None:
         return 0
@@ -260,6 +306,19 @@ def announce_change(change_id) -> int:
         "pupil_id", "guardian_id"
     ):
         guardians.setdefault(pupil_id, []).append(guardian_id)
+    # Those already told about this change (by the recipients, which the
+    # notifications' index covers).
+    told = set(
+        Notification.objects.filter(
+            recipient_id__in={*pupil_ids, *(g for ids in guardians.values() for g in ids)},
+            kind="timetable.lesson_changed",
+            content_type=ContentType.objects.get_for_model(Change),
+            object_id=change.pk,
+        ).values_list("child_id", flat=True)
+    )
+    pupil_ids = [p for p in pupil_ids if p not in told]
+    if not pupil_ids:
+        return 0
     [lesson] = [
         x
         for x in lessons(change.date, change.date, school_class=slot.school_class, group=slot.group)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ent import errors
 from ent.directory.context_processors import request_child
-from ent.timetable import access, actions, ical, imports
+from ent.timetable import access, actions, ical
 from ent.timetable.forms import ApplyForm, ChangeForm, ImportForm, WeekForm
 from homework import access as feeds
 from homework import actions as feed_actions
@@ -131,11 +131,11 @@ def import_file(request, school_id):
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            if upload.size > imports.MAX_BYTES:
-                form.add_error("file", _("The file is larger than 5 MB: this is not a timetable export."))
-            else:
-                data = upload.read()
+            # Through the file gate (type, size, antivirus) before it is read;
+            # the preview's stash keeps only a file the antivirus passed.
+            with errors.reported(request, form=form, field="file") as outcome:
+                data = actions.check_upload(form.cleaned_data["file"])
+            if outcome.ok:
                 preview = actions.check_import(data, school, year)
                 token = actions.do_stash_upload(school, data) if preview.ok else None
     status = 400 if form.errors or (preview is not None and not preview.ok) else 200

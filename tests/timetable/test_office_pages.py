@@ -17,7 +17,7 @@ CSV = (Path(__file__).parent / "samples" / "emploi_du_temps.csv").read_bytes()
 
 
 @pytest.fixture
-def office(world, client, login_as):
+def office(world, client, login_as, av):  # uploads pass the antivirus (ent/files.py)
     make_subject(world.school, "LAT", "Latin")
     login_as(world.direction)
     return client
