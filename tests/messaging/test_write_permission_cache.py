@@ -25,7 +25,16 @@ def test_a_granted_permission_costs_one_query_the_next_time(world, conv, fresh, 
 
 def test_a_lost_teaching_assignment_ends_it(world, conv, fresh):
     actions.do_send_message(fresh(world.guardian), conv, "Un")
-    world.teacher.teaching_assignments.all().delete()
+    # Through the admin (where an assignment is ended by hand): a bare delete
+    # tells no one since the directory's actions own the cache's invalidation.
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from ent.directory.models import TeachingAssignment
+
+    request = RequestFactory().post("/admin/")
+    request.user = world.admin
+    admin.site.get_model_admin(TeachingAssignment).delete_queryset(request, world.teacher.teaching_assignments.all())
     with pytest.raises(access.PolicyError):
         actions.do_send_message(fresh(world.guardian), conv, "Deux")
     assert Message.objects.filter(conversation=conv).count() == 2
