@@ -103,7 +103,8 @@ def test_a_hit_is_one_cache_read(world, login_as, monkeypatch):
         monkeypatch.setattr(pagecache.cache, name, spy(name))
     response = client.get(url)
     assert response.status_code == 200 and response.context is None
-    assert reads == [("get_many", 3)]  # the page, "dir" and the unread badge's versions
+    # The page, "dir", the unread badge's and the timetable's ("tt:home") versions.
+    assert reads == [("get_many", 4)]
 
 
 def test_a_page_rendered_across_a_write_is_not_served_after_it(world, login_as):

@@ -38,7 +38,7 @@ def test_every_route_of_the_matrix_answers_a_signed_in_person_with_private_no_st
             client.logout()
             login_as(people[_signed_in_persona(route)])
             url = reverse(name, kwargs=route.kwargs(w))
-            response = getattr(client, route.method)(url, route.data(w))
+            response = getattr(client, route.method)(url, route.data(w), **route.extra)
             transaction.set_rollback(True)
         # A route that signs the person out (logout, sign out everywhere) answers
         # an anonymous browser: nothing personal is left to keep.
