@@ -69,7 +69,12 @@ def test_hsts_sent_over_https(client, settings, world):
 
 # Called server to server by an IdP, with a signed logout token instead of a
 # browser's cookies: CSRF does not apply (ent/identity/backchannel.py).
-CSRF_EXEMPT = {"identity_backchannel_logout"}
+CSRF_EXEMPT = {
+    "identity_backchannel_logout",
+    # Bearer tokens only, never the session's cookies (a browser cannot be made to
+    # send one): a signed-in browser gets 401 (ent/api/views/sockets.py).
+    "api-v1:ws_ticket",
+}
 
 
 @pytest.mark.django_db
@@ -80,7 +85,7 @@ def test_csrf_required_on_every_state_changing_route(name, world, login_as):
     csrf_client = Client(enforce_csrf_checks=True)
     if persona:
         login_as(world.personas()[persona], the_client=csrf_client)
-    response = csrf_client.post(reverse(name, kwargs=route.kwargs(world)), route.data(world))
+    response = csrf_client.post(reverse(name, kwargs=route.kwargs(world)), route.data(world), **route.extra)
     assert response.status_code == 403
 
 
