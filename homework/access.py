@@ -58,6 +58,10 @@ def family_pupil(user, selected_child_id=None):
         return user, False
     if roles.is_parent:
         children = list(User.objects.filter(id__in=roles.child_ids).order_by("first_name", "id"))
+        if not children:
+            # A parent role whose children are all gone (left the school, account
+            # closed): nothing to show, as for anyone else.
+            return None
         chosen = next((c for c in children if c.id == selected_child_id), children[0])
         return chosen, True
     return None

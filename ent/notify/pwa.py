@@ -17,7 +17,7 @@ THEME_COLOR = "#1d4e89"  # the header's brand blue (ent.css --brand)
 # never the session key itself (a credential the worker would then hold).
 ACCOUNT_KEY = "pwa_account"
 # Bump when the worker's caching changes: the new worker drops the old caches.
-WORKER_VERSION = "1"
+WORKER_VERSION = "2"
 
 # Set on the request by the sign-out signal, read by the middleware below.
 SIGNED_OUT_FLAG = "ent_signed_out"

@@ -180,3 +180,19 @@ def test_week_query_count_is_the_same_for_5_and_200_entries(
     large = _week_queries(client, 200)
     assert small == large
     print(f"week view ({persona}): {small} queries for 5 and for 200 entries")
+
+
+def test_a_parent_whose_children_are_gone_gets_no_diary_rather_than_an_error(world):
+    """Roles read from the cache may still name children whose accounts are gone
+    (the service worker's background fetch met this in CI): no diary, no 500."""
+    from dataclasses import replace
+
+    from homework import access
+
+    parent = type(world.guardian).objects.get(pk=world.guardian.pk)
+    parent.roles = replace(parent.roles, child_ids=frozenset({987654321}))
+    assert parent.roles.is_parent
+    assert access.family_pupil(parent, None) is None
+    # With a child that exists, the same parent sees that child's diary.
+    parent.roles = replace(parent.roles, child_ids=frozenset({987654321, world.pupil.pk}))
+    assert access.family_pupil(parent, None) == (world.pupil, True)

@@ -19,6 +19,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 REFUSED = "n’a pas pu aboutir"
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # These tests play someone between the browser and the ENT with Playwright's
+    # page.route(), which does not see the requests the ENT's service worker makes
+    # for a page (Playwright's documentation: block workers to intercept). The
+    # genuine sign-ins (test_*_signin_browser.py) keep the worker.
+    return {**browser_context_args, "service_workers": "block"}
+
+
 @pytest.fixture(autouse=True)
 def _idp_in_form_action(settings, saml_idp):
     policy = settings.CONTENT_SECURITY_POLICY

@@ -69,17 +69,14 @@ function keep(cache, url, response) {
   });
 }
 
-function isLoginRedirect(response) {
-  if (!response.redirected || !meta || !meta.login) { return false; }
-  return new URL(response.url).pathname === meta.login;
-}
-
 // Ask the server which account this is and what to keep, then fetch that.
 function sync(force) {
   return loadMeta().then(function (current) {
     if (!force && current.syncedAt && Date.now() - current.syncedAt < SYNC_EVERY_MS) { return null; }
-    return fetch(CONFIG.offlineList, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-      if (!response.ok) { return null; }
+    // No redirect is ever followed here (see below): a staff member who must first
+    // set up a second factor is sent to that page, which the worker must not load.
+    return fetch(CONFIG.offlineList, { credentials: "same-origin", cache: "no-store", redirect: "manual" }).then(function (response) {
+      if (!response.ok || response.type !== "basic") { return null; }
       return response.json().then(function (list) {
         if (!list.account) { return forgetAccount(); }
         var next = { account: list.account, patterns: list.patterns, login: list.login, syncedAt: Date.now() };
@@ -87,8 +84,13 @@ function sync(force) {
           return caches.open(PAGES_PREFIX + list.account);
         }).then(function (cache) {
           return Promise.all(list.precache.map(function (path) {
-            return fetch(path, { credentials: "same-origin", cache: "no-store", redirect: "follow" }).then(function (response) {
-              if (response.ok && !isLoginRedirect(response)) { return keep(cache, path, response); }
+            // Never follow a redirect: a page that sends the person elsewhere (the
+            // login page, or the second-factor setup a staff member must finish
+            // first) is not kept, and following it would load that page behind the
+            // person's back: allauth draws a new authenticator secret on each visit
+            // of its setup page, so the code of the one on screen would be refused.
+            return fetch(path, { credentials: "same-origin", cache: "no-store", redirect: "manual" }).then(function (response) {
+              if (response.ok && response.type === "basic") { return keep(cache, path, response); }
               return null;
             }).catch(function () { return null; });
           }));
