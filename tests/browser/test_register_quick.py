@@ -18,10 +18,10 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
 PUPILS = 25
-# The issue asks for two phone screens (1,480 px). 25 rows of 44 px touch targets are 1,100 px and the
-# site's own header and footer ~200 px: what is left for the title, the bar and the help is ~60 px short.
-# The page is held to what it measures (was 5,267 px before), the figure printed against the goal.
-MAX_HEIGHT = 1600
+# The issue asks for two phone screens (1,480 px): 25 rows of 44×40 px touch targets are 1,000 px, the
+# site's own header and footer ~200 px, the title, the bar and the help the rest (5,267 px at first,
+# then 1,543 px with 44 px rows).
+MAX_HEIGHT = 2 * PHONE["height"]
 
 
 @pytest.fixture
@@ -168,3 +168,9 @@ def test_register_fits_a_small_phone(page, live_server, bworld, session_login, r
         page.set_viewport_size({"width": width, "height": PHONE["height"]})
         scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
         assert scroll <= inner, (width, scroll, inner)
+        # The rows were made shorter to fit two screens, the buttons stay well above WCAG's 24 px.
+        smallest = page.evaluate(
+            """() => Array.from(document.querySelectorAll('label.mark'), l => l.getBoundingClientRect())
+                          .reduce((m, b) => Math.min(m, b.width, b.height), Infinity)"""
+        )
+        assert smallest >= 40, (width, smallest)
