@@ -19,11 +19,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from ent import schoolcalendar
 from ent.directory.models import School, SchoolClass, StaffRole, User
 from ent.directory.querysets import roles_of
 from ent.ids import int_id_or_404
-from ent.timetable.lessons import lessons
-from ent.timetable.models import Change, Slot
+from ent.timetable.lessons import lessons, week_kind
+from ent.timetable.models import Change, Slot, Week
 
 
 def office_school_ids(user) -> frozenset:
@@ -233,6 +234,32 @@ def school_changes(user, school, since):
         .select_related("slot__school_class", "slot__group", "slot__subject", "teacher", "school_class")
         .order_by("date", "id")
     )
+
+
+def school_weeks(user, school, year):
+    """The year's Mondays for its office's A/B page: each week's kind as the
+    lessons read it, the kind the office typed for it (None: it follows the
+    alternation) and whether the whole week is holidays (the alternation
+    counts those weeks too, which is why an office types the week after)."""
+    if not keeps(user, school.pk):
+        return []
+    rows = list(Week.objects.filter(year=year).order_by("monday"))
+    typed = {r.monday: r.kind for r in rows}
+    calendar = schoolcalendar.school_calendar(school, year.starts_on, year.ends_on)
+    out = []
+    monday = year.starts_on - timedelta(days=year.starts_on.weekday())
+    while monday <= year.ends_on:
+        school_days = [monday + timedelta(days=n) for n in range(5)]
+        out.append(
+            {
+                "monday": monday,
+                "kind": week_kind(monday, year, rows),
+                "typed": typed.get(monday),
+                "holidays": all(schoolcalendar.why_closed(d, calendar=calendar) for d in school_days),
+            }
+        )
+        monday += timedelta(days=7)
+    return out
 
 
 def access_current_year(school):

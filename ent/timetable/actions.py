@@ -19,7 +19,7 @@ from ent.errors import FileRefused, TimetableError
 from ent.notify.api import notify
 from ent.timetable import imports, pagescopes
 from ent.timetable.lessons import lessons
-from ent.timetable.models import Change, RegisterReminder, Slot
+from ent.timetable.models import Change, RegisterReminder, Slot, Week
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,38 @@ def do_withdraw_change(user, change) -> None:
         )
         change.delete()
         pagecache.bump_after_commit(pagescopes.bump_school, change.school_id)
+
+
+def check_week_monday(year, monday) -> None:
+    """A/B kinds are typed on the Mondays of the year (the weeks lessons.week_kind reads)."""
+    if monday.weekday() != 0:
+        raise TimetableError(_("A week A or B starts on a Monday: %(day)s is not one.") % {"day": dates.day(monday)})
+    first = year.starts_on - timedelta(days=year.starts_on.weekday())
+    if not (first <= monday <= year.ends_on):
+        raise TimetableError(
+            _("%(day)s is not in the school year %(year)s.") % {"day": dates.day(monday), "year": year.name}
+        )
+
+
+def do_set_week_kind(user, school, year, monday, kind) -> None:
+    """Type the kind ("A" or "B") of the week starting on `monday`, or clear it
+    ("": the week follows the alternation from the nearest earlier typed week)."""
+    check_week_monday(year, monday)
+    if kind not in ("", "A", "B"):
+        raise TimetableError(_("A week is A or B."))
+    with transaction.atomic():
+        if kind:
+            Week.objects.update_or_create(year=year, monday=monday, defaults={"kind": kind})
+        else:
+            Week.objects.filter(year=year, monday=monday).delete()
+        AuditEntry.objects.create(
+            actor=user,
+            school=school,
+            action="timetable.week",
+            details={"year": year.pk, "monday": monday.isoformat(), "kind": kind},
+        )
+        # Which slots a week holds follows its kind: every week page after it may change.
+        pagecache.bump_after_commit(pagescopes.bump_school, school.pk)
 
 
 STASH_PREFIX = "timetable:upload:"

@@ -34,6 +34,18 @@ class ApplyForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
+class WeekKindForm(forms.Form):
+    """A Monday of the year and the kind it starts (blank: follow the
+    alternation again). Whether it is a Monday of the year: the action."""
+
+    monday = forms.DateField(label=_("Monday"), widget=DateInput())
+    kind = forms.ChoiceField(
+        label=_("Week"),
+        choices=[("", _("follows the alternation")), ("A", _("week A")), ("B", _("week B"))],
+        required=False,
+    )
+
+
 class ChangeForm(forms.Form):
     """One form for every kind of change; the action says which fields each
     kind needs (and refuses the rest with a reason)."""

@@ -14,6 +14,8 @@ urlpatterns += [
     path("ecoles/<int:school_id>/import/", views.import_file, name="import"),
     path("ecoles/<int:school_id>/changements/", views.changes, name="changes"),
     path("changements/<int:change_id>/retirer/", views.change_withdraw, name="change_withdraw"),
+    path("ecoles/<int:school_id>/semaines/", views.weeks, name="weeks"),
+    path("ecoles/<int:school_id>/semaines/changer/", views.week_set, name="week_set"),
 ]
 
 urlpatterns += [

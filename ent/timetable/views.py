@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ent import errors
+from ent import dates, errors
 from ent.directory.context_processors import request_child
 from ent.timetable import access, actions, ical
-from ent.timetable.forms import ApplyForm, ChangeForm, ImportForm, WeekForm
+from ent.timetable.forms import ApplyForm, ChangeForm, ImportForm, WeekForm, WeekKindForm
 from homework import access as feeds
 from homework import actions as feed_actions
 from homework.models import CalendarFeed
@@ -193,6 +193,32 @@ def change_withdraw(request, change_id):
     actions.do_withdraw_change(request.user, change)
     messages.success(request, _("Change withdrawn."))
     return redirect("timetable:changes", school_id=change.school_id)
+
+
+@login_required
+@require_GET
+def weeks(request, school_id):
+    """The office's A/B weeks: the year's Mondays, each week's kind, and a
+    form per Monday to type its kind or let it follow the alternation."""
+    school = access.access_office_school(request.user, school_id)
+    year = access.access_current_year(school)
+    found = access.school_weeks(request.user, school, year)
+    return render(request, "timetable/weeks.html", {"school": school, "year": year, "weeks": found})
+
+
+@login_required
+@require_POST
+def week_set(request, school_id):
+    school = access.access_office_school(request.user, school_id)
+    year = access.access_current_year(school)
+    form = WeekKindForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a Monday of the year and week A, week B or the alternation."))
+        return redirect("timetable:weeks", school_id=school.id)
+    monday, kind = form.cleaned_data["monday"], form.cleaned_data["kind"]
+    with errors.reported(request, _("Week of %(day)s saved.") % {"day": dates.day(monday)}):
+        actions.do_set_week_kind(request.user, school, year, monday, kind)
+    return redirect(reverse("timetable:weeks", args=[school.id]) + f"#w{monday:%Y%m%d}")
 
 
 # --- Calendar feeds: the homework feeds' token mechanism, of kind TIMETABLE ----------------------

@@ -4,6 +4,8 @@ A pupil's week: the pupil, their guardians, their teachers, their school's
 office (and the territory admin, as for the pupil's file); never another
 family or another school. A class's week: whoever may see the class."""
 
+from datetime import timedelta
+
 from tests.security.matrix import FAMILY, SCHOOL_STAFF, Route, expect, only
 
 ROUTES = {
@@ -62,5 +64,21 @@ ROUTES |= {
         {**only([], other=200), "anonymous": 200},
         kwargs=lambda w: {"token": _timetable_feed(w).token},
         note="the secret address is the credential: calendar apps cannot log in",
+    ),
+}
+
+
+def _first_monday(w):
+    from tests.factories import current_year
+
+    year = current_year(w.school)
+    return {"monday": (year.starts_on - timedelta(days=year.starts_on.weekday())).isoformat(), "kind": "B"}
+
+
+# The A/B weeks of the year: the same keepers as the import and changes.
+ROUTES |= {
+    "timetable:weeks": Route(only(KEEPERS), kwargs=lambda w: {"school_id": w.school.id}),
+    "timetable:week_set": Route(
+        only(KEEPERS, status=302), method="post", kwargs=lambda w: {"school_id": w.school.id}, data=_first_monday
     ),
 }
