@@ -3,7 +3,12 @@ shows it. `prof` teaches one of her classes at every hour of the school day
 (08:00-17:55, Monday to Friday), so her home says which lesson is now
 whenever it is tried on a school day; 6e A (Léa's class) has a full week with
 its other teachers; today has one room change and tomorrow one cancelled
-lesson, recorded by the CPE through the actions like any change."""
+lesson, recorded by the CPE through the actions like any change.
+
+The école counts in half-days (no subject: the class's teacher teaches
+everything): each class has its mornings and afternoons, Wednesday a morning
+only (the usual four-and-a-half-day week), so that `parent` sees a week
+whichever child is chosen (Hugo, in CE2, is the first by first name)."""
 
 import datetime
 
@@ -12,13 +17,44 @@ from django.utils import timezone
 from ent.directory.models import TeachingAssignment
 from ent.errors import TimetableError
 from ent.timetable import actions
-from ent.timetable.models import Change, Slot
+from ent.timetable.imports import PRIMARY_HOURS
+from ent.timetable.models import Change, HalfDay, Slot
 
 HOURS = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
 PROF_CLASSES = ["6e A", "6e B", "5e A"]
+# Each école class's week: Wednesday afternoon is off in most écoles.
+ECOLE_HALF_DAYS = {
+    0: [HalfDay.MORNING, HalfDay.AFTERNOON],
+    1: [HalfDay.MORNING, HalfDay.AFTERNOON],
+    2: [HalfDay.MORNING],
+    3: [HalfDay.MORNING, HalfDay.AFTERNOON],
+    4: [HalfDay.MORNING, HalfDay.AFTERNOON],
+}
 
 
 def seed(ctx):
+    _seed_college(ctx)
+    _seed_ecole(ctx)
+
+
+def _seed_ecole(ctx):
+    ecole = ctx.schools.get("ecole")
+    if ecole is None or Slot.objects.filter(school=ecole).exists():
+        return
+    classes = [k for k in ctx.classes.values() if k.school_id == ecole.pk]
+    teachers = {
+        a.school_class_id: a.teacher
+        for a in TeachingAssignment.objects.filter(school_class__in=classes).select_related("teacher")
+    }
+    for klass in classes:
+        teacher = teachers.get(klass.pk)
+        for weekday, halves in ECOLE_HALF_DAYS.items():
+            for half in halves:
+                start, end = PRIMARY_HOURS[half]
+                _slot(ecole, klass, weekday, start, end, None, [teacher] if teacher else [], "", half_day=half)
+
+
+def _seed_college(ctx):
     prof, cpe = ctx.users.get("prof"), ctx.users.get("cpe")
     college = ctx.schools.get("college")
     if not (prof and cpe and college) or Slot.objects.filter(school=college).exists():
@@ -44,7 +80,7 @@ def seed(ctx):
     _changes(college, cpe, six_a)
 
 
-def _slot(school, klass, weekday, start, end, subject, teachers, room):
+def _slot(school, klass, weekday, start, end, subject, teachers, room, half_day=""):
     slot = Slot.objects.create(
         school=school,
         year=klass.year,
@@ -54,6 +90,7 @@ def _slot(school, klass, weekday, start, end, subject, teachers, room):
         subject=subject,
         school_class=klass,
         room=room,
+        half_day=half_day,
         external_id=f"demo:{klass.pk}:{weekday}:{start:%H%M}",
     )
     slot.teachers.set(teachers)

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.hashers import check_password, get_hasher
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from ent import storage
 from ent.directory import demo
@@ -247,3 +248,39 @@ def test_each_demo_login_reaches_the_home_page(client, settings, no_s3, login):
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == "/"
     assert user.get_full_name() in response.content.decode()
+
+
+def _first_full_week(schools, year):
+    """The first Monday of the year whose five days are school days in every one of `schools`."""
+    from datetime import timedelta
+
+    from ent import schoolcalendar
+
+    calendars = [schoolcalendar.school_calendar(s) for s in schools]
+    monday = year.starts_on - timedelta(days=year.starts_on.weekday())
+    while monday <= year.ends_on:
+        days = [monday + timedelta(days=n) for n in range(5)]
+        if not any(schoolcalendar.why_closed(d, calendar=c) for d in days for c in calendars):
+            return monday
+        monday += timedelta(days=7)
+    raise AssertionError("no full school week in the demo year")
+
+
+def test_parent_sees_a_week_whichever_child_is_chosen(seeded, client):
+    """The collège's child (Léa) and the école's (Hugo, the first by first name: the default) both have a
+    week; the école's counts in half-days, no subject, Wednesday a morning only."""
+    parent = User.objects.get(username="parent")
+    children = {c.first_name: c for c in User.objects.children_of(parent)}
+    ecole = School.objects.get(uai=demo.SCHOOLS["ecole"][1])
+    college = School.objects.get(uai=demo.SCHOOLS["college"][1])
+    monday = _first_full_week([ecole, college], ecole.years.get(is_current=True))
+    client.force_login(parent)
+    week = client.get(reverse("timetable:mine"), {"semaine": monday.isoformat()})  # no child chosen yet: Hugo
+    assert week.status_code == 200 and week.context["pupil"] == children["Hugo"]
+    halves = {(day["date"].weekday(), x.half_day) for day in week.context["days"] for x in day["lessons"]}
+    assert halves == {(d, h) for d in range(5) for h in ("am", "pm")} - {(2, "pm")}
+    assert all(x.subject is None for day in week.context["days"] for x in day["lessons"])
+    assert client.post(reverse("select_child"), {"child": children["Léa"].id}).status_code == 302
+    week = client.get(reverse("timetable:mine"), {"semaine": monday.isoformat()})
+    assert week.context["pupil"] == children["Léa"]
+    assert all(day["lessons"] for day in week.context["days"])
