@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent.directory.models import Group, School, SchoolClass, StaffRole, Subject
-from ent.directory.querysets import roles_of
+from ent.directory.roles import roles_of
 from ent.files import Scanned, ScanState, scan_field
 
 # The school's staff who approve its resources and run its tablet fleets (the
