@@ -1,7 +1,9 @@
-"""The antivirus scan of versions and images (clamd through media.scanner), in
-the file gate's states (ent/files.py): held until a verdict, then offered or
-infected. A clean APK update with the same signer and no new permission is
-approved on the spot."""
+"""The antivirus scan of versions and images, read and scanned as every
+surface's file is (ent.files.scan_stored), in the file gate's states
+(ent/files.py): held until a verdict, then offered or infected. What a verdict
+does stays media's: a clean APK update with the same signer and no new
+permission is approved on the spot; an infected version is rejected and loses
+its key; the notice points at the item."""
 
 import logging
 
@@ -9,10 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ent import storage
+from ent import files
 from ent.files import ScanState
 from ent.notify.api import notify
-from media import scanner
 from media.actions.common import delete_quietly, other_signer
 from media.actions.reviews import approve
 from media.models import Decision, Illustration, Item, Version
@@ -39,23 +40,20 @@ def do_scan_version(version_id) -> Version | None:
     version = Version.objects.select_related("item").filter(id=version_id).first()
     if version is None or version.scan != ScanState.HELD:
         return version
-    response = storage.get_stream(version.key)
-    if response is None:
+    try:
+        verdict = files.scan_stored(version.key)
+    except files.ScannerUnavailable as exc:
+        # No verdict: the version stays held and rescan_pending tries again.
+        log.warning("scan of version %s failed: %s", version.id, exc)
+        raise
+    if verdict is None:
         # As on the other surfaces (ent.files.do_scan_file): the row stays held,
         # never offered; the orphan sweep clears its key.
         log.error("held version %s has no object %s", version.id, version.key)
         version.scan_signature = "object missing"
         version.save(update_fields=["scan_signature"])
         return version
-    try:
-        clean, signature = scanner.scan_stream(response)
-    except scanner.ScannerUnavailable as exc:
-        # No verdict: the version stays held and rescan_pending tries again.
-        log.warning("scan of version %s failed: %s", version.id, exc)
-        raise
-    finally:
-        response.close()
-        response.release_conn()
+    clean, signature = verdict
     if clean:
         _mark_clean(version)
     else:
@@ -73,14 +71,10 @@ def do_scan_illustration(illustration_id):
     illustration = Illustration.objects.select_related("item").filter(id=illustration_id).first()
     if illustration is None or illustration.scan != ScanState.HELD:
         return illustration
-    response = storage.get_stream(illustration.key)
-    if response is None:
+    verdict = files.scan_stored(illustration.key)
+    if verdict is None:
         return illustration
-    try:
-        clean, signature = scanner.scan_stream(response)
-    finally:
-        response.close()
-        response.release_conn()
+    clean, signature = verdict
     if clean:
         Illustration.objects.filter(id=illustration.id).update(scan=ScanState.OFFERED)
         return illustration
