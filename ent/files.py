@@ -26,10 +26,11 @@ not kept (nobody may open it, and keeping malware helps no one).
 
 Media's versions and images pass the same check by content (``sniff`` with the
 ``MEDIA_FILE`` surface's zip bounds; media/files.py maps the type to the item's
-kind and reads APKs further), carry the same states (``Scanned``, ``scan_field``)
-and are read and scanned by ``scan_stored``; what a verdict does stays in
-media's actions (media/actions/scans.py), where a clean APK update may be
-approved automatically and an infected one is rejected.
+kind and reads APKs further), carry the same states (``Scanned``) and are
+scanned by the same flow (``do_scan_file``, ``record_verdict``); what else a
+verdict does is in the surfaces' after_scan hooks (media/actions/scans.py: a
+clean APK update may be approved automatically, an infected one is rejected).
+Media's own tasks queue those scans and its beat sweep retries them.
 """
 
 import logging
@@ -371,6 +372,9 @@ class Surface:
     # Names this surface also accepts for its types (".xml" for a timetable
     # export, which is text by its bytes).
     also_named: frozenset = frozenset()
+    # The row's attribute the owner's notice of an infected file is about
+    # (media's: the resource, whose page the notice opens); empty: the row.
+    notice_about: str = ""
     zip_bounds: ZipBounds = DOCUMENT_ZIPS
 
     @property
@@ -458,8 +462,10 @@ TIMETABLE_IMPORT = Surface(
 )
 # Media's resources (media/files.py): documents, pictures, sound, video and
 # Android apps, up to MEDIA_MAX_UPLOAD_BYTES within the quotas (media's actions
-# check both before a byte is stored). Not in SURFACES: media's versions and
-# images are scanned by media's actions (media/actions/scans.py).
+# check both before a byte is stored). Their verdicts are recorded here
+# (record_verdict, then the surface's after_scan); media's own tasks queue their
+# scans and its beat sweep (media.tasks.rescan_pending) takes up the held ones,
+# so they are not in SURFACES, which rescan_held walks.
 MEDIA_FILE = Surface(
     "media.version",
     "media.Version",
@@ -472,6 +478,19 @@ MEDIA_FILE = Surface(
     # 20 times its size (a device filled, or this server's memory when an APK's
     # manifest is parsed) is a bomb here.
     zip_bounds=ZipBounds(max_unzipped=None, ratio_floor=1024 * MiB, max_ratio=20, max_members=None),
+    after_scan="media.actions.scans.after_version_scan",
+    notice_about="item",
+)
+# A resource's icon and screenshots: images, checked as MEDIA_FILE's (kind "image").
+MEDIA_IMAGE = Surface(
+    "media.illustration",
+    "media.Illustration",
+    frozenset(IMAGES),
+    _("image (PNG, JPEG, GIF, WebP)"),
+    "MEDIA_MAX_UPLOAD_BYTES",
+    2 * 1024 * MiB,
+    after_scan="media.actions.scans.after_illustration_scan",
+    notice_about="item",
 )
 SURFACES = {
     s.name: s
@@ -817,7 +836,7 @@ def record_verdict(surface: Surface, pk, *, clean: bool, signature: str = "") ->
                 notify(
                     [owner],
                     "resource.infected",
-                    obj=row,
+                    obj=getattr(row, surface.notice_about) if surface.notice_about else row,
                     context={
                         "title": str(row.file_title()),
                         "filename": getattr(row, surface.name_field),
