@@ -24,9 +24,13 @@ The quarantine is the held state: a held file exists in the store under a key
 only the server knows and no link to it is ever handed out. An infected file is
 not kept (nobody may open it, and keeping malware helps no one).
 
-Media's versions and images carry the same states (``Scanned``, ``scan_field``)
-and use this clamd client (media/scanner.py); their scan stays in media's
-actions, where a clean APK update may be approved automatically.
+Media's versions and images pass the same check by content (``sniff`` with the
+``MEDIA_FILE`` surface's zip bounds; media/files.py maps the type to the item's
+kind and reads APKs further), carry the same states (``Scanned``) and are
+scanned by the same flow (``do_scan_file``, ``record_verdict``); what else a
+verdict does is in the surfaces' after_scan hooks (media/actions/scans.py: a
+clean APK update may be approved automatically, an infected one is rejected).
+Media's own tasks queue those scans and its beat sweep retries them.
 """
 
 import logging
@@ -111,6 +115,11 @@ TEXT = "text/plain"
 MP3 = "audio/mpeg"
 M4A = "audio/mp4"
 MP4 = "video/mp4"
+WEBM = "video/webm"
+OGG = "audio/ogg"
+FLAC = "audio/flac"
+WAV = "audio/wav"
+APK = "application/vnd.android.package-archive"
 ODT = "application/vnd.oasis.opendocument.text"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
 ODP = "application/vnd.oasis.opendocument.presentation"
@@ -132,6 +141,11 @@ EXTENSIONS = {
     MP3: {".mp3"},
     M4A: {".m4a", ".mp4", ".aac"},
     MP4: {".mp4", ".m4v", ".mov"},
+    WEBM: {".webm", ".mkv"},
+    OGG: {".ogg", ".oga", ".ogv", ".opus"},
+    FLAC: {".flac"},
+    WAV: {".wav"},
+    APK: {".apk"},
     ODT: {".odt"},
     ODS: {".ods"},
     ODP: {".odp"},
@@ -162,14 +176,31 @@ ZIP_MAX_MEMBERS = 10_000
 
 
 @dataclass(frozen=True)
+class ZipBounds:
+    """What a zip container may declare it expands to before it is a zip bomb:
+    past ``max_unzipped`` bytes, or past ``ratio_floor`` bytes at more than
+    ``max_ratio`` times its own size, or more than ``max_members`` members
+    (None: no such bound)."""
+
+    max_unzipped: int | None = ZIP_MAX_UNZIPPED_BYTES
+    ratio_floor: int = ZIP_RATIO_FLOOR_BYTES
+    max_ratio: int = ZIP_MAX_RATIO
+    max_members: int | None = ZIP_MAX_MEMBERS
+
+
+DOCUMENT_ZIPS = ZipBounds()
+
+
+@dataclass(frozen=True)
 class Sniffed:
     content_type: str | None
     problem: str = ""  # "executable", "bomb", "damaged", "unknown" when content_type is None
 
 
-def sniff(fh, size: int | None = None) -> Sniffed:
+def sniff(fh, size: int | None = None, bounds: ZipBounds = DOCUMENT_ZIPS) -> Sniffed:
     """What a file is, from its bytes. ``fh`` is a binary file object (an upload
-    or an open file); its position is restored."""
+    or an open file); its position is restored. Zip containers are held to
+    ``bounds`` (the surface's)."""
     start = fh.tell() if hasattr(fh, "tell") else 0
     fh.seek(0)
     head = fh.read(HEAD_BYTES)
@@ -180,7 +211,7 @@ def sniff(fh, size: int | None = None) -> Sniffed:
     if found:
         return Sniffed(found)
     if head.startswith(b"PK\x03\x04"):
-        return _sniff_zip(fh, start, size)
+        return _sniff_zip(fh, start, size, bounds)
     if head.startswith(_OLE_MAGIC):
         return Sniffed(OLE)
     if _is_text(head):
@@ -199,11 +230,31 @@ def _sniff_head(head: bytes) -> str | None:
         return GIF
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
-    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return WAV
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return WEBM
+    if head.startswith(b"OggS"):
+        return OGG
+    if head.startswith(b"fLaC"):
+        return FLAC
+    if head.startswith(b"ID3") or head[:2] in _MPEG_AUDIO_SYNC:
         return MP3
     if head[4:8] == b"ftyp":
-        return M4A if head[8:11] == b"M4A" else MP4
+        # "M4A " music, "M4B " audiobooks; every other brand is a video.
+        return M4A if head[8:11] in (b"M4A", b"M4B") else MP4
     return None
+
+
+# An MPEG audio frame without an ID3 tag: the 11-bit sync, then the version
+# (1, 2 or 2.5) and layer II or III, with or without CRC. Layer I is left out:
+# its "\xff\xfe" is also UTF-16 text's byte order mark (a CSV export).
+_MPEG_AUDIO_SYNC = frozenset(
+    bytes([0xFF, (version << 3) | (layer << 1) | crc | 0xE0])
+    for version in (0b00, 0b10, 0b11)
+    for layer in (0b01, 0b10)
+    for crc in (0, 1)
+)
 
 
 # C0 controls other than tab, line feed, form feed and carriage return, and DEL.
@@ -225,16 +276,19 @@ def _is_text(head: bytes) -> bool:
     return not any(b in _CONTROL for b in head)
 
 
-def _sniff_zip(fh, start, size) -> Sniffed:
+def _sniff_zip(fh, start, size, bounds) -> Sniffed:
     fh.seek(0)
     try:
         with zipfile.ZipFile(fh) as archive:
             infos = archive.infolist()
             # Declared sizes bound what zipfile will ever expand (it stops at them),
             # so nothing is unpacked to decide.
-            if is_zip_bomb(infos, size):
+            if is_zip_bomb(infos, size, bounds):
                 return Sniffed(None, "bomb")
             names = set(archive.namelist())
+            if "AndroidManifest.xml" in names and "resources.arsc" in names:
+                # Only the shape: media/files.py's inspect_apk reads and verifies it.
+                return Sniffed(APK)
             if "mimetype" in names:
                 # Bounded read: the member may be crafted to expand far.
                 with archive.open("mimetype") as member:
@@ -253,14 +307,16 @@ def _sniff_zip(fh, start, size) -> Sniffed:
     return Sniffed(None, "unknown")
 
 
-def is_zip_bomb(infos, size: int | None = None) -> bool:
+def is_zip_bomb(infos, size: int | None = None, bounds: ZipBounds = DOCUMENT_ZIPS) -> bool:
     """Whether a zip's members (``ZipFile.infolist()``) declare they expand past
-    the gate's bounds, for an archive of ``size`` bytes."""
-    if len(infos) > ZIP_MAX_MEMBERS:
+    the bounds, for an archive of ``size`` bytes."""
+    if bounds.max_members is not None and len(infos) > bounds.max_members:
         return True
     expanded = sum(info.file_size for info in infos)
     packed = size if size is not None else max(sum(info.compress_size for info in infos), 1)
-    return expanded > ZIP_MAX_UNZIPPED_BYTES or (expanded > ZIP_RATIO_FLOOR_BYTES and expanded > ZIP_MAX_RATIO * packed)
+    if bounds.max_unzipped is not None and expanded > bounds.max_unzipped:
+        return True
+    return expanded > bounds.ratio_floor and expanded > bounds.max_ratio * packed
 
 
 def _head(fh, n=8) -> bytes:
@@ -316,6 +372,10 @@ class Surface:
     # Names this surface also accepts for its types (".xml" for a timetable
     # export, which is text by its bytes).
     also_named: frozenset = frozenset()
+    # The row's attribute the owner's notice of an infected file is about
+    # (media's: the resource, whose page the notice opens); empty: the row.
+    notice_about: str = ""
+    zip_bounds: ZipBounds = DOCUMENT_ZIPS
 
     @property
     def max_bytes(self) -> int:
@@ -400,6 +460,38 @@ TIMETABLE_IMPORT = Surface(
     5 * MiB,
     also_named=frozenset({".xml"}),
 )
+# Media's resources (media/files.py): documents, pictures, sound, video and
+# Android apps, up to MEDIA_MAX_UPLOAD_BYTES within the quotas (media's actions
+# check both before a byte is stored). Their verdicts are recorded here
+# (record_verdict, then the surface's after_scan); media's own tasks queue their
+# scans and its beat sweep (media.tasks.rescan_pending) takes up the held ones,
+# so they are not in SURFACES, which rescan_held walks.
+MEDIA_FILE = Surface(
+    "media.version",
+    "media.Version",
+    frozenset({PDF, WEBM, OGG, FLAC, WAV, MP3, M4A, MP4, APK} | IMAGES | OFFICE),
+    _("document (PDF, LibreOffice, Microsoft Office), image, sound, video or Android app"),
+    "MEDIA_MAX_UPLOAD_BYTES",
+    2 * 1024 * MiB,
+    # Apps and media-heavy documents are big and hold many members, and pictures
+    # and video barely compress: only what would expand past 1 GiB at more than
+    # 20 times its size (a device filled, or this server's memory when an APK's
+    # manifest is parsed) is a bomb here.
+    zip_bounds=ZipBounds(max_unzipped=None, ratio_floor=1024 * MiB, max_ratio=20, max_members=None),
+    after_scan="media.actions.scans.after_version_scan",
+    notice_about="item",
+)
+# A resource's icon and screenshots: images, checked as MEDIA_FILE's (kind "image").
+MEDIA_IMAGE = Surface(
+    "media.illustration",
+    "media.Illustration",
+    frozenset(IMAGES),
+    _("image (PNG, JPEG, GIF, WebP)"),
+    "MEDIA_MAX_UPLOAD_BYTES",
+    2 * 1024 * MiB,
+    after_scan="media.actions.scans.after_illustration_scan",
+    notice_about="item",
+)
 SURFACES = {
     s.name: s
     for s in (HOMEWORK_ATTACHMENT, HOMEWORK_SUBMISSION, ABSENCE_DOCUMENT, MESSAGE_ATTACHMENT, CSV_IMPORT, PUPIL_PHOTO)
@@ -430,6 +522,11 @@ TYPE_NAMES = {
     MP3: _("an MP3 sound"),
     M4A: _("an M4A sound"),
     MP4: _("an MP4 video"),
+    WEBM: _("a WebM video"),
+    OGG: _("an Ogg sound"),
+    FLAC: _("a FLAC sound"),
+    WAV: _("a WAV sound"),
+    APK: _("an Android app"),
     ODT: _("a LibreOffice text"),
     ODS: _("a LibreOffice spreadsheet"),
     ODP: _("a LibreOffice presentation"),
@@ -452,7 +549,7 @@ def check(upload, surface: Surface, *, name_limit: int = 150) -> Checked:
             _("The file “%(name)s” is too large (%(size)s MB); the limit is %(limit)s MB.")
             % {**params, "size": round(size / MiB, 1), "limit": round(surface.max_bytes / MiB, 1)}
         )
-    sniffed = sniff(upload, size)
+    sniffed = sniff(upload, size, surface.zip_bounds)
     content_type = sniffed.content_type
     if surface is CSV_IMPORT and content_type not in surface.types and sniffed.problem != "executable":
         # Spreadsheets are the usual mistake here: say how to make the CSV.
@@ -681,18 +778,29 @@ def do_scan_file(surface: Surface, pk) -> str | None:
     key = getattr(row, surface.key_field, "") if row is not None else ""
     if row is None or row.scan != ScanState.HELD or not key:
         return None
-    response = storage.get_stream(key)
-    if response is None:
+    verdict = scan_stored(key)
+    if verdict is None:
         # The row says held and the store has nothing: it stays held (never
         # offered) and is logged; the app's orphan sweep deals with such rows.
         log.error("held file %s %s has no object %s", surface.name, pk, key)
         return None
+    clean, signature = verdict
+    return record_verdict(surface, pk, clean=clean, signature=signature)
+
+
+def scan_stored(key: str) -> tuple[bool, str] | None:
+    """clamd's verdict on a stored object, streamed from the store: (clean,
+    signature), or None when the store has no such object. Raises
+    ScannerUnavailable / StorageUnavailable when no verdict was reached. Every
+    surface's scan reads its file through here (media's too)."""
+    response = storage.get_stream(key)
+    if response is None:
+        return None
     try:
-        clean, signature = scan_stream(response)
+        return scan_stream(response)
     finally:
         response.close()
         response.release_conn()
-    return record_verdict(surface, pk, clean=clean, signature=signature)
 
 
 def record_verdict(surface: Surface, pk, *, clean: bool, signature: str = "") -> str | None:
@@ -728,7 +836,7 @@ def record_verdict(surface: Surface, pk, *, clean: bool, signature: str = "") ->
                 notify(
                     [owner],
                     "resource.infected",
-                    obj=row,
+                    obj=getattr(row, surface.notice_about) if surface.notice_about else row,
                     context={
                         "title": str(row.file_title()),
                         "filename": getattr(row, surface.name_field),

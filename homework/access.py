@@ -17,7 +17,7 @@ from django.http import Http404
 
 from ent.directory.access import access_child
 from ent.directory.models import Enrollment, Group, SchoolClass, Subject, TeachingAssignment, User
-from ent.directory.querysets import roles_of
+from ent.directory.roles import roles_of
 from ent.ids import int_id_or_404
 from ent.timetable.lessons import lessons
 from homework.models import (

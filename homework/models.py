@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent.directory.models import Group, StaffRole
-from ent.directory.querysets import roles_of
+from ent.directory.roles import roles_of
 from ent.files import Scanned
 
 USER = settings.AUTH_USER_MODEL

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from ent import storage
-from ent.directory.querysets import roles_of
+from ent.directory.roles import roles_of
 from ent.files import ScanState
 from ent.ids import int_id
 from media import fdroid

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from ent import files as gate
 from ent.directory.models import Enrollment
 from ent.files import ScanState
-from media import actions, scanner
+from media import actions
 from media.models import Fleet, Item, Version
 
 FILES = Path(__file__).parent / "demo_files"
@@ -51,7 +52,7 @@ def _pdf() -> bytes:
 
 def _scan_or_mark(item):
     version = item.versions.order_by("-number").first()
-    if scanner.configured() and scanner.ping():
+    if gate.scanner_configured() and gate.scanner_ping():
         actions.do_scan_version(version.id)
     else:
         Version.objects.filter(id=version.id).update(

@@ -1,5 +1,6 @@
-"""File handling for resources: type by content, safe names, hashing while
-streaming, APK review data, presigned links. Nothing here holds a whole file in
+"""File handling for resources: type by content (through the file gate,
+ent/files.py), safe names, hashing while streaming, APK review data (manifest,
+signature), presigned links. Nothing here holds a whole file in
 memory: files are read in chunks from disk or from the object store."""
 
 import hashlib
@@ -10,11 +11,11 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from ent import files as gate
 from ent import storage
 from ent.errors import FileRefused
 
@@ -31,95 +32,26 @@ class Sniffed:
     content_type: str
 
 
-# (offset, magic bytes, item kind, content type). Checked in order.
-_MAGIC = [
-    (0, b"%PDF-", "document", "application/pdf"),
-    (0, b"\x89PNG\r\n\x1a\n", "image", "image/png"),
-    (0, b"\xff\xd8\xff", "image", "image/jpeg"),
-    (0, b"GIF87a", "image", "image/gif"),
-    (0, b"GIF89a", "image", "image/gif"),
-    (0, b"\x1a\x45\xdf\xa3", "video", "video/webm"),
-    (0, b"OggS", "audio", "audio/ogg"),
-    (0, b"ID3", "audio", "audio/mpeg"),
-    (0, b"fLaC", "audio", "audio/flac"),
-]
-# Executables are refused whatever they are called.
-_EXECUTABLE = [b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"#!"]
-
-
-def sniff(path) -> Sniffed | None:
-    """The kind of a file, from its first bytes (and, for zip files, their
-    contents). None when it is not a kind we accept."""
-    with open(path, "rb") as fh:
-        head = fh.read(64)
-    if any(head.startswith(m) for m in _EXECUTABLE):
-        return None
-    for offset, magic, kind, ctype in _MAGIC:
-        if head[offset : offset + len(magic)] == magic:
-            return Sniffed(kind, ctype)
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return Sniffed("image", "image/webp")
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return Sniffed("audio", "audio/wav")
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in (b"M4A ", b"M4B "):
-            return Sniffed("audio", "audio/mp4")
-        return Sniffed("video", "video/mp4")
-    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
-        return Sniffed("audio", "audio/mpeg")
-    if head[:4] == b"PK\x03\x04":
-        return _sniff_zip(path)
-    return None
-
-
-_OFFICE = {
-    "application/vnd.oasis.opendocument.text",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "application/vnd.oasis.opendocument.presentation",
+# The item kind of each type the media surface accepts (ent.files.MEDIA_FILE).
+KINDS = {
+    gate.PDF: "document",
+    **dict.fromkeys(gate.OFFICE, "document"),
+    **dict.fromkeys(gate.IMAGES, "image"),
+    **dict.fromkeys((gate.MP3, gate.M4A, gate.OGG, gate.FLAC, gate.WAV), "audio"),
+    **dict.fromkeys((gate.MP4, gate.WEBM), "video"),
+    gate.APK: "apk",
 }
 
 
-# A zip expanding past this, and to more than ZIP_MAX_RATIO times its own size,
-# is a zip bomb: a document or app that would fill the reader's device (or this
-# server's memory, when the APK's manifest is parsed). Big media-heavy documents
-# and games stay well under the ratio, since pictures and video barely compress.
-ZIP_MAX_UNZIPPED_BYTES = 1024**3
-ZIP_MAX_RATIO = 20
-
-
-def _sniff_zip(path) -> Sniffed | None:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            # Declared sizes bound what zipfile will ever expand (it stops at them).
-            expanded = sum(info.file_size for info in zf.infolist())
-            if expanded > ZIP_MAX_UNZIPPED_BYTES and expanded > ZIP_MAX_RATIO * os.path.getsize(path):
-                return None
-            names = set(zf.namelist())
-            if "AndroidManifest.xml" in names and "resources.arsc" in names:
-                return Sniffed("apk", "application/vnd.android.package-archive")
-            if "mimetype" in names:
-                # Bounded read: a crafted "mimetype" member may expand to GBs.
-                with zf.open("mimetype") as member:
-                    mimetype = member.read(100).decode("ascii", "replace").strip()
-                if mimetype in _OFFICE:
-                    return Sniffed("document", mimetype)
-            if "[Content_Types].xml" in names:
-                if any(n.startswith("word/") for n in names):
-                    return Sniffed(
-                        "document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    )
-                if any(n.startswith("xl/") for n in names):
-                    return Sniffed("document", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-                if any(n.startswith("ppt/") for n in names):
-                    return Sniffed(
-                        "document", "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-                    )
-    except Exception:
-        # A damaged or crafted archive raises many kinds of errors (bad sizes,
-        # unknown compression, encryption, corrupt data): none is a document.
+def sniff(path) -> Sniffed | None:
+    """The kind of a file, from its bytes, by the file gate's checker held to the
+    media surface's zip bounds. None when it is not a kind we accept (programs,
+    zip bombs, damaged or unknown files included)."""
+    with open(path, "rb") as fh:
+        found = gate.sniff(fh, os.path.getsize(path), gate.MEDIA_FILE.zip_bounds)
+    if found.content_type not in gate.MEDIA_FILE.types:
         return None
-    return None
+    return Sniffed(KINDS[found.content_type], found.content_type)
 
 
 _UNSAFE = re.compile(r"[^\w.\- ()]+")

@@ -7,12 +7,13 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent.directory.models import Group, School, SchoolClass, StaffRole, Subject
-from ent.directory.querysets import roles_of
-from ent.files import Scanned, ScanState, scan_field
+from ent.directory.roles import roles_of
+from ent.files import Scanned, ScanState
 
 # The school's staff who approve its resources and run its tablet fleets (the
 # rules themselves are in media/access.py; the querysets below follow them).
@@ -151,7 +152,26 @@ class Item(models.Model):
         return self.decisions.select_related("decided_by")[:limit]
 
 
-class Version(Scanned):
+class ItemFile(Scanned):
+    """What the file gate (ent.files.record_verdict) asks of a resource's file:
+    its uploader is told of a threat, with the resource's title and page."""
+
+    file_stamp_field = "created_at"
+
+    class Meta:
+        abstract = True
+
+    def file_owner_id(self):
+        return self.uploaded_by_id
+
+    def file_title(self):
+        return self.item.title
+
+    def file_page_url(self):
+        return reverse("media:item", args=[self.item_id])
+
+
+class Version(ItemFile):
     """One file of an item. Its antivirus state is the file gate's (ent/files.py:
     held, offered, infected), as on every other upload surface; only an offered
     version may be reviewed, approved or downloaded."""
@@ -212,7 +232,7 @@ class Version(Scanned):
         return self.review == self.Review.PENDING and self.is_offered
 
 
-class Illustration(models.Model):
+class Illustration(ItemFile):
     """An icon or a screenshot of an item: an image in the store, scanned like
     any file and shown only once clean."""
 
@@ -227,7 +247,6 @@ class Illustration(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
-    scan = scan_field()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -236,10 +255,6 @@ class Illustration(models.Model):
 
     def __str__(self):
         return f"{self.item_id} {self.role}"
-
-    @property
-    def is_offered(self):
-        return self.scan == ScanState.OFFERED
 
 
 class Decision(models.Model):

@@ -11,8 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from ent.errors import StorageUnavailable
-from ent.files import ScanState
-from media import scanner
+from ent.files import ScannerUnavailable, ScanState
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ def scan_version(version_id):
 
     try:
         do_scan_version(version_id)
-    except (scanner.ScannerUnavailable, StorageUnavailable) as exc:
+    except (ScannerUnavailable, StorageUnavailable) as exc:
         # Not retried here: rescan_pending picks it up, so a scanner outage never
         # breaks the request that scheduled the scan (eager mode) nor floods retries.
         log.warning("scan of version %s postponed: %s", version_id, exc)
@@ -35,7 +34,7 @@ def scan_illustration(illustration_id):
 
     try:
         do_scan_illustration(illustration_id)
-    except (scanner.ScannerUnavailable, StorageUnavailable) as exc:
+    except (ScannerUnavailable, StorageUnavailable) as exc:
         log.warning("scan of illustration %s postponed: %s", illustration_id, exc)
 
 

@@ -74,6 +74,14 @@ NO_ROLES = Roles()
 ROLES_PREFIX = "roles:v1:"
 
 
+def roles_of(user):
+    """The person's roles, or None for anyone not signed in (every app's
+    visible_to and access functions start here)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return user.roles
+
+
 def compute_roles(user) -> Roles:
     """The person's roles: from the cache while the directory's version ("dir",
     ent/pagecache.py) is the one they were computed under, else from the

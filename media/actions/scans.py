@@ -1,19 +1,16 @@
-"""The antivirus scan of versions and images (clamd through media.scanner), in
-the file gate's states (ent/files.py): held until a verdict, then offered or
-infected. A clean APK update with the same signer and no new permission is
-approved on the spot."""
+"""The antivirus scan of versions and images: one flow with every upload
+surface's (ent.files.do_scan_file: read from the store, clamd's verdict,
+held → offered or infected, the uploader told of a threat and the object
+deleted). What a verdict does besides is media's, in the surfaces' after_scan
+hooks below: a clean APK update with the same signer and no new permission is
+approved on the spot; an infected version is rejected and loses its key.
+Media's tasks queue these scans and its beat sweep (rescan_pending) retries them."""
 
 import logging
 
-from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone
-
-from ent import storage
+from ent import files
 from ent.files import ScanState
-from ent.notify.api import notify
-from media import scanner
-from media.actions.common import delete_quietly, other_signer
+from media.actions.common import other_signer
 from media.actions.reviews import approve
 from media.models import Decision, Illustration, Item, Version
 
@@ -33,34 +30,37 @@ def scan_later(version_id):
 
 
 def do_scan_version(version_id) -> Version | None:
-    """Scan a version's object with clamd. Clean → reviewable (or auto-approved
-    for an APK update with the same signer and no new permission). Infected → the
-    object is deleted, the version marked, the uploader told. Idempotent."""
-    version = Version.objects.select_related("item").filter(id=version_id).first()
-    if version is None or version.scan != ScanState.HELD:
-        return version
-    response = storage.get_stream(version.key)
-    if response is None:
-        # As on the other surfaces (ent.files.do_scan_file): the row stays held,
-        # never offered; the orphan sweep clears its key.
-        log.error("held version %s has no object %s", version.id, version.key)
-        version.scan_signature = "object missing"
-        version.save(update_fields=["scan_signature"])
-        return version
-    try:
-        clean, signature = scanner.scan_stream(response)
-    except scanner.ScannerUnavailable as exc:
-        # No verdict: the version stays held and rescan_pending tries again.
-        log.warning("scan of version %s failed: %s", version.id, exc)
-        raise
-    finally:
-        response.close()
-        response.release_conn()
-    if clean:
-        _mark_clean(version)
-    else:
-        _quarantine(version, signature)
-    return version
+    """Scan a version's object with clamd, as every surface's file is
+    (ent.files.do_scan_file, then after_version_scan). Clean: reviewable, or
+    auto-approved for an APK update with the same signer and no new permission.
+    Infected: the object deleted, the version rejected, the uploader told.
+    Idempotent; raises ScannerUnavailable / StorageUnavailable with no verdict
+    (the version stays held and rescan_pending tries again)."""
+    files.do_scan_file(files.MEDIA_FILE, version_id)
+    return Version.objects.select_related("item").filter(id=version_id).first()
+
+
+def after_version_scan(version, state):
+    """In the verdict's transaction, the version locked (ent.files.record_verdict)."""
+    if state == ScanState.INFECTED:
+        # Never reviewable, and no key left to hand out (the object is deleted on commit).
+        version.review = Version.Review.REJECTED
+        version.key = ""
+        version.save(update_fields=["review", "key"])
+        return
+    item = Item.objects.select_related("current_version").get(id=version.item_id)
+    previous = item.current_version
+    if (
+        item.status == Item.Status.APPROVED
+        and item.kind == Item.Kind.APK
+        and previous is not None
+        and previous.number < version.number
+        and not version.apk_new_permissions
+        and not version.apk_cert_changed
+        and not version.apk_other_signer
+        and other_signer(item, version.apk_package, version.apk_cert_sha256) is None
+    ):
+        approve(item, version, None, Decision.Verdict.AUTO_APPROVED)
 
 
 def scan_illustration_later(illustration_id):
@@ -70,82 +70,13 @@ def scan_illustration_later(illustration_id):
 
 
 def do_scan_illustration(illustration_id):
-    illustration = Illustration.objects.select_related("item").filter(id=illustration_id).first()
-    if illustration is None or illustration.scan != ScanState.HELD:
-        return illustration
-    response = storage.get_stream(illustration.key)
-    if response is None:
-        return illustration
-    try:
-        clean, signature = scanner.scan_stream(response)
-    finally:
-        response.close()
-        response.release_conn()
-    if clean:
-        Illustration.objects.filter(id=illustration.id).update(scan=ScanState.OFFERED)
-        return illustration
-    key = illustration.key
-    with transaction.atomic():
-        Illustration.objects.filter(id=illustration.id).update(scan=ScanState.INFECTED, key="")
-        if illustration.uploaded_by_id:
-            notify(
-                [illustration.uploaded_by_id],
-                "resource.infected",
-                obj=illustration.item,
-                context={
-                    "title": illustration.item.title,
-                    "filename": illustration.filename,
-                    "signature": signature,
-                    "url": reverse("media:item", args=[illustration.item_id]),
-                },
-            )
-        transaction.on_commit(lambda: delete_quietly(key))
-    return illustration
+    """An icon or screenshot, scanned as a version is (ent.files.do_scan_file):
+    shown once clean; infected, deleted and the uploader told."""
+    files.do_scan_file(files.MEDIA_IMAGE, illustration_id)
+    return Illustration.objects.select_related("item").filter(id=illustration_id).first()
 
 
-def _mark_clean(version):
-    with transaction.atomic():
-        locked = Version.objects.select_for_update(of=("self",))
-        version = locked.select_related("item__current_version").get(id=version.id)
-        version.scan = ScanState.OFFERED
-        version.scanned_at = timezone.now()
-        version.save(update_fields=["scan", "scanned_at"])
-        item = version.item
-        previous = item.current_version
-        if (
-            item.status == Item.Status.APPROVED
-            and item.kind == Item.Kind.APK
-            and previous is not None
-            and previous.number < version.number
-            and not version.apk_new_permissions
-            and not version.apk_cert_changed
-            and not version.apk_other_signer
-            and other_signer(item, version.apk_package, version.apk_cert_sha256) is None
-        ):
-            approve(item, version, None, Decision.Verdict.AUTO_APPROVED)
-
-
-def _quarantine(version, signature):
-    key = version.key
-    with transaction.atomic():
-        version = Version.objects.select_for_update(of=("self",)).select_related("item").get(id=version.id)
-        version.scan = ScanState.INFECTED
-        version.scan_signature = signature[:200]
-        version.scanned_at = timezone.now()
-        version.review = Version.Review.REJECTED
-        version.key = ""
-        version.save(update_fields=["scan", "scan_signature", "scanned_at", "review", "key"])
-        if version.uploaded_by_id:
-            notify(
-                [version.uploaded_by_id],
-                "resource.infected",
-                obj=version.item,
-                context={
-                    "title": version.item.title,
-                    "filename": version.filename,
-                    "signature": signature,
-                    "url": reverse("media:item", args=[version.item_id]),
-                },
-            )
-        # The infected object must not stay downloadable: delete it once the row says so.
-        transaction.on_commit(lambda: delete_quietly(key))
+def after_illustration_scan(illustration, state):
+    if state == ScanState.INFECTED:
+        illustration.key = ""
+        illustration.save(update_fields=["key"])

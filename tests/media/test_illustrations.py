@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from media.models import Illustration
-from tests.media.conftest import PDF, PNG, upload
+from tests.media.conftest import INFECTED_PDF, PDF, PNG, upload
 from tests.media.helpers import link_item
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +45,22 @@ def test_non_image_is_refused(world, store, client, login_as):
     login_as(world.pupil)
     response = client.post(reverse("media:add_illustration", args=[item.id]), {"role": "icon"})
     assert response.status_code == 403
+
+
+def test_an_infected_icon_keeps_its_verdict_like_any_scanned_file(world, store):
+    import io
+
+    from ent.files import ScanState
+    from ent.notify.models import Notification
+    from media import actions
+
+    item = link_item(world)
+    icon = actions.do_add_illustration(world.teacher, item, upload(PNG, "icone.png"), "icon")
+    # The test signatures know INFECTED_PDF: those bytes replace the image's.
+    store.put_stream(icon.key, io.BytesIO(INFECTED_PDF), len(INFECTED_PDF))
+    actions.do_scan_illustration(icon.id)
+    icon.refresh_from_db()
+    assert (icon.scan, icon.key) == (ScanState.INFECTED, "")
+    assert icon.scan_signature.startswith("Test.Infected.PDF") and icon.scanned_at is not None
+    notice = Notification.objects.get(recipient=world.teacher, kind="resource.infected")
+    assert notice.object_id == item.id and notice.context["filename"] == "icone.png"

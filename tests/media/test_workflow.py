@@ -36,7 +36,10 @@ def test_infected_file_is_quarantined_and_uploader_told(world, store, django_cap
     assert version.scan_signature.startswith("Test.Infected.PDF")
     assert version.key == ""
     assert list(store.list_keys()) == []
-    assert Notification.objects.filter(recipient=world.teacher, kind="resource.infected").exists()
+    notice = Notification.objects.get(recipient=world.teacher, kind="resource.infected")
+    # The notice opens the resource's page, the version rejected for good.
+    assert (notice.object_id, notice.context["url"]) == (item.id, reverse("media:item", args=[item.id]))
+    assert version.review == Version.Review.REJECTED and version.scanned_at is not None
     with pytest.raises(FileRefused):
         actions.do_approve(world.referent, item, version)
 

@@ -289,21 +289,7 @@ class MessageAttachment(UploadPath):
 
 
 # The media app: resources of any kind, up to settings.MEDIA_MAX_UPLOAD_BYTES.
-MEDIA_TYPES = (
-    {sniffed[3] for sniffed in media_files._MAGIC}
-    | media_files._OFFICE
-    | {
-        "image/webp",
-        "audio/wav",
-        "audio/mp4",
-        "video/mp4",
-        "audio/mpeg",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/vnd.android.package-archive",
-    }
-)
+MEDIA_TYPES = gate.MEDIA_FILE.types
 MEDIA_LIMIT = 5 * hf.MiB  # over the 2 MiB zip bombs, so they meet the type check
 
 
