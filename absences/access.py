@@ -24,7 +24,7 @@ from django.utils import timezone
 from absences.models import AbsenceEvent, AbsenceNotice, Reason, Register
 from ent import pagecache
 from ent.directory.models import Enrollment, Group, School, SchoolClass, StaffRole, User
-from ent.directory.querysets import roles_of
+from ent.directory.roles import roles_of
 from ent.ids import int_id_or_404
 
 MANAGER_ROLES = (StaffRole.Role.VIE_SCOLAIRE, StaffRole.Role.DIRECTION)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ent import schoolcalendar
 from ent.directory.models import School, SchoolClass, StaffRole, User
-from ent.directory.querysets import roles_of
+from ent.directory.roles import roles_of
 from ent.ids import int_id_or_404
 from ent.timetable.lessons import lessons, week_kind
 from ent.timetable.models import Change, Slot, Week

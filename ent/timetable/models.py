@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ent.directory.models import Group, School, SchoolClass, SchoolYear, Subject
-from ent.directory.querysets import roles_of
+from ent.directory.roles import roles_of
 
 # --- Who sees which lessons (visible_to; the rules in words: access.py) ---------------
 
