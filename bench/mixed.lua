@@ -1,4 +1,5 @@
--- wrk script: replays prepared requests (one per line: METHOD \t PATH \t COOKIE \t BODY),
+-- wrk script: replays prepared requests (one per line: METHOD \t PATH \t COOKIE \t BODY;
+-- a COOKIE field starting with "Bearer " is sent as the Authorization header: the API),
 -- each thread from its own offset, and prints the figures as one JSON line.
 local requests = {}
 local counter = 0
@@ -14,8 +15,13 @@ function init(args)
   local path = os.getenv("BENCH_REQUESTS")
   for line in io.lines(path) do
     local method, url, cookie, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t?(.*)$")
-    local headers = { ["Cookie"] = cookie, ["Accept-Encoding"] = "gzip" }
-    if method == "POST" then
+    local headers = { ["Accept-Encoding"] = "gzip" }
+    if cookie:sub(1, 7) == "Bearer " then
+      headers["Authorization"] = cookie
+    else
+      headers["Cookie"] = cookie
+    end
+    if method == "POST" and headers["Cookie"] then
       headers["Content-Type"] = "application/x-www-form-urlencoded"
       local token = cookie:match("csrftoken=([^;]+)")
       headers["X-CSRFToken"] = token

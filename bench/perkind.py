@@ -43,8 +43,11 @@ def _requests(path):
 
 
 def _send(client, method, url, cookie, body):
-    extra = {"HTTP_COOKIE": cookie, "HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_ENCODING": "gzip"}
-    if method == "POST":
+    extra = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_ENCODING": "gzip"}
+    # The API's lines carry a bearer token instead of the session cookie (as mixed.lua sends them).
+    bearer = cookie.startswith("Bearer ")
+    extra["HTTP_AUTHORIZATION" if bearer else "HTTP_COOKIE"] = cookie
+    if method == "POST" and not bearer:
         token = next(p.split("=", 1)[1] for p in cookie.split("; ") if p.startswith("csrftoken="))
         extra.update(HTTP_X_CSRFTOKEN=token, HTTP_REFERER="http://127.0.0.1/")
         return client.generic("POST", url, body, content_type="application/x-www-form-urlencoded", **extra)

@@ -31,6 +31,16 @@ def session_cookie(user):
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}; csrftoken={csrf}"
 
 
+def bearer_token(user):
+    """A personal API token of the user, as the third field of a request line:
+    mixed.lua and perkind.py send a field starting with "Bearer " as the
+    Authorization header instead of a Cookie."""
+    from ent.api.actions import do_create_token
+
+    _token, secret = do_create_token(user, "bench")
+    return f"Bearer {secret}"
+
+
 def users_for(role, ctx, limit):
     from ent.directory.models import User
 
@@ -64,11 +74,12 @@ def query_counts(page, user, ctx, rows=500):
     method, path, body = page.requests(user, ctx)[0]
     if method != "GET" or page.grow is None:
         return None, None
+    headers = {"HTTP_AUTHORIZATION": bearer_token(user)} if page.auth == "bearer" else {}
 
     def count():
-        client.get(path)  # warm caches (roles, translations) like a real session
+        client.get(path, **headers)  # warm caches (roles, translations) like a real session
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
+            response = client.get(path, **headers)
         assert response.status_code == 200, (page.name, response.status_code)
         return len(captured)
 
@@ -96,7 +107,8 @@ def page_weight(page, user, ctx):
     session["ent_mfa_ok"] = True
     session.save()
     path = page.requests(user, ctx)[0][1]
-    response = client.get(path)  # POST pages: the form page they post from
+    headers = {"HTTP_AUTHORIZATION": bearer_token(user)} if page.auth == "bearer" else {}
+    response = client.get(path, **headers)  # POST pages: the form page they post from
     assert response.status_code == 200, (page.name, response.status_code)
     html = response.content
     total = len(gzip.compress(html, 6))
@@ -158,7 +170,7 @@ def main():
             module.bench_prepare(ctx)
     pages = all_pages()
     report = {"pages": {}, "missing": []}
-    cookies = {}
+    cookies, tokens = {}, {}
     mixed = []
     for page in pages:
         users = users_for(page.role, ctx, users_per_role)
@@ -167,7 +179,10 @@ def main():
             continue
         per_user = []
         for user in users:
-            cookie = cookies.get(user.id) or cookies.setdefault(user.id, session_cookie(user))
+            if page.auth == "bearer":
+                cookie = tokens.get(user.id) or tokens.setdefault(user.id, bearer_token(user))
+            else:
+                cookie = cookies.get(user.id) or cookies.setdefault(user.id, session_cookie(user))
             per_user.append([f"{method}\t{path}\t{cookie}\t{body}" for method, path, body in page.requests(user, ctx)])
         # Round-robin over users (every user's first request, then every second
         # one...), so that a page with several requests per user (posts on

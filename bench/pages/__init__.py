@@ -18,6 +18,9 @@ class Page:
     weight: int  # share of the mixed workload
     requests: Callable  # (user, ctx) -> list of (method, path, body)
     grow: Callable | None = None  # (user, ctx, n) -> None: add n rows this page shows
+    # How its requests sign in: the session cookie (pages) or a personal token
+    # in an Authorization header (the API, as an app calls it).
+    auth: str = "session"  # or "bearer"
 
 
 def _get(name, **kwargs):
@@ -48,7 +51,7 @@ def all_pages():
 
 
 # The feature apps with benchmark hooks (bench/pages/<app>.py), in seeding order.
-HOOKED_APPS = ("homework", "absences", "messaging")
+HOOKED_APPS = ("homework", "absences", "messaging", "timetable", "api")
 
 
 def app_hooks():

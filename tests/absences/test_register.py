@@ -215,3 +215,49 @@ def test_register_save_query_count_is_pinned_and_flat(world, monday, client, log
     big = _register_save_queries(world, 35, client, login_as, open_register)
     assert small == big
     assert big <= 7, big
+
+
+def _bulk_pupils(klass, n, tag):
+    from ent.directory.models import Enrollment, User
+
+    kids = User.objects.bulk_create(
+        [User(username=f"bulk_{tag}_{i}", first_name=f"P{i:03d}", last_name=f"Bulk{i:03d}") for i in range(n)]
+    )
+    Enrollment.objects.bulk_create([Enrollment(pupil=k, school_class=klass) for k in kids])
+    from ent import pagecache
+
+    pagecache.bump(pagecache.DIRECTORY)  # as the directory's actions do (a bulk insert sends no signal)
+
+
+@pytest.mark.usefixtures("no_page_cache")
+def test_the_register_opened_from_the_timetable_costs_the_same_for_1_and_500_pupils(world, monday, client, login_as):
+    """Issue #21: the register the teacher's home opens ("Faire l'appel"), its
+    query count pinned with 1 pupil and with 500 (the bench's
+    register_from_timetable page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_class, teach
+    from tests.timetable.conftest import make_slot
+
+    klass = make_class(world.school)
+    teach(world.teacher, klass=klass)
+    _bulk_pupils(klass, 1, "one")
+    slot = make_slot(world.school, klass=klass, start=(10, 0), end=(10, 55), teachers=[world.teacher])
+    login_as(world.teacher)
+    response = client.post(reverse("absences:register_open"), {"lesson": f"s{slot.id}-20261005"})
+    assert Register.objects.get(slot=slot).school_class == klass
+    url = response.url
+
+    def count(pupils):
+        client.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url)
+        assert page.status_code == 200
+        assert page.content.decode().count('class="pupil-row') == pupils
+        return len(ctx.captured_queries)
+
+    one = count(1)
+    _bulk_pupils(klass, 499, "many")
+    assert count(500) == one
+    assert one <= 10, one

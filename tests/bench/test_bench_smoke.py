@@ -49,14 +49,27 @@ def test_bench_quick_run_writes_a_report(tmp_path):
         "teacher_register_post",
         "parent_absence_notice",
         "parent_conversations",
+        "teacher_home",
+        "api_homework_week",
+        "api_conversations",
     }
     assert expected <= set(report["pages"]), sorted(report["pages"])
+    # The register opened from the timetable needs a lesson today: on a day
+    # without school it is reported missing, not measured on nothing.
+    timetabled = "register_from_timetable" in report["pages"]
+    assert timetabled or "register_from_timetable" in report["missing_pages"]
     # The posts are accepted (a redirect), not refused with their form shown again.
     for name in ("teacher_register_post", "parent_absence_notice"):
         page = report["pages"][name]
         assert page["redirects"] >= 0.9 * page["requests"], (name, page["redirects"], page["requests"])
     # GET pages report their query counts with 1 and 500 rows.
-    for name in ("parent_home", "pupil_homework_week", "teacher_register", "parent_conversations"):
+    gets = ["parent_home", "pupil_homework_week", "teacher_register", "parent_conversations", "teacher_home"]
+    gets += ["api_homework_week", "api_conversations"] + (["register_from_timetable"] if timetabled else [])
+    for name in gets:
         assert report["pages"][name]["queries_small"] is not None, name
+    # A push to 30 parents' devices: the delivery rows written by the request, its time measured.
+    push = report["push"]
+    assert push["parents"] == 30 and push["push_deliveries_per_request"] == 30, push
+    assert push["request_ms_median"] > 0, push
     assert report["machine"]["cores"] >= 1
     assert "| mixed |" in output.with_suffix(".md").read_text()

@@ -100,3 +100,34 @@ def test_the_teachers_home_costs_the_same_for_one_lesson_and_forty(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("home")).content.decode()
     assert page.count('class="lesson') == 9  # Monday's lessons only
+
+
+def test_the_teachers_home_costs_the_same_for_1_and_500_lessons_today(
+    world, client, login_as, at_0810, lesson, no_page_cache, django_assert_max_num_queries
+):
+    """Issue #21: the home with "Maintenant … Faire l'appel" pinned with 1 and
+    500 lessons today (the bench's teacher_home page)."""
+    from ent.timetable.models import Slot
+
+    login_as(world.teacher)
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(7) as one:
+        assert 'id="lesson-now"' in client.get(reverse("home")).content.decode()
+    slots = Slot.objects.bulk_create(
+        Slot(
+            school=world.school,
+            year=lesson.year,
+            weekday=0,
+            starts_at=dt.time(9 + i // 60, i % 60),
+            ends_at=dt.time(9 + i // 60, i % 60, 30),
+            subject=world.subject,
+            school_class=world.klass,
+        )
+        for i in range(499)
+    )
+    Slot.teachers.through.objects.bulk_create(
+        [Slot.teachers.through(slot_id=s.id, user_id=world.teacher.id) for s in slots]
+    )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("home")).content.decode()
+    assert 'id="lesson-now"' in page and page.count('class="lesson') == 500
