@@ -2,9 +2,20 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from ent.api.core import api
-from ent.api.views import absences, announcements, homework, me, messaging, notifications, resources, sockets, tokens
+from ent.api.views import (
+    absences,
+    announcements,
+    homework,
+    me,
+    messaging,
+    notifications,
+    resources,
+    sockets,
+    timetable,
+    tokens,
+)
 
-for router in (me, homework, absences, messaging, announcements, notifications, resources, sockets):
+for router in (me, homework, absences, messaging, announcements, notifications, resources, sockets, timetable):
     api.add_router("", router.router)
 
 urlpatterns = [

@@ -68,6 +68,10 @@ ROUTES = {
     "api-v1:notification_read": Route(api(only(["guardian"])), method="post", kwargs=_guardians_notification),
     "api-v1:mark_all_read": Route(api(expect(200)), method="post"),
     "api-v1:resources": Route(api(expect(200))),
+    "api-v1:timetable_week": Route(
+        api(expect(200)),
+        note="one's own week (a parent's: their first child); another's child: tests/api/test_timetable.py",
+    ),
     "api-v1:ws_ticket": Route(
         expect(401, anonymous=401),
         method="post",

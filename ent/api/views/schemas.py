@@ -41,6 +41,28 @@ class Week(Schema):
     lessons: list[Entry]
 
 
+class Lesson(Schema):
+    key: str = Field(description="Stable across reads: the weekly slot and the day, or the extra lesson")
+    date: datetime.date
+    starts_at: datetime.time
+    ends_at: datetime.time
+    half_day: str = Field(description='"am" or "pm" for a primary school\'s half-day, else empty')
+    title: str
+    subject: str | None
+    class_or_group: str | None
+    teachers: list[str]
+    room: str
+    cancelled: bool = Field(description="Cancelled, moved away, or its teacher absent and not replaced")
+    extra: bool
+    changes: list[str] = Field(description="What changed, in the reader's language")
+
+
+class TimetableWeek(Schema):
+    pupil: Person | None = Field(description="The pupil the week is about; none for a teacher's own week")
+    monday: datetime.date
+    lessons: list[Lesson]
+
+
 class Done(Schema):
     done: bool
 
