@@ -10,14 +10,14 @@ from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 THEME_COLOR = "#1d4e89"  # the header's brand blue (ent.css --brand)
-# The session key of the cache the worker keeps: a random value of this session,
-# never the session key itself (a credential the worker would then hold).
-ACCOUNT_KEY = "pwa_account"
+# The salt of the key of the cache the worker keeps (account_key below).
+ACCOUNT_KEY_SALT = "ent.notify.pwa.account"
 # Bump when the worker's caching changes: the new worker drops the old caches.
-WORKER_VERSION = "2"
+WORKER_VERSION = "3"
 
 # Set on the request by the sign-out signal, read by the middleware below.
 SIGNED_OUT_FLAG = "ent_signed_out"
@@ -77,12 +77,19 @@ def manifest(request) -> dict:
 
 
 def account_key(request) -> str:
-    """This session's offline cache key, made on first use."""
-    key = request.session.get(ACCOUNT_KEY)
-    if not key:
-        key = secrets.token_urlsafe(18)
-        request.session[ACCOUNT_KEY] = key
-    return key
+    """This session's offline cache key: an HMAC of the session key (a new one at
+    each sign-in), so the worker never holds the session key itself.
+
+    Why derived rather than drawn and stored in the session: the worker asks for
+    it from several requests at once when a page opens (and reloads); a drawn key
+    stored by each of them raced (two keys, the last write winning the session,
+    the worker's pages dropped under the other), and cost a session write."""
+    session_key = request.session.session_key
+    if not session_key:
+        # No stored session (cannot happen signed in): a key of this answer alone,
+        # never one shared by every such request.
+        return secrets.token_hex(16)
+    return salted_hmac(ACCOUNT_KEY_SALT, session_key).hexdigest()[:32]
 
 
 def _url(name, *args):
@@ -94,8 +101,10 @@ def _url(name, *args):
 
 def precache_paths() -> list[str]:
     """Fetched by the worker when online: this week's and next week's homework (the
-    child chosen last, for a parent) and the inbox with the last messages."""
-    return [p for p in (_url("homework:week"), _url("messaging:inbox")) if p]
+    child chosen last, for a parent), the inbox with the last messages, and this
+    week's timetable with its changes (an installation without the timetable
+    app has no such page)."""
+    return [p for p in (_url("homework:week"), _url("messaging:inbox"), _url("timetable:mine")) if p]
 
 
 def offline_patterns() -> list[str]:

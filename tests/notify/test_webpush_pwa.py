@@ -45,7 +45,7 @@ def test_the_offline_list_names_a_per_session_key(world, client, login_as):
     first = client.get(reverse("notify:offline_list")).json()
     assert first["account"] and first["account"] == client.get(reverse("notify:offline_list")).json()["account"]
     assert first["account"] != client.session.session_key
-    assert first["precache"] == [reverse("homework:week"), reverse("messaging:inbox")]
+    assert first["precache"] == [reverse("homework:week"), reverse("messaging:inbox"), reverse("timetable:mine")]
     assert any("messages" in p and r"\d+" in p for p in first["patterns"])
     # Another session of the same person keeps its own pages.
     from django.test import Client
@@ -69,3 +69,14 @@ def test_pages_link_the_manifest_and_the_script(world, login_as):
     page = login_as(world.guardian).get(reverse("home")).content.decode()
     assert '<link rel="manifest" href="/manifest.webmanifest" crossorigin="use-credentials">' in page
     assert 'data-worker="/sw.js" data-signed-in="1"' in page
+
+
+def test_the_offline_key_is_no_session_write(world, client, login_as):
+    """The worker asks for the list from several requests at once when a page
+    opens: a key drawn and stored by each raced (two keys, the worker's pages
+    dropped under the other). Derived from the session, it is one key, unstored."""
+    login_as(world.guardian)
+    before = dict(client.session.items())
+    keys = {client.get(reverse("notify:offline_list")).json()["account"] for _ in range(3)}
+    assert len(keys) == 1
+    assert dict(client.session.items()) == before
