@@ -342,30 +342,41 @@ def school_facts(school_id):
 
 def day_for_home(day, *, person, school_ids, class_ids, group_ids=None) -> list[Lesson]:
     """The lessons of `day` that a home shows for `person`, a pupil of these
-    classes and groups (None: read here, for a parent's child) or a teacher, in these schools (the ones the person
-    belongs to: an office names only its own school's people in its
-    timetable). Equal to lessons(day, day, person=person):
+    classes and groups (None: read here, for a parent's child) or a teacher,
+    in these schools (the ones the person belongs to: an office names only its
+    own school's people in its timetable). Equal to lessons(day, day,
+    person=person):
     - no school with a timetable: nothing, without reading lessons;
-    - a person no timetable names as a teacher (pupils, most parents' children):
-      the lessons of their classes and groups, kept once for everyone with the
-      same ones (30 parents of a class at 8:00 share one computation);
+    - a person no timetable names as a teacher (pupils, parents' children):
+      the lessons of each of their classes and groups, each kept once for
+      everyone in it (30 parents of a class at 8:00 share one computation);
     - else (teachers): their own, kept for them."""
-    facts = [f for f in (school_facts(s) for s in sorted(school_ids)) if f is not None]
+    schools = sorted(school_ids)
+    facts = [f for f in (school_facts(s) for s in schools) if f is not None]
     if not facts:
         return []
-    scopes = [pagecache.DIRECTORY, *(pagescopes.school_scope(s) for s in sorted(school_ids))]
+    # The schools are in the key as in the scopes: a value is stored with the
+    # versions of the scopes it was read under, and two readers of one key
+    # with different scopes would replace each other's.
+    scopes = [pagecache.DIRECTORY, *(pagescopes.school_scope(s) for s in schools)]
     ttl = settings.AUTH_USER_CACHE_SECONDS
-    when = f"{day:%Y%m%d}:{get_language() or ''}"
+    prefix = f"{DAY_PREFIX}{day:%Y%m%d}:{get_language() or ''}:s{','.join(map(str, schools))}:"
     if any(person.pk in named for named in facts):
-        key = f"{DAY_PREFIX}{when}:p{person.pk}"
-        return pagecache.cached_under(key, scopes, lambda: lessons(day, day, person=person), ttl)
+        return pagecache.cached_under(f"{prefix}p{person.pk}", scopes, lambda: lessons(day, day, person=person), ttl)
     if group_ids is None:
         group_ids = _groups_of(person.pk)
-    if not (class_ids or group_ids):
-        return []
-    classes, groups = sorted(class_ids), sorted(group_ids)
-    key = f"{DAY_PREFIX}{when}:c{','.join(map(str, classes))}:g{','.join(map(str, groups))}"
-    return pagecache.cached_under(key, scopes, lambda: lessons_of_classes(day, day, classes, groups), ttl)
+    targets = [(f"c{c}", [c], []) for c in sorted(class_ids)] + [(f"g{g}", [], [g]) for g in sorted(group_ids)]
+    found = {}
+    for name, classes, groups in targets:
+        for lesson in pagecache.cached_under(
+            prefix + name, scopes, lambda c=classes, g=groups: lessons_of_classes(day, day, c, g), ttl
+        ):
+            # A slot is of a class or of a group (slot_class_xor_group), but an
+            # extra lesson may name both: one lesson.
+            found.setdefault(lesson.key, lesson)
+    found = list(found.values())
+    found.sort(key=lambda lesson: (lesson.date, lesson.starts_at, lesson.key))
+    return found
 
 
 def _groups_of(pupil_id) -> frozenset:

@@ -78,3 +78,33 @@ def test_a_cancellation_by_the_office_shows_on_the_next_home_view(world, client,
             client.post(reverse("select_child"), {"child": world.pupil.id})
         page, _sql = _home(client)
         assert "Lesson cancelled" in page
+
+
+def test_the_homes_day_is_the_persons_lessons(world):
+    from ent.timetable import access
+    from ent.timetable.lessons import lessons
+
+    maths = make_slot(world.school, klass=world.klass, subject=world.subject, teachers=[world.teacher])
+    make_slot(world.school, group=world.group, start=(9, 0), end=(9, 55), teachers=[world.teacher])
+    make_slot(world.school, klass=world.other_class, start=(11, 0), end=(11, 55), teachers=[world.other_teacher])
+    Change.objects.create(school=world.school, slot=maths, date=MONDAY, kind="room", room="9")
+    Change.objects.create(
+        school=world.school,
+        school_class=world.klass,
+        group=world.group,  # both: still one lesson
+        date=MONDAY,
+        kind="extra",
+        starts_at=dt.time(14),
+        ends_at=dt.time(15),
+    )
+    now = timezone.make_aware(dt.datetime(2026, 10, 5, 7, 10))
+
+    def shown(lessons_):
+        return [(x.key, x.title, x.room, tuple(x.notes), x.cancelled) for x in lessons_]
+
+    expected = shown(lessons(MONDAY, MONDAY, person=world.pupil))
+    assert len(expected) == 3
+    for _ in range(2):  # computed, then from the cache
+        assert shown(access.home_part(world.pupil, now=now)["today"]) == expected
+        part = access.home_part(type(world.guardian).objects.get(pk=world.guardian.pk), world.pupil, now=now)
+        assert shown(part["today"]) == expected
