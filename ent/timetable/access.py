@@ -300,7 +300,9 @@ def next_change_at(user, now=None, memo=None):
     """When the home's "now" stops being true: the next start or end of one
     of the person's lessons today (None: nothing more today)."""
     now = now or timezone.localtime()
-    if roles_of(user) is None:
+    # Signed in is enough: for a parent's chosen child, roles_of would compute
+    # the child's roles, which the home's part read from the parent's.
+    if not getattr(user, "is_authenticated", False):
         return None
     moments = [m for x in _today(user, now, memo) for m in (x.start, x.end) if m > now]
     return min(moments, default=None)
