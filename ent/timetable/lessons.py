@@ -135,7 +135,7 @@ def lessons(start, end, *, person=None, school_class=None, group=None, school=No
 
 def lessons_of_classes(start, end, class_ids, group_ids) -> list[Lesson]:
     """The lessons of these classes and groups together: a pupil's, when the
-    pupil is named nowhere as a teacher (see today_of_classes)."""
+    pupil is named nowhere as a teacher (see day_for_home)."""
     if end < start or not (class_ids or group_ids):
         return []
     q = Q(school_class_id__in=class_ids) | Q(group_id__in=group_ids)
