@@ -23,7 +23,7 @@ from ent import schoolcalendar
 from ent.directory.models import School, SchoolClass, StaffRole, User
 from ent.directory.roles import roles_of
 from ent.ids import int_id_or_404
-from ent.timetable.lessons import lessons, week_kind
+from ent.timetable.lessons import day_for_home, lessons, week_kind
 from ent.timetable.models import Change, Slot, Week
 
 
@@ -282,15 +282,26 @@ def home_memo(request) -> dict:
     return request.__dict__.setdefault("ent_timetable_today", {})
 
 
-def _today(person, now, memo):
+def _today(person, now, memo, guardian_roles=None):
     """Today's lessons of `person`; `memo` (a dict the caller keeps for one
-    request) lets the home's part and its cache expiry share one computation."""
-    if memo is None:
-        return lessons(now.date(), now.date(), person=person)
+    request) lets the home's part and its cache expiry share one computation.
+    For a parent's child, `guardian_roles` (the parent's, computed already for
+    the request) name the child's classes and schools: the child's own roles
+    are not read."""
     key = (person.pk, now.date())
-    if key not in memo:
-        memo[key] = lessons(now.date(), now.date(), person=person)
-    return memo[key]
+    if memo is not None and key in memo:
+        return memo[key]
+    if guardian_roles is not None:
+        school_ids = guardian_roles.children_school_ids
+        class_ids = guardian_roles.child_class_ids.get(person.pk, frozenset())
+        group_ids = None  # read only if a school has a timetable
+    else:
+        roles = person.roles
+        school_ids, class_ids, group_ids = roles.school_ids, roles.pupil_class_ids, roles.pupil_group_ids
+    found = day_for_home(now.date(), person=person, school_ids=school_ids, class_ids=class_ids, group_ids=group_ids)
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
 def home_part(user, child=None, now=None, memo=None):
@@ -307,7 +318,7 @@ def home_part(user, child=None, now=None, memo=None):
     elif roles.is_pupil:
         part["today"] = _today(user, now, memo)
     elif child is not None and child.pk in roles.child_ids:
-        part["today"] = _today(child, now, memo)
+        part["today"] = _today(child, now, memo, guardian_roles=roles)
         part["child"] = child
     return part
 
@@ -316,7 +327,9 @@ def next_change_at(user, now=None, memo=None):
     """When the home's "now" stops being true: the next start or end of one
     of the person's lessons today (None: nothing more today)."""
     now = now or timezone.localtime()
-    if roles_of(user) is None:
+    # Signed in is enough: for a parent's chosen child, roles_of would compute
+    # the child's roles, which the home's part read from the parent's.
+    if not getattr(user, "is_authenticated", False):
         return None
     moments = [m for x in _today(user, now, memo) for m in (x.start, x.end) if m > now]
     return min(moments, default=None)

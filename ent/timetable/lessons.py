@@ -11,11 +11,15 @@ calls this."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ent import dates, schoolcalendar
+from ent import dates, pagecache, schoolcalendar
+from ent.directory.models import Group
+from ent.timetable import pagescopes
 from ent.timetable.models import Change, Slot, Week, Weeks
 
 # Never more than this many days at once (a feed asks for a term at most).
@@ -116,7 +120,6 @@ def lessons(start, end, *, person=None, school_class=None, group=None, school=No
     lessons are kept, marked, so that pages can say so."""
     if end < start:
         return []
-    end = min(end, start + timedelta(days=MAX_DAYS))
     if person is not None:
         slot_q, extra_q = _targets_of(person)
     elif school_class is not None:
@@ -127,6 +130,20 @@ def lessons(start, end, *, person=None, school_class=None, group=None, school=No
         slot_q, extra_q = Q(school_id=school.pk), Q(school_id=school.pk)
     else:
         return []
+    return _lessons(start, end, slot_q, extra_q, person)
+
+
+def lessons_of_classes(start, end, class_ids, group_ids) -> list[Lesson]:
+    """The lessons of these classes and groups together: a pupil's, when the
+    pupil is named nowhere as a teacher (see day_for_home)."""
+    if end < start or not (class_ids or group_ids):
+        return []
+    q = Q(school_class_id__in=class_ids) | Q(group_id__in=group_ids)
+    return _lessons(start, end, q, q, None)
+
+
+def _lessons(start, end, slot_q, extra_q, person) -> list[Lesson]:
+    end = min(end, start + timedelta(days=MAX_DAYS))
     in_range = Q(date__gte=start, date__lte=end) | Q(new_date__gte=start, new_date__lte=end)
     changes = list(
         Change.objects.filter(in_range)
@@ -151,7 +168,9 @@ def lessons(start, end, *, person=None, school_class=None, group=None, school=No
     )
     by_id = {s.pk: s for s in slots}
     years = {s.year_id: s.year for s in slots}
-    weeks = list(Week.objects.filter(year_id__in=years).order_by("monday")) if years else []
+    # The A/B weeks matter only to a slot of one of them (most are every week).
+    alternating = {s.year_id for s in slots if s.weeks != Weeks.EVERY}
+    weeks = list(Week.objects.filter(year_id__in=alternating).order_by("monday")) if alternating else []
     calendars, closed = {}, {}
 
     def is_closed(school_obj, day):
@@ -281,4 +300,94 @@ def _extra(change):
         change_ids=[change.pk],
         extra=True,
         notes=[_("Extra lesson")] + ([change.note] if change.note else []),
+    )
+
+
+# Today's lessons on the homes -----------------------------------------------
+#
+# Why cached: every home shows the person's day, and on the Monday morning
+# nothing is in the page cache yet; computing the day (the changes, the slots,
+# the calendar) cost ~10 ms of CPU per first home, for lessons that only
+# ent/timetable/actions.py changes, and those bump the school's version
+# ("tt:<school>", ent/timetable/pagescopes.py). Names (people, classes) are
+# the directory's, under "dir". A school's closed days bump neither, as for
+# the home pages themselves: they show within AUTH_USER_CACHE_SECONDS (the
+# bound of the other directory-shaped reads kept this way, the roles first;
+# 0, without Redis: computed every time).
+
+FACTS_PREFIX = "tt:facts:v1:"
+DAY_PREFIX = "tt:day:v1:"
+
+
+def school_facts(school_id):
+    """None when the school has no timetable at all (no slot, no change),
+    else the ids of the people its timetable names as a teacher (its slots'
+    teachers, its changes' replacing or extra teachers): one query, then one
+    cache read while nothing of the school's timetable changes. Most schools
+    of a territory start without one: their homes then read no lessons."""
+
+    def compute():
+        slots = Slot.objects.filter(school_id=school_id).order_by().values_list("teachers", flat=True)
+        changes = Change.objects.filter(school_id=school_id).order_by().values_list("teacher_id", flat=True)
+        rows = set(slots.union(changes))
+        return frozenset(r for r in rows if r is not None) if rows else None
+
+    return pagecache.cached_under(
+        f"{FACTS_PREFIX}{school_id}",
+        [pagecache.DIRECTORY, pagescopes.school_scope(school_id)],
+        compute,
+        settings.AUTH_USER_CACHE_SECONDS,
+    )
+
+
+def day_for_home(day, *, person, school_ids, class_ids, group_ids=None) -> list[Lesson]:
+    """The lessons of `day` that a home shows for `person`, a pupil of these
+    classes and groups (None: read here, for a parent's child) or a teacher,
+    in these schools (the ones the person belongs to: an office names only its
+    own school's people in its timetable). Equal to lessons(day, day,
+    person=person):
+    - no school with a timetable: nothing, without reading lessons;
+    - a person no timetable names as a teacher (pupils, parents' children):
+      the lessons of each of their classes and groups, each kept once for
+      everyone in it (30 parents of a class at 8:00 share one computation);
+    - else (teachers): their own, kept for them."""
+    schools = sorted(school_ids)
+    facts = [f for f in (school_facts(s) for s in schools) if f is not None]
+    if not facts:
+        return []
+    # The schools are in the key as in the scopes: a value is stored with the
+    # versions of the scopes it was read under, and two readers of one key
+    # with different scopes would replace each other's.
+    scopes = [pagecache.DIRECTORY, *(pagescopes.school_scope(s) for s in schools)]
+    ttl = settings.AUTH_USER_CACHE_SECONDS
+    prefix = f"{DAY_PREFIX}{day:%Y%m%d}:{get_language() or ''}:s{','.join(map(str, schools))}:"
+    if any(person.pk in named for named in facts):
+        return pagecache.cached_under(f"{prefix}p{person.pk}", scopes, lambda: lessons(day, day, person=person), ttl)
+    if group_ids is None:
+        group_ids = _groups_of(person.pk)
+    targets = [(f"c{c}", [c], []) for c in sorted(class_ids)] + [(f"g{g}", [], [g]) for g in sorted(group_ids)]
+    found = {}
+    for name, classes, groups in targets:
+        for lesson in pagecache.cached_under(
+            prefix + name, scopes, lambda c=classes, g=groups: lessons_of_classes(day, day, c, g), ttl
+        ):
+            # A slot is of a class or of a group (slot_class_xor_group), but an
+            # extra lesson may name both: one lesson.
+            found.setdefault(lesson.key, lesson)
+    found = list(found.values())
+    found.sort(key=lambda lesson: (lesson.date, lesson.starts_at, lesson.key))
+    return found
+
+
+def _groups_of(pupil_id) -> frozenset:
+    """A pupil's groups this year (their roles' pupil_group_ids), for a
+    parent's home: one small query, kept under "dir", where the child's whole
+    roles were one more UNION of seven."""
+    return pagecache.cached_under(
+        f"tt:groups:v1:{pupil_id}",
+        [pagecache.DIRECTORY],
+        lambda: frozenset(
+            Group.objects.filter(members__id=pupil_id, year__is_current=True).values_list("id", flat=True)
+        ),
+        settings.AUTH_USER_CACHE_SECONDS,
     )

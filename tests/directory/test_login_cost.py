@@ -41,14 +41,15 @@ def _budget():
     the savepoint around it. Signing in again on another device costs the same:
     the devices already signed in are not read.
 
-    The home (7; 4 before the timetable, session 9): its "Ma journée" part reads
-    today's lessons of the person (for a parent, of the chosen child, whose
-    roles are one more read): the day's changes and the weekly slots, computed
-    once for the part and for the page's cache expiry (ent/timetable/access.py
-    home_memo)."""
+    The home (6; 4 before the timetable, 7 until its day was kept): its "Ma
+    journée" part looks once per school whether it has a timetable at all (kept
+    until the school's timetable changes; these schools have none, so no lesson
+    is read), and for a parent the chosen child's classes come from the
+    parent's roles, not from a second roles query (ent/timetable/lessons.py
+    day_for_home)."""
     post = 7
     if settings.AUTH_USER_CACHE_SECONDS:
-        return {"form": 1, "post": post, "home": 7}
+        return {"form": 1, "post": post, "home": 6}
     return {"form": 1, "post": post, "home": 9}
 
 
