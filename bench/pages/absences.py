@@ -13,6 +13,7 @@ from absences import actions
 from absences.demo import ensure_reasons
 from absences.models import AbsenceEvent, AbsenceNotice, HalfDay, Register
 from ent.directory.models import Enrollment
+from ent.schoolcalendar import MAX_DAYS_CHECKED, closed_days
 
 NOTICE_COMMENT = "bench load"  # marks the notices the load run posts, removed before the next run
 
@@ -150,8 +151,14 @@ def notice_post(user, ctx):
     mine = guardians.index(user.id)
     today = timezone.localdate()
     out, day, slot = [], today + datetime.timedelta(days=1), 0
+    # School days only: a notice on a holiday or a closed day asks the parent to
+    # confirm the dates (the form again, not a redirect), as it should.
+    closed, start = set(), day
+    while start <= klass.year.ends_on:  # closed_days looks at most MAX_DAYS_CHECKED ahead
+        closed.update(c.day for c in closed_days(start, klass.year.ends_on, klass.school))
+        start += datetime.timedelta(days=MAX_DAYS_CHECKED)
     while len(out) < 80 and day <= klass.year.ends_on:
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in closed:
             for half_day in (HalfDay.MORNING, HalfDay.AFTERNOON):
                 slot += 1
                 if slot % len(guardians) != mine:
