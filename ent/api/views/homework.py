@@ -4,6 +4,7 @@ the week page's reads and its tick action."""
 import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
@@ -19,7 +20,8 @@ FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 
 
 def _monday(day: datetime.date | None) -> datetime.date:
-    day = day or datetime.date.today()
+    # The site's day, as the week page (server time would name another week around midnight).
+    day = day or timezone.localdate()
     return day - datetime.timedelta(days=day.weekday())
 
 
