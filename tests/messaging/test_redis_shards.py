@@ -3,6 +3,7 @@ CHANNEL_LAYERS, CHANNEL_REDIS_URLS in production): a second real redis-server is
 started on a free port, people's sockets subscribe on whichever server their
 group hashes to, and a push from sync code reaches every one of them."""
 
+import asyncio
 import shutil
 import socket
 import subprocess
@@ -76,7 +77,21 @@ async def test_a_push_reaches_sockets_on_either_host(two_hosts):
     people = [await database_sync_to_async(make_user)() for _ in range(12)]
     sockets = [await Socket.open(person) for person in people]
     try:
-        on_each = [_group_channels(url) for url in two_hosts]
+        # The handshake is accepted before the socket joins its groups, and a
+        # SUBSCRIBE is only sent, not confirmed, when group_add returns: a push
+        # published before the server has the subscription is missed (pages catch
+        # up from the database). So wait for what each socket sends once joined,
+        # then for both servers to list every person's group.
+        for sock in sockets:
+            await sock.wait_for(lambda f: f.get("type") == "unread", timeout=10)
+        wanted = {push.user_group(p.id) for p in people}
+        deadline = time.monotonic() + 10
+        while True:
+            on_each = [_group_channels(url) for url in two_hosts]
+            if {c.rsplit("__group__", 1)[-1] for c in on_each[0] | on_each[1]} >= wanted:
+                break
+            assert time.monotonic() < deadline, (wanted, on_each)
+            await asyncio.sleep(0.02)
         # Both servers hold some of the people's groups (12 groups: the chance
         # that all hash to one of two hosts is 2 in 4,096).
         assert all(on_each), on_each
