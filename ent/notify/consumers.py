@@ -80,10 +80,12 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
         self.session_group = sessions.session_group(self.session_key) if self.session_key else ""
-        await self.accept()
+        # Groups first, then the handshake: a page that is connected hears every
+        # push sent after (the other way round, a push in between was lost).
         await self.join_group(user_group(user.id))
         if self.session_group:
             await self.join_group(self.session_group)
+        await self.accept()
         self.expiry_watch = asyncio.get_running_loop().create_task(self.watch_expiry())
         # A page that missed pushes while disconnected catches up here.
         await self.send_json({"type": "unread", "count": await database_sync_to_async(unread_count)(user)})
