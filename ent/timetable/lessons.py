@@ -161,8 +161,15 @@ def _lessons(start, end, slot_q, extra_q, person) -> list[Lesson]:
         for c in changes
         if person is not None and c.kind == Change.Kind.REPLACEMENT and c.teacher_id == person.pk
     }
+    # Only the weekdays of the range (a home's day: a fifth of the week's
+    # slots), and the slots of lessons moved into it from another day.
+    slot_filter = slot_q
+    if (end - start).days < 6:
+        moved_in = {c.slot_id for c in changes if c.kind == Change.Kind.MOVED and c.slot_id}
+        weekdays = {(start + timedelta(days=i)).weekday() for i in range((end - start).days + 1)}
+        slot_filter = slot_q & (Q(weekday__in=sorted(weekdays)) | Q(pk__in=moved_in))
     slots = list(
-        Slot.objects.filter(slot_q | Q(pk__in=replacing))
+        Slot.objects.filter(slot_filter | Q(pk__in=replacing))
         .select_related("school", "year", "subject", "school_class", "group")
         .prefetch_related("teachers")
     )
