@@ -106,9 +106,23 @@ def do_add_closed_day(school, *, first, last=None, label) -> ClosedDay:
     # A one-day closure is stored without an end: "end_date optional".
     end = last if last and last != first else None
     with transaction.atomic():
-        return ClosedDay.objects.create(school=school, date=first, end_date=end, label=label.strip())
+        closed = ClosedDay.objects.create(school=school, date=first, end_date=end, label=label.strip())
+        _closed_days_changed(school.pk)
+        return closed
 
 
 def do_delete_closed_day(closed_day: ClosedDay) -> None:
     with transaction.atomic():
+        school_id = closed_day.school_id
         closed_day.delete()
+        _closed_days_changed(school_id)
+
+
+def _closed_days_changed(school_id) -> None:
+    """A closed day takes the school's lessons off the days it covers: the
+    timetable's pages and the homes' days kept under the school's version are
+    redrawn (they would show the lessons until their cache ran out)."""
+    from ent import pagecache
+    from ent.timetable import pagescopes as timetable_pagescopes
+
+    pagecache.bump_after_commit(timetable_pagescopes.bump_school, school_id)

@@ -109,3 +109,18 @@ def test_the_homes_day_is_the_persons_lessons(world):
         assert shown(access.home_part(world.pupil, now=now)["today"]) == expected
         part = access.home_part(type(world.guardian).objects.get(pk=world.guardian.pk), world.pupil, now=now)
         assert shown(part["today"]) == expected
+
+
+def test_a_closed_day_added_by_the_office_takes_the_lessons_off_the_next_home_view(world, client, login_as):
+    from ent.directory import actions as directory_actions
+
+    make_slot(world.school, klass=world.klass, subject=world.subject, teachers=[world.teacher])
+    login_as(world.pupil)
+    page, _sql = _home(client)
+    assert 'id="timetable-today"' in page
+    closed = directory_actions.do_add_closed_day(world.school, first=MONDAY, label="Journée pédagogique")
+    page, _sql = _home(client)
+    assert 'id="timetable-today"' not in page, page[page.index('id="timetable-today"') - 200 :][:1500]
+    directory_actions.do_delete_closed_day(closed)
+    page, _sql = _home(client)
+    assert 'id="timetable-today"' in page
