@@ -1,14 +1,16 @@
-"""The timetable in the load benchmark (bench/): a week for every bench teacher,
-and two measured pages: the teacher's home with its "Maintenant … Faire
-l'appel" block, and the register that block opens (the lesson's register).
+"""The timetable in the load benchmark (bench/): a collège's week for every
+bench class, and two measured pages: the teacher's home with its "Maintenant …
+Faire l'appel" block, and the register that block opens (the lesson's register).
 
-Each teacher teaches one of their classes at every hour of the school day
-(08:00-17:55, Monday to Friday), as `prof` does in the demo
-(ent/timetable/demo.py): whenever the bench runs on a school day, the home of
-every bench teacher says which lesson is now, and the register opens for a
-lesson held today. Outside school hours the home shows the next lesson (or
-none) and the register is today's first lesson; on a day without school both
-pages are reported missing rather than measured on an empty timetable."""
+A class has one lesson at a time, as in a real collège: 08:00-11:55 and
+13:00-15:55 (seven lessons), Wednesday mornings only; each hour goes to one of
+the class's teachers who is free then (never two classes at once). Until
+session 11 every teacher taught one of their classes at every hour, which gave
+each class ~15 overlapping lessons a day: its homes rendered and kept twice
+the lessons any real family sees. A teacher's home shows the lesson now, or
+the next one; the register is of the lesson now, else the next, else today's
+first; on a day without school both pages are reported missing rather than
+measured on an empty timetable."""
 
 import datetime
 
@@ -21,22 +23,35 @@ from ent.directory.models import Enrollment, TeachingAssignment
 from ent.timetable import access as timetable_access
 from ent.timetable.models import Slot
 
-HOURS = range(8, 18)
+HOURS = (8, 9, 10, 11, 13, 14, 15)
+WEDNESDAY = 2
+LAYOUT = "bench:c"  # external ids of this layout; an older dataset's are replaced
 
 
 def bench_seed(ctx):
-    assignments = {}
+    taught = {}
     for teacher_id, class_id, subject_id in TeachingAssignment.objects.filter(
         school_class__in=ctx.classes, subject__isnull=False
     ).values_list("teacher_id", "school_class_id", "subject_id"):
-        assignments.setdefault(teacher_id, []).append((class_id, subject_id))
-    by_id = {c.id: c for c in ctx.classes}
+        taught.setdefault(class_id, []).append((teacher_id, subject_id))
+    busy = set()  # (teacher, weekday, hour)
     slots, teachers = [], []
-    for teacher_id, taught in sorted(assignments.items()):
+    for n, klass in enumerate(sorted(ctx.classes, key=lambda c: c.id)):
+        options = sorted(taught.get(klass.id, ()))
+        if not options:
+            continue
         for weekday in range(5):
             for hour in HOURS:
-                class_id, subject_id = taught[(hour + weekday) % len(taught)]
-                klass = by_id[class_id]
+                if weekday == WEDNESDAY and hour >= 12:
+                    continue
+                # Rotate through the class's teachers; the first one free takes the hour.
+                first = (n + weekday * len(HOURS) + hour) % len(options)
+                for teacher_id, subject_id in options[first:] + options[:first]:
+                    if (teacher_id, weekday, hour) not in busy:
+                        break
+                else:
+                    continue  # every teacher of the class busy: a free hour
+                busy.add((teacher_id, weekday, hour))
                 slots.append(
                     Slot(
                         school_id=klass.school_id,
@@ -45,9 +60,9 @@ def bench_seed(ctx):
                         starts_at=datetime.time(hour),
                         ends_at=datetime.time(hour, 55),
                         subject_id=subject_id,
-                        school_class_id=class_id,
+                        school_class_id=klass.id,
                         room=f"{100 + teacher_id % 40}",
-                        external_id=f"bench:{teacher_id}:{weekday}:{hour:02d}",
+                        external_id=f"{LAYOUT}{klass.id}:{weekday}:{hour:02d}",
                     )
                 )
                 teachers.append(teacher_id)
@@ -59,9 +74,12 @@ def bench_seed(ctx):
 
 
 def bench_prepare(ctx):
-    """A dataset built before the timetable had a hook gets its week now
-    (the seed skips a territory that is already there)."""
-    if not Slot.objects.filter(school__in=ctx.schools).exists():
+    """A dataset built before the timetable had a hook gets its week now (the
+    seed skips a territory that is already there), and one built with the
+    older layout (every teacher at every hour) gets this one."""
+    mine = Slot.objects.filter(school__in=ctx.schools)
+    if not mine.filter(external_id__startswith=LAYOUT).exists():
+        mine.filter(external_id__startswith="bench:").delete()
         bench_seed(ctx)
 
 
