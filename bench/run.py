@@ -167,6 +167,11 @@ def wrk(url, requests_file, connections, duration, threads=2):
         "connections": connections,
         "requests": raw["requests"],
         "requests_per_s": round(raw["requests"] / seconds, 1),
+        # What was served (neither a busy page nor any other error): a busy page
+        # is answered in well under a millisecond and its connection asks again
+        # at once, so req/s alone counted the refusals as throughput.
+        "served_per_s": round((raw["requests"] - raw["errors"]) / seconds, 1),
+        "busy_503": raw.get("busy", 0),
         "p50_ms": round(raw["p50_us"] / 1000, 1),
         "p95_ms": round(raw["p95_us"] / 1000, 1),
         "p99_ms": round(raw["p99_us"] / 1000, 1),
@@ -214,7 +219,7 @@ def wait_http(url, timeout=60):
 
 def meets_goals(r):
     return (
-        r["requests_per_s"] >= GOALS["requests_per_s"]
+        r["served_per_s"] >= GOALS["requests_per_s"]
         and r["p95_ms"] <= GOALS["p95_ms"]
         and r["p99_ms"] <= GOALS["p99_ms"]
         and r["errors"] == 0
@@ -225,30 +230,33 @@ def markdown(report):
     lines = [
         f"Baseline `/livez` (same server, no database): **{report['baseline']['requests_per_s']} req/s**",
         "",
-        "| run | conns | req/s | × baseline | p50 ms | p95 ms | p99 ms | errors "
+        "| run | conns | req/s | served req/s | × baseline | p50 ms | p95 ms | p99 ms | errors | of them busy 503 "
         "| queries 1 / 500 rows | KB gz | web CPU cores | PG+Redis CPU | web RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = report["baseline"]["requests_per_s"] or 1
     for name, r in report["pages"].items():
         lines.append(
-            f"| {name} | {r['connections']} | {r['requests_per_s']} | {r['requests_per_s'] / base:.2f} | "
-            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
+            f"| {name} | {r['connections']} | {r['requests_per_s']} | {r['served_per_s']} | "
+            f"{r['served_per_s'] / base:.2f} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
+            f"{r['busy_503']} | "
             f"{r.get('queries_small')} / {r.get('queries_large')} | {r.get('weight_kb')} | {r['server_cpu_cores']} | "
             f"{r['db_cpu_cores']} | "
             f"{r['server_rss_mb']} |"
         )
     for r in report["mixed_runs"]:
         lines.append(
-            f"| mixed | {r['connections']} | {r['requests_per_s']} | {r['requests_per_s'] / base:.2f} | "
-            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | | | "
+            f"| mixed | {r['connections']} | {r['requests_per_s']} | {r['served_per_s']} | "
+            f"{r['served_per_s'] / base:.2f} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
+            f"{r['busy_503']} | | | "
             f"{r['server_cpu_cores']} | {r['db_cpu_cores']} | {r['server_rss_mb']} |"
         )
     r = report.get("mixed_uncached")
     if r:
         lines.append(
-            f"| mixed, page cache off | {r['connections']} | {r['requests_per_s']} | "
-            f"{r['requests_per_s'] / base:.2f} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | | | "
+            f"| mixed, page cache off | {r['connections']} | {r['requests_per_s']} | {r['served_per_s']} | "
+            f"{r['served_per_s'] / base:.2f} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
+            f"{r['busy_503']} | | | "
             f"{r['server_cpu_cores']} | {r['db_cpu_cores']} | {r['server_rss_mb']} |"
         )
     if report.get("layouts"):
@@ -256,7 +264,7 @@ def markdown(report):
             "",
             f"Process layout for pages (same run, {report['layouts']['wsgi']['connections']} connections):",
             "",
-            "| layout | baseline req/s | mixed req/s | mixed p99 ms | errors |",
+            "| layout | baseline req/s | mixed served req/s | mixed p99 ms | errors |",
             "|---|---|---|---|---|",
         ]
         for kind, r in report["layouts"].items():
@@ -279,9 +287,9 @@ def markdown(report):
     api = (("api_homework_week", "pupil_homework_week"), ("api_conversations", "parent_conversations"))
     api = [(a, p) for a, p in api if a in report["pages"] and p in report["pages"]]
     if api:
-        lines += ["", "API vs page, same run (issue #23: the API at >= the page's req/s):"]
+        lines += ["", "API vs page, same run, served req/s (issue #23: the API at >= the page's req/s):"]
         for a, p in api:
-            ra, rp = report["pages"][a]["requests_per_s"], report["pages"][p]["requests_per_s"]
+            ra, rp = report["pages"][a]["served_per_s"], report["pages"][p]["served_per_s"]
             lines.append(f"- {a} {ra} req/s vs {p} {rp} req/s: {'ok' if ra >= rp else 'below'}")
     if report.get("missing_pages"):
         lines += ["", "Pages not measured yet (their app has no bench hook): " + ", ".join(report["missing_pages"])]
@@ -523,7 +531,7 @@ def main(argv=None):
             "server": f"gunicorn gthread x{args.workers}",
             "connections": ref,
             "baseline_requests_per_s": baseline["requests_per_s"],
-            "mixed_requests_per_s": same["requests_per_s"],
+            "mixed_requests_per_s": same["served_per_s"],
             "mixed_p99_ms": same["p99_ms"],
             "mixed_errors": same["errors"],
         }
@@ -537,7 +545,7 @@ def main(argv=None):
         layouts["asgi"] = {
             "server": f"uvicorn x{args.workers}",
             "baseline_requests_per_s": asgi_base["requests_per_s"],
-            "mixed_requests_per_s": asgi_mixed["requests_per_s"],
+            "mixed_requests_per_s": asgi_mixed["served_per_s"],
             "mixed_p99_ms": asgi_mixed["p99_ms"],
             "mixed_errors": asgi_mixed["errors"],
         }
@@ -545,12 +553,12 @@ def main(argv=None):
         stop(server)
 
     passing = [r for r in mixed_runs if meets_goals(r)]
-    best = max(passing or mixed_runs, key=lambda r: r["requests_per_s"])
+    best = max(passing or mixed_runs, key=lambda r: r["served_per_s"])
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
     report = {
-        "mixed": {k: best[k] for k in ("connections", "requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors")}
+        "mixed": {k: best[k] for k in ("connections", "requests_per_s", "served_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "busy_503")}
         | {"meets_goals": bool(passing), "goals": GOALS},
         "mixed_runs": mixed_runs,
         "mixed_uncached": uncached,
