@@ -24,7 +24,7 @@ def test_argon2id_with_owasp_parameters_comes_first():
     assert production.PASSWORD_HASHERS[0] == "ent.directory.auth_backends.OWASPArgon2Hasher"
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in production.PASSWORD_HASHERS[1:]
     encoded = make_password(PASSWORD)
-    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$"), encoded
+    assert encoded.startswith("argon2$argon2id$v=19$m=12288,t=3,p=1$"), encoded
     assert isinstance(identify_hasher(encoded), OWASPArgon2Hasher)
 
 
@@ -35,7 +35,7 @@ def test_old_pbkdf2_hash_is_upgraded_at_login(world):
     client = Client()
     assert client.post("/accounts/login/", {"login": "parent_t", "password": PASSWORD}).status_code == 302
     user.refresh_from_db()
-    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=12288,t=3,p=1$")
     # The password still works, now checked by Argon2id.
     client = Client()
     assert client.post("/accounts/login/", {"login": "parent_t", "password": PASSWORD}).status_code == 302
@@ -46,11 +46,27 @@ def test_weaker_argon2_parameters_are_upgraded_too(world):
     """A hash made with other Argon2 parameters (Django's defaults) is rewritten with ours."""
     user = world.guardian
     user.password = Argon2PasswordHasher().encode(PASSWORD, Argon2PasswordHasher().salt())
-    assert "m=19456" not in user.password
+    assert "m=12288" not in user.password
     user.save(update_fields=["password"])
     assert Client().post("/accounts/login/", {"login": "parent_t", "password": PASSWORD}).status_code == 302
     user.refresh_from_db()
+    assert "m=12288,t=3,p=1" in user.password
+
+
+def test_hashes_of_the_earlier_owasp_parameters_are_rewritten_at_login(world):
+    """Until session 11 the first hasher used m = 19 MiB, t = 2: those hashes
+    still check, and become m = 12 MiB, t = 3 at the next login."""
+    from argon2 import PasswordHasher
+
+    user = world.guardian
+    earlier = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash(PASSWORD)
+    user.password = "argon2" + earlier
+    user.save(update_fields=["password"])
     assert "m=19456,t=2,p=1" in user.password
+    assert Client().post("/accounts/login/", {"login": "parent_t", "password": PASSWORD}).status_code == 302
+    user.refresh_from_db()
+    assert "m=12288,t=3,p=1" in user.password
+    assert user.check_password(PASSWORD)
 
 
 def test_demo_data_uses_the_same_hasher():
