@@ -183,9 +183,18 @@ def test_a_page_stays_cached_when_nothing_changes(world, client, login_as, page_
 def test_a_write_the_pages_do_not_show_leaves_them_cached(world, client, login_as, page_cache):
     login_as(world.guardian)
     url = cache_page(client, reverse("home"))
-    actions.do_add_closed_day(world.school, first=timezone.localdate(), label="Pont")
     actions.do_issue_activation_code(world.guardian2, by=world.direction)
     assert still_cached(client, url)
+
+
+def test_a_closed_day_redraws_the_homes(world, client, login_as, page_cache):
+    """A closed day takes the day's lessons off the homes ("Ma journée"), so it
+    bumps the school's timetable version and the homes' (tests/timetable/
+    test_home_day.py: the lessons go and come back)."""
+    login_as(world.guardian)
+    url = cache_page(client, reverse("home"))
+    actions.do_add_closed_day(world.school, first=timezone.localdate(), label="Pont")
+    assert not still_cached(client, url)
 
 
 # --- The one receiver: a User saved outside our actions ---------------------------
