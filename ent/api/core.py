@@ -1,17 +1,14 @@
 """The API object: version 1, its authentication, errors, rate limits, ETags, schema."""
 
-import hashlib
 import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
-from django.utils.http import parse_etags
 from ninja import Field, NinjaAPI, Schema
 from ninja.throttling import AuthRateThrottle
 
-from ent.api import auth, problems
+from ent.api import auth, problems, readcache
 
 ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 415, 422, 429})
 
@@ -68,17 +65,13 @@ class WriteThrottle(ReadThrottle):
 class EntAPI(NinjaAPI):
     def create_response(self, request, data, *, status=None, temporal_response=None):
         response = super().create_response(request, data, status=status, temporal_response=temporal_response)
-        patch_vary_headers(response, ("Authorization", "Accept-Language"))
         if request.method == "GET" and response.status_code == 200:
-            # A strong validator of the body: an app asking again with
-            # If-None-Match gets 304 and no body when nothing changed.
-            etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-            response["ETag"] = etag
-            if etag in parse_etags(request.headers.get("If-None-Match", "")):
-                not_modified = HttpResponseNotModified()
-                not_modified["ETag"] = etag
-                patch_vary_headers(not_modified, ("Authorization", "Accept-Language"))
-                return not_modified
+            # An app asking again with If-None-Match gets 304 and no body when
+            # nothing changed; the ETag is kept with the body in the read cache.
+            etag = readcache.etag_of(response.content)
+            readcache.store(request, response, etag)
+            return readcache.conditional(request, response, etag)
+        patch_vary_headers(response, readcache.VARY)
         return response
 
     def get_openapi_schema(self, *args, **kwargs):

@@ -2,9 +2,10 @@
 
 from ninja import Query, Router
 
+from ent.api import readcache
 from ent.api.core import PageQuery, page_of, responses
 from ent.api.views import schemas
-from messaging import access, actions
+from messaging import access, actions, pagescopes
 
 router = Router(tags=["messages"])
 
@@ -38,6 +39,7 @@ def _message(m):
 
 
 @router.get("/conversations", response=responses({200: schemas.ConversationPage}), summary="My conversations")
+@readcache.cached_read(pagescopes.inbox_scopes)
 def conversations(request, page: Query[PageQuery], archived: bool = False):
     links = access.inbox_links(request.user, archived=archived)
     return page_of(links, page, lambda link: _conversation(link, request.user.pk))
