@@ -1,6 +1,6 @@
 """Conversations, their messages, sending one, marking read: the inbox's and the conversation page's."""
 
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ent.api import readcache
 from ent.api.core import PageQuery, page_of, responses
@@ -63,7 +63,7 @@ def messages(request, conversation_id: int, page: Query[PageQuery]):
 def send(request, conversation_id: int, body: schemas.NewMessage):
     conv = access.access_conversation(request.user, conversation_id)
     message = actions.do_send_message(request.user, conv, body.body)
-    return 201, _message(message)
+    return Status(201, _message(message))
 
 
 @router.post(
