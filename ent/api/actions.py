@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from ent import pagecache
 from ent.api import access
 from ent.api.models import PersonalToken
 from ent.directory import sessions
@@ -48,13 +49,15 @@ def credential_group(credential_name: str) -> str:
 
 
 def do_revoke_token(user, token) -> None:
-    # Immediate: the next request with it finds no live row, and its open
-    # sockets are told to close once the revocation is committed.
+    # Immediate: its cached row is out of date now and again at commit (so the
+    # next request reads the row, no longer live), and its open sockets are
+    # told to close once the revocation is committed.
     with transaction.atomic():
         changed = PersonalToken.objects.filter(id=token.id, user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
         if changed:
+            pagecache.bump(access.token_scope(token.secret_hash))
             group = credential_group(f"pat:{token.id}")
             transaction.on_commit(
                 lambda: push.send_to_groups(
@@ -68,6 +71,9 @@ def do_note_token_use(token) -> None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         PersonalToken.objects.filter(id=token.id).update(last_used_at=now)
         token.last_used_at = now
+        # The cached row (ent/api/access.py) still holds the old stamp: without
+        # this, every request after LAST_USED_PRECISION would write again.
+        pagecache.bump(access.token_scope(token.secret_hash))
 
 
 # The socket's tickets: for a client that cannot put its token in the

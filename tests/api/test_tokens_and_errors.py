@@ -64,6 +64,52 @@ def test_revocation_is_immediate_and_only_by_the_owner(world, client, login_as):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
+def test_a_cached_token_reads_nothing_and_its_revocation_is_seen_at_once(world, client):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    token, secret = do_create_token(world.guardian, "app")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert client.get(ME, **auth).status_code == 200  # reads the row, notes the use (which bumps it)
+    assert client.get(ME, **auth).status_code == 200  # reads the row with its new stamp
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(ME, **auth).status_code == 200
+    assert not [q for q in captured if "api_personaltoken" in q["sql"]]
+    with transaction.atomic():
+        do_revoke_token(world.guardian, token)
+    assert client.get(ME, **auth).status_code == 401
+
+
+def test_last_use_is_written_once_per_interval_with_the_row_cached(world, client):
+    import datetime
+
+    import time_machine
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from ent.api.actions import LAST_USED_PRECISION
+
+    token, secret = do_create_token(world.guardian, "app")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(3):
+            assert client.get(ME, **auth).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == start
+    later = start + LAST_USED_PRECISION + datetime.timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        assert client.get(ME, **auth).status_code == 200
+        token.refresh_from_db()
+        assert token.last_used_at == later
+        # The row cached after the write holds the new stamp: no second write.
+        with CaptureQueriesContext(connection) as captured:
+            for _ in range(3):
+                assert client.get(ME, **auth).status_code == 200
+    assert not [q for q in captured if q["sql"].startswith("UPDATE")]
+
+
 def test_revoke_from_the_page(world, client, login_as):
     token, secret = do_create_token(world.guardian, "app")
     login_as(world.guardian)

@@ -2,7 +2,7 @@
 document: the same form as the page (NoticeForm), so the same checks and the one file gate."""
 
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from absences import access, pending
 from absences.forms import NoticeForm
@@ -117,4 +117,4 @@ def declare(request, pupil_id: int):
             422, "invalid", _("Invalid request"), _("Some fields are missing or wrong."), errors=errors
         )
     notice = pending.do_declare_notice(request.user, pupil, enrollment, **form.declaration())
-    return 201, _notice(notice)
+    return Status(201, _notice(notice))

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from ent.api import problems
+from ent.api import problems, readcache
 from ent.api.core import responses
 from ent.api.views import schemas
-from homework import access, actions
+from homework import access, actions, pagescopes
 from homework.models import Entry
 
 router = Router(tags=["homework"])
@@ -40,6 +40,7 @@ def _entry(e):
 
 
 @router.get("/homework/week", response=responses({200: schemas.Week}), summary="Homework of a week")
+@readcache.cached_read(pagescopes.week_scopes)
 def week(request, week: datetime.date | None = None, child: int | None = None):
     """`week`: any day of the week (default: this week); `child`: for a parent, which child."""
     if week is not None and not (FIRST_DAY <= week <= LAST_DAY):
@@ -58,6 +59,8 @@ def week(request, week: datetime.date | None = None, child: int | None = None):
         .with_done(pupil.id)
         .order_by("due_on", "given_on", "id")
     )
+    # Scheduled entries appear with the clock, not with a write (as the week page).
+    readcache.expire_at(request, lambda: access.next_publication_for_pupil(request.user, pupil))
     return {
         "pupil": {"id": pupil.id, "first_name": pupil.first_name, "last_name": pupil.last_name},
         "monday": monday,

@@ -1,10 +1,11 @@
 """Conversations, their messages, sending one, marking read: the inbox's and the conversation page's."""
 
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
+from ent.api import readcache
 from ent.api.core import PageQuery, page_of, responses
 from ent.api.views import schemas
-from messaging import access, actions
+from messaging import access, actions, pagescopes
 
 router = Router(tags=["messages"])
 
@@ -38,6 +39,7 @@ def _message(m):
 
 
 @router.get("/conversations", response=responses({200: schemas.ConversationPage}), summary="My conversations")
+@readcache.cached_read(pagescopes.inbox_scopes)
 def conversations(request, page: Query[PageQuery], archived: bool = False):
     links = access.inbox_links(request.user, archived=archived)
     return page_of(links, page, lambda link: _conversation(link, request.user.pk))
@@ -61,7 +63,7 @@ def messages(request, conversation_id: int, page: Query[PageQuery]):
 def send(request, conversation_id: int, body: schemas.NewMessage):
     conv = access.access_conversation(request.user, conversation_id)
     message = actions.do_send_message(request.user, conv, body.body)
-    return 201, _message(message)
+    return Status(201, _message(message))
 
 
 @router.post(

@@ -1,7 +1,7 @@
 """A one-use ticket to open the socket (ws/) as the caller, for clients that
 cannot set the Sec-WebSocket-Protocol header (ent/api/ws.py)."""
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ent.api import actions, auth
 from ent.api.core import responses
@@ -29,9 +29,12 @@ class SocketTicket(Schema):
 )
 def ws_ticket(request):
     ticket = actions.do_issue_socket_ticket(request.auth.credential, request.user.pk)
-    return 201, {
-        "ticket": ticket,
-        "expires_in": actions.TICKET_SECONDS,
-        "subprotocols": ["ent.v1", "ticket." + ticket],
-        "path": "/ws/",
-    }
+    return Status(
+        201,
+        {
+            "ticket": ticket,
+            "expires_in": actions.TICKET_SECONDS,
+            "subprotocols": ["ent.v1", "ticket." + ticket],
+            "path": "/ws/",
+        },
+    )
