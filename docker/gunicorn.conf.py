@@ -13,11 +13,21 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Two per core: the benchmark found 4 best on 2 cores (3 and 6 did less).
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "12"))
+# Threads are the places a connection's request waits: 32, so that the kernel's
+# uneven spread of keep-alive connections (50 connections over 4 processes
+# gave one process 20) queues a request for its turn instead of answering it
+# "busy". With 12, the 12th request at once in a process got the busy page, its
+# connection asked again at once, and at 50 connections most answers of a run
+# were busy pages. Session 11, same machine, 10 s each, alternated (served =
+# not a busy page): the mix 78 and 135 served req/s with 12 threads, 96 and
+# 198 with 32; the teacher's home 263 served req/s, p95 458 ms, 4,742 busy
+# pages with 12, 448 served, p95 258 ms, none with 32.
+threads = int(os.environ.get("WEB_THREADS", "32"))
 # Per process: 4 requests at work (16 on the machine: the CPU stays busy while
-# some wait on PostgreSQL), 4 more waiting up to a second for a turn (bursts,
-# the kernel's uneven spread of connections); the other threads answer "busy".
-os.environ.setdefault("ADMISSION_MAX_INFLIGHT", str(max(1, threads // 3)))
+# some wait on PostgreSQL); not a share of the threads: more requests at work at
+# once in one process only fight over its interpreter lock (12 at once: 14 ms of
+# CPU a request; 4: 4.3 ms; same mix, same machine).
+os.environ.setdefault("ADMISSION_MAX_INFLIGHT", "4")
 # Every other thread but one may wait (each at most ADMISSION_MAX_WAIT_MS) for a
 # working slot: a cached page takes ~2 ms, so a queue of a few is nothing, and
 # refusing by count alone turned 50 connections on cheap pages into busy pages
