@@ -15,14 +15,14 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from ent.celery import queue
 from ent.notify import pagescopes, schedule, webpush
 from ent.notify.kinds import Frequency, get_kind
-from ent.notify.models import Delivery, Notification, WebPushSubscription
+from ent.notify.models import Delivery, Notification
 from ent.notify.preferences import load_recipients
 from ent.pagecache import bump_after_commit
 
@@ -42,14 +42,14 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
     stored_context = encode_context(context)
     url = _safe_url(context.get("url"))
     child_id = getattr(child, "pk", child)
-    users = _users(recipients)
-    if not users:
+    people = _people(recipients)
+    if not isinstance(people, QuerySet) and not people:
         return
     now = timezone.now()
     content_type, object_id = (ContentType.objects.get_for_model(obj), obj.pk) if obj is not None else (None, None)
 
     notifications, plans = [], []
-    for r in load_recipients(users, info, child_id):
+    for r in load_recipients(people, info, child_id, with_devices=webpush.enabled()):
         if info.can_be_turned_off and (r.prefs.frequency == Frequency.OFF or r.muted):
             continue
         notifications.append(
@@ -112,24 +112,18 @@ def _safe_url(url) -> str:
     return url
 
 
-def _users(recipients) -> list:
+def _people(recipients):
+    """User ids in the caller's order, without repeats; a queryset of users stays
+    a queryset, read inside load_recipients' one query (no round trip of its own)."""
     User = get_user_model()
+    if isinstance(recipients, QuerySet) and recipients.model is User:
+        return recipients
     if isinstance(recipients, User | int):
         recipients = [recipients]
     if not isinstance(recipients, Iterable):
         raise TypeError("recipients must be users, user ids, a queryset or a list of them")
-    ids = []
-    for r in recipients:
-        pk = r if isinstance(r, int) else r.pk
-        if pk not in ids:
-            ids.append(pk)
-    # Re-read: callers may pass ids, and email/phone must be the current ones.
-    users = User.objects.filter(id__in=ids, is_active=True).only("id", "email", "phone")
-    if webpush.enabled():
-        # Folded into the same query: whether any device of theirs takes pushes.
-        users = users.annotate(has_webpush=Exists(WebPushSubscription.objects.filter(user_id=OuterRef("pk"))))
-    by_id = users.in_bulk()
-    return [by_id[i] for i in ids if i in by_id]
+    # Re-read by load_recipients: callers may pass ids, and email/phone must be the current ones.
+    return list(dict.fromkeys(r if isinstance(r, int) else r.pk for r in recipients))
 
 
 # Context is stored as JSON and rendered later, in the reader's language: dates

@@ -270,10 +270,10 @@ def test_notifying_families_costs_the_same_queries_for_1_and_30(
             )
     ContentType.objects.get_for_model(Announcement)  # cached per process: not the task's cost
     for n in (1, 30):
-        # select the announcement, its recipients, the people with their devices,
-        # their preferences and quiet hours, insert notifications and deliveries,
-        # mark it notified; and the savepoint pair of the test's own transaction
-        with django_assert_num_queries(8 + 2):
+        # the announcement; its families with their devices, preferences and quiet
+        # hours (one query); the notifications, their deliveries; marked notified.
+        # And the savepoint pair of the test's own transaction.
+        with django_assert_num_queries(5 + 2):
             assert actions.do_notify_announcement(sent[n].id) is True
         notifications = Notification.objects.filter(object_id=sent[n].id, kind="announcement.new")
         assert notifications.count() == n
