@@ -70,9 +70,15 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
     Notification.objects.bulk_create(notifications)
 
     deliveries = []
+    due_times = {}  # most people share the default quiet hours: one computation for them all
     for notification, r in zip(notifications, plans, strict=True):
         mode = _MODE_OF[r.prefs.frequency]
-        due = schedule.due_at(now, mode, urgent=info.urgent, quiet_start=r.quiet_start, quiet_end=r.quiet_end)
+        window = (mode, r.quiet_start, r.quiet_end)
+        if window not in due_times:
+            due_times[window] = schedule.due_at(
+                now, mode, urgent=info.urgent, quiet_start=r.quiet_start, quiet_end=r.quiet_end
+            )
+        due = due_times[window]
         if r.prefs.email and r.email:
             deliveries.append(
                 Delivery(notification=notification, channel=Delivery.Channel.EMAIL, mode=mode, due_at=due)
@@ -92,10 +98,12 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
 
     due_now = [d.id for d in deliveries if d.mode == Delivery.Mode.IMMEDIATE and d.due_at <= now]
     user_ids = [n.recipient_id for n in notifications]
-    # The badge is in every cached page, its count cached apart.
-    bump_after_commit(pagescopes.bump_recipients, user_ids)
+    # Commit hooks run in the order they are added: the deliveries (pushes, SMS)
+    # leave first, the badges' cache versions and counts follow (issue #23).
     if due_now:
         transaction.on_commit(lambda: queue(tasks.deliver_many, due_now, catch_up="notify.release_due"))
+    # The badge is in every cached page, its count cached apart.
+    bump_after_commit(pagescopes.bump_recipients, user_ids)
     transaction.on_commit(lambda: queue(tasks.push_unread, user_ids, catch_up="the next page load"))
 
 
