@@ -34,9 +34,10 @@ _MODE_OF = {
 
 
 def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None = None) -> None:
-    """Record one notification per recipient (users or user ids) and schedule its
-    deliveries. Recipients who turned the kind off, or muted it for this child,
-    get nothing; kinds that cannot be turned off reach everyone."""
+    """Record one notification per recipient (users, user ids, or a queryset of
+    users: read inside the one query of the people) and schedule its deliveries.
+    Recipients who turned the kind off, or muted it for this child, get nothing;
+    kinds that cannot be turned off reach everyone."""
     info = get_kind(kind)
     context = dict(context or {})
     stored_context = encode_context(context)
