@@ -427,8 +427,8 @@ def do_notify_announcement(announcement_id) -> bool:
         )
         if announcement is None:
             return False
-        recipients = list(announcement.recipients.values_list("user_id", flat=True))
-        _notify_announcement(announcement, recipients)
+        # A queryset, read inside notify()'s own query of the people.
+        _notify_announcement(announcement, User.objects.filter(id__in=announcement.recipients.values("user_id")))
         announcement.notified_at = timezone.now()
         announcement.save(update_fields=["notified_at"])
     return True

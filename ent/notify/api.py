@@ -15,14 +15,14 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from ent.celery import queue
 from ent.notify import pagescopes, schedule, webpush
 from ent.notify.kinds import Frequency, get_kind
-from ent.notify.models import Delivery, Notification, WebPushSubscription
+from ent.notify.models import Delivery, Notification
 from ent.notify.preferences import load_recipients
 from ent.pagecache import bump_after_commit
 
@@ -34,22 +34,23 @@ _MODE_OF = {
 
 
 def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None = None) -> None:
-    """Record one notification per recipient (users or user ids) and schedule its
-    deliveries. Recipients who turned the kind off, or muted it for this child,
-    get nothing; kinds that cannot be turned off reach everyone."""
+    """Record one notification per recipient (users, user ids, or a queryset of
+    users: read inside the one query of the people) and schedule its deliveries.
+    Recipients who turned the kind off, or muted it for this child, get nothing;
+    kinds that cannot be turned off reach everyone."""
     info = get_kind(kind)
     context = dict(context or {})
     stored_context = encode_context(context)
     url = _safe_url(context.get("url"))
     child_id = getattr(child, "pk", child)
-    users = _users(recipients)
-    if not users:
+    people = _people(recipients)
+    if not isinstance(people, QuerySet) and not people:
         return
     now = timezone.now()
     content_type, object_id = (ContentType.objects.get_for_model(obj), obj.pk) if obj is not None else (None, None)
 
     notifications, plans = [], []
-    for r in load_recipients(users, info, child_id):
+    for r in load_recipients(people, info, child_id, with_devices=webpush.enabled()):
         if info.can_be_turned_off and (r.prefs.frequency == Frequency.OFF or r.muted):
             continue
         notifications.append(
@@ -70,9 +71,15 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
     Notification.objects.bulk_create(notifications)
 
     deliveries = []
+    due_times = {}  # most people share the default quiet hours: one computation for them all
     for notification, r in zip(notifications, plans, strict=True):
         mode = _MODE_OF[r.prefs.frequency]
-        due = schedule.due_at(now, mode, urgent=info.urgent, quiet_start=r.quiet_start, quiet_end=r.quiet_end)
+        window = (mode, r.quiet_start, r.quiet_end)
+        if window not in due_times:
+            due_times[window] = schedule.due_at(
+                now, mode, urgent=info.urgent, quiet_start=r.quiet_start, quiet_end=r.quiet_end
+            )
+        due = due_times[window]
         if r.prefs.email and r.email:
             deliveries.append(
                 Delivery(notification=notification, channel=Delivery.Channel.EMAIL, mode=mode, due_at=due)
@@ -92,10 +99,12 @@ def notify(recipients, kind: str, *, obj=None, child=None, context: dict | None 
 
     due_now = [d.id for d in deliveries if d.mode == Delivery.Mode.IMMEDIATE and d.due_at <= now]
     user_ids = [n.recipient_id for n in notifications]
-    # The badge is in every cached page, its count cached apart.
-    bump_after_commit(pagescopes.bump_recipients, user_ids)
+    # Commit hooks run in the order they are added: the deliveries (pushes, SMS)
+    # leave first, the badges' cache versions and counts follow (issue #23).
     if due_now:
         transaction.on_commit(lambda: queue(tasks.deliver_many, due_now, catch_up="notify.release_due"))
+    # The badge is in every cached page, its count cached apart.
+    bump_after_commit(pagescopes.bump_recipients, user_ids)
     transaction.on_commit(lambda: queue(tasks.push_unread, user_ids, catch_up="the next page load"))
 
 
@@ -112,24 +121,18 @@ def _safe_url(url) -> str:
     return url
 
 
-def _users(recipients) -> list:
+def _people(recipients):
+    """User ids in the caller's order, without repeats; a queryset of users stays
+    a queryset, read inside load_recipients' one query (no round trip of its own)."""
     User = get_user_model()
+    if isinstance(recipients, QuerySet) and recipients.model is User:
+        return recipients
     if isinstance(recipients, User | int):
         recipients = [recipients]
     if not isinstance(recipients, Iterable):
         raise TypeError("recipients must be users, user ids, a queryset or a list of them")
-    ids = []
-    for r in recipients:
-        pk = r if isinstance(r, int) else r.pk
-        if pk not in ids:
-            ids.append(pk)
-    # Re-read: callers may pass ids, and email/phone must be the current ones.
-    users = User.objects.filter(id__in=ids, is_active=True).only("id", "email", "phone")
-    if webpush.enabled():
-        # Folded into the same query: whether any device of theirs takes pushes.
-        users = users.annotate(has_webpush=Exists(WebPushSubscription.objects.filter(user_id=OuterRef("pk"))))
-    by_id = users.in_bulk()
-    return [by_id[i] for i in ids if i in by_id]
+    # Re-read by load_recipients: callers may pass ids, and email/phone must be the current ones.
+    return list(dict.fromkeys(r if isinstance(r, int) else r.pk for r in recipients))
 
 
 # Context is stored as JSON and rendered later, in the reader's language: dates

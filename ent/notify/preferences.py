@@ -5,8 +5,11 @@ some kinds cannot be turned off)."""
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
+
 from ent.notify.kinds import Frequency, Kind
-from ent.notify.models import ChildMute, NotificationSettings, Preference
+from ent.notify.models import ChildMute, NotificationSettings, Preference, WebPushSubscription
 
 DEFAULT_QUIET_START = datetime.time(20, 0)
 DEFAULT_QUIET_END = datetime.time(7, 0)
@@ -50,31 +53,64 @@ class Recipient:
     quiet_end: datetime.time
 
 
-def load_recipients(users, kind: Kind, child_id: int | None) -> list[Recipient]:
-    """Everything routing needs for many recipients, in three queries whatever their number."""
-    ids = [u.id for u in users]
-    prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=ids, kind=kind.code)}
-    muted = set()
+def load_recipients(people, kind: Kind, child_id: int | None, *, with_devices: bool) -> list[Recipient]:
+    """Everything routing needs for many people, in one query whatever their number:
+    their current email and phone, their preference for this kind and quiet hours
+    (LEFT JOINs: no row means the defaults), whether they muted it for this child,
+    and, with_devices, whether a device of theirs takes pushes.
+
+    people: user ids (the result keeps their order), or a queryset of users (run
+    inside the query, in id order). Inactive people are left out."""
+    User = get_user_model()
+    is_query = isinstance(people, QuerySet)
+    rows = User.objects.filter(id__in=people.values("pk") if is_query else people, is_active=True).annotate(
+        # Preference is unique per (user, kind): at most one row joined per person.
+        pref=FilteredRelation("notify_preferences", condition=Q(notify_preferences__kind=kind.code)),
+    )
+    extra = {}
     if child_id is not None and kind.can_be_turned_off:
-        muted = set(
-            ChildMute.objects.filter(user_id__in=ids, child_id=child_id, kind=kind.code).values_list(
-                "user_id", flat=True
-            )
-        )
-    quiet = {s.user_id: (s.quiet_start, s.quiet_end) for s in NotificationSettings.objects.filter(user_id__in=ids)}
+        extra["muted"] = Exists(ChildMute.objects.filter(user_id=OuterRef("pk"), child_id=child_id, kind=kind.code))
+    if with_devices:
+        extra["has_webpush"] = Exists(WebPushSubscription.objects.filter(user_id=OuterRef("pk")))
+    rows = rows.annotate(**extra).values(
+        "id",
+        "email",
+        "phone",
+        "pref__id",
+        "pref__frequency",
+        "pref__email",
+        "pref__sms",
+        "pref__webpush",
+        "notify_settings__quiet_start",
+        "notify_settings__quiet_end",
+        *extra,
+    )
+    if is_query:
+        rows = list(rows.order_by("id"))
+    else:
+        by_id = {row["id"]: row for row in rows}
+        rows = [by_id[i] for i in people if i in by_id]
     result = []
-    for user in users:
-        start, end = quiet.get(user.id, (DEFAULT_QUIET_START, DEFAULT_QUIET_END))
+    for row in rows:
+        pref = None
+        if row["pref__id"] is not None:
+            pref = Preference(
+                frequency=row["pref__frequency"],
+                email=row["pref__email"],
+                sms=row["pref__sms"],
+                webpush=row["pref__webpush"],
+            )
+        has_settings = row["notify_settings__quiet_start"] is not None
         result.append(
             Recipient(
-                user_id=user.id,
-                email=user.email,
-                phone=user.phone,
-                has_webpush=bool(getattr(user, "has_webpush", False)),
-                prefs=effective(kind, prefs.get(user.id)),
-                muted=user.id in muted,
-                quiet_start=start,
-                quiet_end=end,
+                user_id=row["id"],
+                email=row["email"],
+                phone=row["phone"],
+                has_webpush=bool(row.get("has_webpush")),
+                prefs=effective(kind, pref),
+                muted=bool(row.get("muted")),
+                quiet_start=row["notify_settings__quiet_start"] if has_settings else DEFAULT_QUIET_START,
+                quiet_end=row["notify_settings__quiet_end"] if has_settings else DEFAULT_QUIET_END,
             )
         )
     return result

@@ -219,3 +219,64 @@ def test_announcement_list_query_count(world, fresh, client, login_as, django_as
     send(15)
     large = measure(world.guardian), measure(world.direction)
     assert small == large
+
+
+def _class_of_families(world, n):
+    """A class of the school with n families, each with an e-mail address and a
+    device taking pushes; every other one has saved preferences and quiet hours
+    of their own (rows the task must read, not defaults)."""
+    import datetime
+
+    from ent.notify.models import NotificationSettings, Preference, WebPushSubscription
+    from tests.factories import link_guardian, make_class, make_pupil, make_user
+
+    klass = make_class(world.school)
+    for i in range(n):
+        parent = make_user(email=f"family{klass.pk}-{i}@example.org")
+        link_guardian(parent, make_pupil(klass))
+        WebPushSubscription.objects.create(
+            user=parent, endpoint=f"https://fcm.googleapis.com/fcm/send/{klass.pk}-{i}", p256dh="k", auth="a"
+        )
+        if i % 2:
+            Preference.objects.create(user=parent, kind="announcement.new", frequency="immediately", sms=True)
+            NotificationSettings.objects.create(
+                user=parent, quiet_start=datetime.time(0, 0), quiet_end=datetime.time(0, 0)
+            )
+    return klass
+
+
+def test_notifying_families_costs_the_same_queries_for_1_and_30(
+    world, fresh, settings, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """The task's cost does not grow with the audience (issue #23: 30 families'
+    pushes queued within 50 ms of the request)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from ent.notify import webpush
+    from ent.notify.models import Delivery
+
+    settings.NOTIFY_NIGHT_START_HOUR = settings.NOTIFY_NIGHT_END_HOUR = 0
+    settings.WEBPUSH_VAPID_PRIVATE_KEY, settings.WEBPUSH_VAPID_PUBLIC_KEY = webpush.new_keys().values()
+    author = fresh(world.direction)
+    sent = {}
+    for n in (1, 30):
+        with django_capture_on_commit_callbacks(execute=False):  # the task is run below, counted
+            sent[n] = actions.do_send_announcement(
+                author,
+                title="Sortie",
+                body="Autorisation",
+                audience=Announcement.Audience.CLASS,
+                target=_class_of_families(world, n),
+            )
+    ContentType.objects.get_for_model(Announcement)  # cached per process: not the task's cost
+    for n in (1, 30):
+        # the announcement; its families with their devices, preferences and quiet
+        # hours (one query); the notifications, their deliveries; marked notified.
+        # And the savepoint pair of the test's own transaction.
+        with django_assert_num_queries(5 + 2):
+            assert actions.do_notify_announcement(sent[n].id) is True
+        notifications = Notification.objects.filter(object_id=sent[n].id, kind="announcement.new")
+        assert notifications.count() == n
+        deliveries = Delivery.objects.filter(notification__in=notifications)
+        assert deliveries.filter(channel="webpush").count() == n
+        assert deliveries.filter(channel="email").count() == n
