@@ -152,11 +152,8 @@ def refresh_passwords():
     from bench.seed import BENCH_PASSWORD
     from ent.directory.models import User
 
-    stale = [
-        encoded
-        for encoded in User.objects.filter(username__startswith="b_").order_by().values_list("password", flat=True).distinct()[:5]
-        if encoded and identify_hasher(encoded).must_update(encoded)
-    ]
+    hashes = User.objects.filter(username__startswith="b_").order_by().values_list("password", flat=True)
+    stale = [h for h in hashes.distinct()[:5] if h and identify_hasher(h).must_update(h)]
     if stale:
         User.objects.filter(password__in=stale).update(password=make_password(BENCH_PASSWORD))
 

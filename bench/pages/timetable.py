@@ -46,11 +46,10 @@ def bench_seed(ctx):
                     continue
                 # Rotate through the class's teachers; the first one free takes the hour.
                 first = (n + weekday * len(HOURS) + hour) % len(options)
-                for teacher_id, subject_id in options[first:] + options[:first]:
-                    if (teacher_id, weekday, hour) not in busy:
-                        break
-                else:
+                free = [o for o in options[first:] + options[:first] if (o[0], weekday, hour) not in busy]
+                if not free:
                     continue  # every teacher of the class busy: a free hour
+                teacher_id, subject_id = free[0]
                 busy.add((teacher_id, weekday, hour))
                 slots.append(
                     Slot(
